@@ -1,0 +1,309 @@
+"""Benchmark the matcher against a full rapidfuzz WRatio scan.
+
+    python bench/bench_matcher.py [--sizes 1000,10000,100000,1000000] [--queries 300]
+
+For synthetic glossaries of each size (multi-word names built from the words of the real
+glossaries' definitions, with acronym aliases and some FAQs) and for the real glossaries in
+../shared/data, it prints the index build time, the memory the index takes (RSS growth while
+building), and p50/p99 latency per query for define, chat and autocomplete, next to a full
+``process.extractOne(q, names, scorer=fuzz.WRatio)`` scan measured in the same run. Then it
+prints the accuracy per kind on tests/data/queries.yaml for the matcher and for the full scan
+with a threshold. Targets (issue): at 100k names p99 <= 5 ms (define, chat), <= 2 ms
+(autocomplete); at 1M p99 <= 50 ms and memory <= 500 MB; accuracy no worse than the full scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import re
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.core.glossary import load_glossary  # noqa: E402
+from bot.core.matcher import Entry, Matcher, glossary_entries  # noqa: E402
+from bot.core.normalize import fold, strip_markup  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+QUERIES = ROOT / "tests" / "data" / "queries.yaml"
+SEED = 7
+WRATIO_THRESHOLDS = (80, 90)
+TRACE_UP_TO = 200_000  # entries; above this only the RSS growth is measured
+# Words to build names from when ../shared/data is absent.
+FALLBACK_WORDS = """account action adapter agent alert analysis api application archive asset
+audit backup balance batch billing binary branch broker budget buffer build bundle cache
+campaign capacity catalog certificate channel checkout client cloud cluster cohort commit
+compute config connector consumer container contract cost credit customer dashboard data
+database deadline debt demand deployment device discount domain driver engine entity event
+export feature filter firewall forecast gateway graph growth handler hash health host identity
+image index inventory invoice journey kernel key ledger lifetime limit listener load loyalty
+margin market membership merge message metric migration model module monitor network node
+object offer operator order partition payment pipeline plan platform policy pool portal price
+process product profile protocol proxy queue quota rate record region registry release replica
+report request resource retention revenue risk role route runtime sales schedule schema score
+script secret segment sensor server service session share signal snapshot socket source storage
+stream subscription supply support survey system table target task template tenant ticket
+token topic trace traffic transaction trigger trust usage user value vendor version volume
+warehouse webhook window worker workflow zone"""
+FAQ_TEMPLATES = ("How do I configure {}?", "Why is my {} slow?", "Can I delete a {}?")
+CHATTER = [
+    "hey everyone, how was the weekend?",
+    "thanks a lot, that fixed it",
+    "lol same here",
+    "my {name} broke again today, anyone else?",
+    "we talked about {name} in the meeting, it was long",
+    "good morning! coffee first, then {name}",
+    "I think the {name} is fine, ship it",
+    "what time is the standup?",
+]
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process (Linux), 0 where /proc is missing."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def latencies(call: Callable[[str], object], queries: Sequence[str]) -> list[float]:
+    """Milliseconds per call, one per query."""
+    times = []
+    for query in queries:
+        start = time.perf_counter()
+        call(query)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def pct(times: list[float], q: float) -> float:
+    if not times:
+        return float("nan")
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def line(label: str, times: list[float]) -> str:
+    return f"{label:<22} p50 {pct(times, 0.5):8.3f} ms   p99 {pct(times, 0.99):8.3f} ms"
+
+
+# -- synthetic glossaries --------------------------------------------------------------------
+
+
+def vocabulary() -> list[str]:
+    """Plain words from the real glossaries' definitions (or a built-in list)."""
+    words: set[str] = set()
+    if SHARED.is_dir():
+        for path in sorted(SHARED.glob("*.yaml")):
+            for term in load_glossary(path).terms:
+                words.update(re.findall(r"\b[a-z]{3,12}\b", term.definition.lower()))
+    return sorted(words) if len(words) > 500 else FALLBACK_WORDS.split()
+
+
+def synthetic(size: int, rng: random.Random) -> tuple[list[Entry], list[str]]:
+    """About ``size`` names (terms and aliases) plus one FAQ per hundred names."""
+    words = vocabulary()
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < size:
+        count = rng.choices((1, 2, 3, 4), weights=(10, 45, 35, 10))[0]
+        name = " ".join(rng.choice(words) for _ in range(count))
+        if rng.random() < 0.5:
+            name = name.title()
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    entries: list[Entry] = []
+    for target, name in enumerate(names, 1):
+        entries.append(Entry(name, "term", target, name))
+        parts = name.split()
+        if len(parts) >= 3 and rng.random() < 0.1:
+            entries.append(Entry("".join(p[0] for p in parts).upper(), "alias", target, name))
+    for faq_id in range(1, size // 100 + 1):
+        name = rng.choice(names)
+        template = rng.choice(FAQ_TEMPLATES)
+        question = template.format(name.lower())
+        entries.append(Entry(question, "faq", faq_id, question))
+    return entries, names
+
+
+def typo(text: str, rng: random.Random) -> str:
+    chars = list(text)
+    i = rng.randrange(1, max(2, len(chars)))
+    if i < len(chars) and chars[i].isalpha():
+        chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+    return "".join(chars)
+
+
+def workload(names: list[str], entries: list[Entry], n: int, rng: random.Random) -> dict:
+    """Queries per mode: define (exact, typos, frames), chat (frames, chatter, FAQs), prefixes."""
+    picks = [rng.choice(names) for _ in range(n)]
+    faqs = [e.text for e in entries if e.kind == "faq"] or ["How do I start?"]
+    define, chat, complete = [], [], []
+    for i, name in enumerate(picks):
+        kind = i % 4
+        define.append(
+            [name, typo(name, rng), f"what is a {name.lower()}?", typo(typo(name, rng), rng)][kind]
+        )
+        chat.append(
+            [
+                f"what's {name.lower()}?",
+                rng.choice(CHATTER).format(name=name.lower()),
+                f"does anyone know {rng.choice(faqs).lower()}",
+                "so " + " ".join(rng.choice(names).lower() for _ in range(6)) + " right",
+            ][kind]
+        )
+        cut = rng.randint(1, min(12, len(name)))
+        complete.append(name[:cut] if kind != 3 else typo(name[: max(cut, 4)], rng))
+    return {"define": define, "chat": chat, "complete": complete, "expect": picks}
+
+
+def bench_size(label: str, entries: list[Entry], queries: dict, scan_queries: int) -> None:
+    gc.collect()
+    before = rss_bytes()
+    start = time.perf_counter()
+    matcher = Matcher(entries)
+    build = time.perf_counter() - start
+    gc.collect()
+    grown = (rss_bytes() - before) / 2**20
+    total = rss_bytes() / 2**20
+    traced = ""
+    if len(entries) <= TRACE_UP_TO:
+        # tracemalloc counts exactly what the index holds (RSS growth can reuse freed memory),
+        # but doubles the build time: a second build, traced, on the smaller sizes only.
+        tracemalloc.start()
+        kept = Matcher(entries)
+        traced = f"   traced {tracemalloc.get_traced_memory()[0] / 2**20:7.1f} MB"
+        tracemalloc.stop()
+        del kept
+    names = sorted({fold(e.text) for e in entries if e.kind != "faq"})
+    print(f"\n== {label}: {len(entries):,} entries ({len(names):,} distinct names)")
+    print(
+        f"build {build:8.2f} s   index memory: RSS growth {grown:7.1f} MB{traced}"
+        f"   (process RSS {total:7.1f} MB)"
+    )
+    print(line("define", latencies(lambda q: matcher.decide(q), queries["define"])))
+    print(line("chat", latencies(lambda q: matcher.decide(q, mode="chat"), queries["chat"])))
+    print(line("autocomplete", latencies(lambda q: matcher.complete(q), queries["complete"])))
+    sample = queries["define"][:scan_queries]
+
+    def scan(query: str) -> object:
+        return process.extractOne(fold(strip_markup(query)), names, scorer=fuzz.WRatio)
+
+    print(line(f"full WRatio scan (n={len(sample)})", latencies(scan, sample)))
+    expect = queries.get("expect")
+    if expect:
+        # Does the intended name come first? Exact names, typos and "what is a ..." questions.
+        pairs = list(zip(queries["define"], expect, strict=True))
+        ours = [_top_label(matcher, q) == fold(e) for q, e in pairs]
+        theirs = [(scan(q) or ("",))[0] == fold(e) for q, e in pairs[:scan_queries]]
+        print(
+            f"intended name first    matcher {statistics.mean(ours):6.1%} (n={len(ours)})"
+            f"   full WRatio scan {statistics.mean(theirs):6.1%} (n={len(theirs)})"
+        )
+
+
+def _top_label(matcher: Matcher, query: str) -> str:
+    candidates = matcher.decide(query).candidates
+    return fold(candidates[0].label) if candidates else ""
+
+
+# -- accuracy on the labelled set ------------------------------------------------------------
+
+
+def accuracy() -> None:
+    if not QUERIES.exists():
+        print("\n(no labelled set)")
+        return
+    items = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]
+    ours: dict[str, list[bool]] = defaultdict(list)
+    scans: dict[int, dict[str, list[bool]]] = {t: defaultdict(list) for t in WRATIO_THRESHOLDS}
+    built: dict[tuple[str, ...], tuple[Matcher, list[str], list[str]]] = {}
+    for item in items:
+        files = tuple(item["glossary"])
+        paths = [ROOT / f if f == "glossary.yaml" else SHARED / f for f in files]
+        if not all(p.exists() for p in paths):
+            continue
+        if files not in built:
+            entries = list(glossary_entries(load_glossary(p) for p in paths))
+            built[files] = (
+                Matcher(entries),
+                [fold(e.text) for e in entries],
+                [e.label for e in entries],
+            )
+        matcher, texts, labels = built[files]
+        expect = item["expect"]
+        decision = matcher.decide(item["q"], mode=item["mode"])
+        if expect is None:
+            ours[item["kind"]].append(decision.decision == "none")
+        else:
+            best = decision.best
+            ours[item["kind"]].append(decision.decision == "answer" and best.label == expect)
+        found = process.extractOne(fold(strip_markup(item["q"])), texts, scorer=fuzz.WRatio)
+        for threshold in WRATIO_THRESHOLDS:
+            answered = found is not None and found[1] >= threshold
+            if expect is None:
+                scans[threshold][item["kind"]].append(not answered)
+            else:
+                scans[threshold][item["kind"]].append(answered and labels[found[2]] == expect)
+    heads = "".join(f"  WRatio>={t:<3}" for t in WRATIO_THRESHOLDS)
+    print(f"\n== accuracy on {QUERIES.relative_to(ROOT)} (share right; chitchat: share silent)")
+    print(f"{'kind':<16}{'n':>5}  matcher{heads}")
+    for kind in sorted(ours):
+        row = f"{kind:<16}{len(ours[kind]):>5}  {statistics.mean(ours[kind]):7.1%}"
+        row += "".join(f"  {statistics.mean(scans[t][kind]):11.1%}" for t in WRATIO_THRESHOLDS)
+        print(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=300, help="queries per mode and size")
+    parser.add_argument("--no-accuracy", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(SEED)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    if SHARED.is_dir():
+        real = list(glossary_entries(load_glossary(p) for p in sorted(SHARED.glob("*.yaml"))))
+        items = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]
+        asked = [i["q"] for i in items]
+        prefixes = [n[: rng.randint(1, 8)] for n in (e.text for e in real if e.kind == "term")]
+        work = {
+            "define": [i["q"] for i in items if i["mode"] == "define"],
+            "chat": [i["q"] for i in items if i["mode"] == "chat"] or asked,
+            "complete": rng.sample(prefixes, min(len(prefixes), args.queries)),
+        }
+        bench_size("real glossaries (../shared/data)", real, work, 200)
+    else:
+        print("\n(../shared/data is absent: real glossaries skipped)")
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        entries, names = synthetic(size, rng)
+        work = workload(names, entries, args.queries, rng)
+        # A WRatio scan costs about a microsecond per name: fewer of them on large sizes.
+        scan_queries = max(10, min(args.queries, 20_000_000 // size))
+        bench_size(f"synthetic {size:,} names", entries, work, scan_queries)
+        del entries, names, work
+        gc.collect()
+    if not args.no_accuracy:
+        accuracy()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""What the bot says, as plain data: built once here, then rendered as an embed or as text.
+
+Nothing here knows about Discord's limits: the renderers cut text to fit their medium, so the
+console can show everything and Discord can show what fits plus a button for the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.core.model import DefinitionRecord, FaqRecord, Source, TermRecord
+
+AnswerKind = Literal["definition", "faq", "suggest", "none", "info"]
+ActionKind = Literal["term", "faq", "page", "faqs", "more"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """Something a member can open from an answer: a related term, an FAQ, the next page."""
+
+    kind: ActionKind
+    label: str
+    target: int
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    text: str
+
+
+@dataclass(slots=True)
+class Answer:
+    kind: AnswerKind
+    title: str
+    body: str = ""
+    sections: list[Section] = field(default_factory=list)
+    url: str | None = None
+    footer: str | None = None
+    actions: list[Action] = field(default_factory=list)
+    # Only-for-you answers: did-you-mean, nothing found, errors.
+    private: bool = False
+    term_id: int | None = None
+    faq_id: int | None = None
+    definition_id: int | None = None
+    page: int = 0
+    pages: int = 1
+    votes: tuple[int, int] | None = None
+
+
+def definition_answer(
+    term: TermRecord,
+    definitions: list[DefinitionRecord],
+    *,
+    page: int = 0,
+    faqs: list[FaqRecord] | None = None,
+    glossary_source: Source | None = None,
+    related_ids: dict[str, int] | None = None,
+) -> Answer:
+    """A term's answer showing one of its definitions (best-voted first) and what surrounds it."""
+    if not definitions:
+        return not_found_answer(term.name)
+    page = max(0, min(page, len(definitions) - 1))
+    shown = definitions[page]
+    member_text = shown.origin == "member"
+    sections = []
+    if term.summary and not member_text:
+        sections.append(Section("Summary", term.summary))
+    sections.append(Section("Definition", shown.text))
+    if not member_text:
+        for name, text in (
+            ("Context", term.context),
+            ("Purpose", term.purpose),
+            ("Example", term.example),
+        ):
+            if text:
+                sections.append(Section(name, text))
+    if term.related:
+        lines = [f"{r.term}: {r.note}" if r.note else r.term for r in term.related]
+        sections.append(Section("Related terms", "\n".join(lines)))
+    if term.tags:
+        sections.append(Section("Tags", ", ".join(term.tags)))
+    source = shown.source or term.source or glossary_source
+    if source:
+        sections.append(
+            Section("Source", f"{source.name} ({source.url})" if source.url else source.name)
+        )
+
+    footer_parts = []
+    if member_text:
+        footer_parts.append(f"Contributed by {shown.author_name or 'a member'}")
+    else:
+        footer_parts.append(term.glossary)
+    footer_parts.append(f"👍 {shown.upvotes}  👎 {shown.downvotes}")
+    if len(definitions) > 1:
+        footer_parts.append(f"definition {page + 1} of {len(definitions)}")
+
+    actions: list[Action] = []
+    if len(definitions) > 1:
+        if page > 0:
+            actions.append(Action("page", "◀ Previous", term.id, page - 1))
+        if page < len(definitions) - 1:
+            actions.append(Action("page", "Next ▶", term.id, page + 1))
+    if faqs:
+        actions.append(Action("faqs", f"FAQs ({len(faqs)})", term.id))
+    for related in term.related:
+        target = (related_ids or {}).get(related.term)
+        if target is not None:
+            actions.append(Action("term", related.term, target))
+    return Answer(
+        kind="definition",
+        title=term.name,
+        body=term.summary if member_text and term.summary else "",
+        sections=sections,
+        url=source.url if source else None,
+        footer=" · ".join(footer_parts),
+        actions=actions,
+        term_id=term.id,
+        definition_id=shown.id,
+        page=page,
+        pages=len(definitions),
+        votes=(shown.upvotes, shown.downvotes),
+    )
+
+
+def faq_answer(faq: FaqRecord, *, term_id: int | None = None) -> Answer:
+    sections = []
+    if faq.term_name:
+        sections.append(Section("About", faq.term_name))
+    actions = [Action("term", faq.term_name, term_id)] if faq.term_name and term_id else []
+    return Answer(
+        kind="faq",
+        title=faq.question,
+        body=faq.answer,
+        sections=sections,
+        url=faq.source.url if faq.source else None,
+        footer=faq.glossary,
+        actions=actions,
+        faq_id=faq.id,
+    )
+
+
+def faq_list_answer(term: TermRecord, faqs: list[FaqRecord]) -> Answer:
+    """The questions asked about a term, each a button that opens its answer."""
+    return Answer(
+        kind="info",
+        title=f"FAQs about {term.name}",
+        body="\n".join(f"• {f.question}" for f in faqs) or "No questions yet.",
+        actions=[Action("faq", f.question, f.id) for f in faqs],
+        private=True,
+        term_id=term.id,
+    )
+
+
+def suggest_answer(query: str, choices: list[tuple[str, str, int]]) -> Answer:
+    """Did you mean: each choice is (kind, label, target)."""
+    return Answer(
+        kind="suggest",
+        title="Did you mean…",
+        body=f"Nothing matches “{query}” exactly. Did you mean one of these?",
+        actions=[Action(kind, label, target) for kind, label, target in choices],  # type: ignore[arg-type]
+        private=True,
+    )
+
+
+def not_found_answer(query: str) -> Answer:
+    return Answer(
+        kind="none",
+        title="No match",
+        body=(
+            f"I couldn't find “{query}” in the glossary. Try another spelling or a shorter term;"
+            " the glossary's maintainers can see what was asked and add it."
+        ),
+        private=True,
+    )
+
+
+def info_answer(title: str, body: str, *, private: bool = True) -> Answer:
+    return Answer(kind="info", title=title, body=body, private=private)

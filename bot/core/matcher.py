@@ -1,0 +1,901 @@
+"""Question understanding and fuzzy lookup of terms, aliases and FAQ questions.
+
+The matcher answers three questions for the front ends: which term or FAQ a message asks about
+(``decide``), whether it is sure enough to answer, and which names to offer while someone types
+(``complete``). It knows nothing of Discord or SQL: the store hands it ``Entry`` values.
+
+Scores are whole-string similarities on normalised text, never partial or token-set scores:
+those reward a short term found anywhere inside a longer message, so chit-chat that mentions a
+term in passing would look like a question about it. A term scores by the edit similarity of
+the question's subject to its name (an exact name 100, a plural 98, one typo in ten letters
+90); an FAQ scores by its wording when that is near-verbatim, else by the rarity-weighted share
+of content words the two questions have in common. Neither depends on what else is indexed, so
+a score means the same in every glossary and one set of thresholds serves them all.
+
+Everything is indexed once and updated in place: character trigrams narrow a query to a few dozen
+names before rapidfuzz scores them, so the cost of a query grows with how common its trigrams
+are, not with the size of the glossary; a sorted list (bisect) serves prefix completion.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
+from collections.abc import Collection, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from bot.core.model import Entry, Glossary
+from bot.core.normalize import MAX_INPUT, canonical, fold, stem, strip_markup
+
+__all__ = [
+    "Candidate",
+    "Decision",
+    "Entry",
+    "Matcher",
+    "Question",
+    "glossary_entries",
+    "understand",
+]
+
+Kind = Literal["term", "faq"]
+Mode = Literal["define", "chat"]
+
+# -- scores and thresholds (0-100), calibrated on tests/data/queries.yaml ------------------------
+
+EXACT = 100.0  # the folded text equals the name
+STEMMED = 98.0  # equal once plurals are folded ("customers" for "Customer")
+VARIANT = 99.0  # a derived name: "API" or "Application Programming Interface" for "...(API)"
+FUZZY_CAP = 97.0  # a fuzzy match never outranks an exact one
+NEAR_VERBATIM = 88.0  # an FAQ question's own wording, give or take a few letters
+DEFINE_ANSWER = 80.0  # define mode: a best match this good, clear of the next, is the answer
+DEFINE_SUGGEST = 55.0  # define mode: worth offering as "did you mean"
+CHAT_TERM = 86.0  # chat mode: a framed question ("what is X") whose subject matches a name
+CHAT_FAQ = 55.0  # chat mode: a question that reads as one of the FAQ questions
+CHAT_FAQ_STATEMENT = 85.0  # chat mode: the same for a message not phrased as a question
+DEFINE_FAQ = 50.0  # define mode: the same, when someone addressed the bot
+MARGIN = 6.0  # the best must lead the next different name by this much, unless exact
+SURE = STEMMED  # at or above this, no margin is needed
+CHAT_MAX_WORDS = 20  # longer chat messages are conversation, not questions to the bot
+SUGGEST_LIMIT = 5
+POOL = 48  # names scored finely after trigram pruning
+# Postings read per query at most, the rarest trigrams first: GRAM_BUDGET, or one eighth of
+# the names when that is more. The share matters on large glossaries, where every trigram of a
+# typo'd word's intact part is common; measured: 1M names, 8k postings find 52% of two-typo
+# names, 125k find 99% at a p99 under 10 ms.
+GRAM_BUDGET = 8_000
+GRAM_SHARE = 8
+WORD_BUDGET = 300  # records looked at when completing a word inside names
+COMPLETE_WALK = 400  # sorted names looked at for prefix completion
+
+# -- question understanding ------------------------------------------------------------------
+
+_GREETING = (
+    r"(?:(?:hi+|hey+|hello+|hiya|heya|yo|howdy|greetings|gm|good (?:morning|afternoon|evening)"
+    r"|ok(?:ay)?|so|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
+    # Addressees only count after a greeting: "Team plan" is a name, "hi team" is not.
+    r"(?: (?:all|everyone|folks|guys|team|there|friends|yall|y all|bot|glossary bot))*)"
+)
+_LEADIN = (
+    r"(?:(?:a )?(?:quick|random|dumb|stupid|noob|silly|simple|basic|small|newbie) question"
+    r"|(?:i have a |got a )?question(?: for you)?"
+    r"|(?:does|do) (?:any(?:one|body)|some(?:one|body)|you|u|you guys|any of you|yall)"
+    r"(?: here| else)? (?:know|remember|understand)"
+    r"|any(?:one|body)(?: here)? (?:know|knows|remember)"
+    r"|i (?:was|am|m) (?:just )?(?:wondering|curious)|im (?:just )?(?:wondering|curious)"
+    r"|(?:just )?wondering|i wonder|curious"
+    r"|i (?:want|wanna|would like|d like|need) to (?:know|understand)|id like to know"
+    r"|i (?:dont|do not|still dont|never) (?:know|understand|get)"
+    r"|(?:can|may) i ask)"
+)
+# Lead-ins that are themselves a request for a definition ("can you explain churn").
+_ASK = (
+    r"(?:(?:can|could|would|will) (?:some(?:one|body)|any(?:one|body)|you|u|you guys|someone here)"
+    r" (?:please )?|please |pls )?"
+    r"(?:explain(?: to me)?|tell me(?: more)? about|tell me|remind me(?: of)?|describe"
+    r"|define|help me understand|give me (?:a |the )?(?:definition|meaning) of|clarify)"
+)
+_FRAME = (
+    r"(?:(?:whats|what is) (?:the )?(?:meaning|definition|defn) of"
+    r"|what (?:exactly |really |actually )?(?:is|are|was|were)(?: meant by)?"
+    r"|(?:whats|wats|whatre|what re|wat is|wot is|wht is|waht is|whta is|what s)(?: exactly)?"
+    r"|what do (?:you|we|they|people|u|ppl|folks) mean by"
+    r"|what does(?: the (?:term|word|acronym|abbreviation))?|what do|what did"
+    r"|(?:the )?(?:meaning|definition|defn) of"
+    r"|define|explain|describe|tell me (?:more )?about|(?:info|information|details) (?:on|about)"
+    r"|who (?:is|are)|whos"
+    r"|how (?:do|would|should|can|does) (?:you|we|i|one|someone|u) define"
+    r"|eli5|wtf (?:is|are)|what the (?:heck|hell) (?:is|are))"
+)
+_ARTICLE = (
+    r"(?:(?:a|an|the|some|term|word|acronym|abbreviation|abbr|concept(?: of)?|idea of"
+    r"|(?:meaning|definition|defn) of) )*"
+)
+_SUFFIX = (
+    r"(?: (?:mean|means|meant|stand for|stands for|standing for|refer to|refers to|do|does"
+    r"|is|are|used for|exactly|again|actually|really|definition|meaning|defn|here|in this context"
+    r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha))+"
+)
+_GREETING_RE = re.compile(rf"^(?:{_GREETING} )+")
+_LEADIN_RE = re.compile(rf"^{_LEADIN}(?: (?:if|whether|about|that))?(?: |$)")
+_ASK_RE = re.compile(rf"^{_ASK}(?: |$)")
+_FRAME_RE = re.compile(rf"^{_FRAME} {_ARTICLE}(?P<subject>.+?)(?P<suffix>{_SUFFIX})?$")
+_WHAT_IS_RE = re.compile(rf"^(?:what|whats) {_ARTICLE}(?P<subject>.+?) (?:is|are|means|mean)$")
+_SUFFIX_ONLY_RE = re.compile(
+    r"^(?P<subject>.+?) (?:meaning|definition|defn|means what|stands for what|meaning pls"
+    r"|meaning please|definition pls|definition please)$"
+)
+_SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
+_ARTICLE_RE = re.compile(rf"^{_ARTICLE}")
+_TRAILING_RE = re.compile(
+    r"(?: (?:please|pls|plz|thanks|thank you|thx|ty|lol|haha|anyone|someone|guys|folks|again))+$"
+)
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)|\n+(?=\S)")
+_CODE_BLOCK = re.compile(r"```")
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _phrases(text: str) -> frozenset[str]:
+    return frozenset(" ".join(phrase.split()) for phrase in text.split(","))
+
+
+# Function words: a subject made only of these names nothing ("what is it", "whats up").
+_STOP = _wordset(
+    """a about above after again all also am an and any are as at be been before being below
+    between both but by can could did do does doing down during each either else even ever every
+    few for from further get gets got had has have having he her here hers herself him himself his
+    how i if in into is it its itself just let like me might mine more most much must my myself no
+    nor not now of off on once one only or other our ours out over own per please quite rather
+    really same she should so some such than that thats the their theirs them then there these
+    they this those through to too under until up upon us very via was we were what whats when
+    where which while who whom whose why will with within without would yet you your yours
+    yourself yourselves going happening gonna wanna u ur ya yo im ive id youre dont doesnt didnt
+    cant wont isnt arent hey hi hello lol ok okay thanks thank yes yeah yep nope mean means
+    meaning meant stand stands exactly actually thing things something anything stuff"""
+)
+# Subjects that a chat-mode "what is X" almost always uses about the conversation, not a term.
+_CHAT_SUBJECTS = _wordset(
+    """time weather plan point deal matter problem issue news date day today tonight tomorrow
+    answer link password best worst next score result update difference reason name
+    status"""
+)
+_QUESTION_WORDS = _wordset(
+    """what whats how why when where which who whom whose is are was were can could do does did
+    should shall will would may might has have had must any anyone anybody"""
+)
+_PERSONAL = _wordset("my your our his her their its ur yo")
+# Whole chat messages that are social noise even when a glossary happens to define them.
+_CHITCHAT = _phrases(
+    """hi, hello, hey, thanks, thank you, thx, ty, ok, okay, yes, no, yep, nope, lol,
+    lmao, rofl, gg, gm, gn, bye, welcome, nice, cool, great, awesome, sure, maybe, wow, oops,
+    sorry, please, 1, +1, agreed, same, true, false, help, test, good morning, good night,
+    good job, well done, me too, of course, no problem, np"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What ``understand`` makes of a message, all in folded text."""
+
+    text: str  # the whole message, markup stripped and folded
+    body: str  # without greetings and lead-ins: what is compared with FAQ questions
+    subject: str  # without the question frame: what is compared with term names
+    framed: bool  # a definitional frame was found ("what is", "define", "X stands for")
+    asked: bool  # ends with a question mark
+    words: int
+    sentences: int
+    code: bool  # holds a code block
+
+
+def understand(text: str) -> Question:
+    """Split a message into its subject and the English frame around it."""
+    raw = text[:MAX_INPUT]
+    code = bool(_CODE_BLOCK.search(raw))
+    clean = strip_markup(raw)
+    asked = clean.rstrip().endswith("?")
+    sentences = len([s for s in _SENTENCE_END.split(clean.strip()) if fold(s)])
+    folded = fold(clean)
+    words = len(folded.split())
+    body = _GREETING_RE.sub("", folded)
+    framed = False
+    for _ in range(2):  # "hey, quick question: can you explain ..." has two layers of lead-in
+        stripped = _LEADIN_RE.sub("", body, count=1)
+        ask = _ASK_RE.match(stripped)
+        if ask and ask.end() < len(stripped):
+            stripped, framed = stripped[ask.end() :].lstrip(), True
+        stripped = _GREETING_RE.sub("", stripped)
+        if stripped == body:
+            break
+        body = stripped
+    body = _TRAILING_RE.sub("", body)
+    subject = body
+    match = _FRAME_RE.match(body) or _WHAT_IS_RE.match(body) or _SUFFIX_ONLY_RE.match(body)
+    if match:
+        subject, framed = match.group("subject"), True
+    elif framed:
+        subject = _SUFFIX_RE.sub("", body)
+    if framed:
+        subject = _ARTICLE_RE.sub("", subject)
+    return Question(folded, body, subject.strip(), framed, asked, words, sentences, code)
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    kind: Kind  # aliases resolve to their term
+    target: int
+    label: str
+    score: float  # 0-100, same meaning across glossaries
+    via: str  # the entry text that matched (e.g. the alias "CRM")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    query: str
+    decision: Literal["answer", "suggest", "none"]
+    best: Candidate | None  # the answer when decision == "answer"
+    candidates: list[Candidate]  # best first, distinct targets, at most SUGGEST_LIMIT for suggest
+    subject: str  # the normalised subject extracted from the question
+
+
+# -- the index -------------------------------------------------------------------------------
+
+
+def _words_key(folded: str) -> str:
+    return " ".join(stem(w) for w in folded.split())
+
+
+def _grams(key: str) -> set[str]:
+    padded = f" {key} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def _content(folded: str) -> list[str]:
+    """The words of a question that carry its meaning, stemmed harder than names are."""
+    return [canonical(w) for w in folded.split() if w not in _STOP]
+
+
+_PAREN = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*(?P<rest>[^()]*)$")
+
+
+def _variants(text: str) -> list[str]:
+    """Other names a name implies: "Application Programming Interface (API)" also answers to
+    "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity".
+    """
+    found = []
+    match = _PAREN.match(text.strip())
+    if match:
+        outer = f"{match.group('outer')} {match.group('rest')}".strip()
+        found.append(outer)
+        inner = match.group("inner").strip()
+        # Only an abbreviation in brackets is another name; "Vim (editor)" is no "editor".
+        if " " not in inner and sum(c.isupper() for c in inner) >= 2:
+            found.append(inner)
+    return found
+
+
+def _add_posting(postings: dict[str, array], token: str, rid: int) -> None:
+    found = postings.get(token)
+    if found is None:
+        postings[token] = array("i", (rid,))
+    else:
+        found.append(rid)
+
+
+def _add_exact(exact: dict[Any, int | list[int]], token: Hashable, rid: int) -> None:
+    # Most keys name one record; a bare int saves a list per name on large glossaries.
+    found = exact.get(token)
+    if found is None:
+        exact[token] = rid
+    elif isinstance(found, int):
+        exact[token] = [found, rid]
+    else:
+        found.append(rid)
+
+
+def _drop_exact(exact: dict[Any, int | list[int]], token: Hashable, rid: int) -> None:
+    found = exact.get(token)
+    if found == rid:
+        del exact[token]
+    elif isinstance(found, list) and rid in found:
+        found.remove(rid)
+        if len(found) == 1:
+            exact[token] = found[0]
+
+
+def _exact_ids(exact: dict[Any, int | list[int]], token: Hashable) -> list[int]:
+    found = exact.get(token)
+    if found is None:
+        return []
+    return [found] if isinstance(found, int) else list(found)
+
+
+class _Index:
+    """The names of one kind ("term": names and aliases, or "faq") visible in one scope.
+
+    Sized for a million names in a few hundred megabytes: postings are arrays of 32-bit record
+    numbers, and the sorted names are a list of the records' own strings beside an array.
+    """
+
+    __slots__ = ("by_key", "content", "df", "grams", "live", "names", "rids", "vocab", "words")
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, int | list[int]] = {}  # stemmed key -> records
+        self.grams: dict[str, array] = {}  # trigram of the key -> records (removed ones too)
+        self.names: list[str] = []  # folded names, sorted, for prefix completion ...
+        self.rids = array("i")  # ... and their records, in the same order
+        self.words: dict[str, array] = {}  # folded word -> records, for completion
+        self.content: dict[str, array] = {}  # FAQs: content stem -> records
+        self.df: Counter[str] = Counter()  # FAQs: live questions holding each content stem
+        self.vocab: list[str] = []  # sorted distinct words, for completing a word inside a name
+        self.live = 0
+
+    def sort(self) -> None:
+        # Stable: equal names keep record order, as insert() keeps it.
+        order = sorted(range(len(self.names)), key=self.names.__getitem__)
+        self.names = [self.names[i] for i in order]
+        self.rids = array("i", (self.rids[i] for i in order))
+        self.vocab.sort()
+
+    def insert(self, folded: str, rid: int) -> None:
+        at = bisect_right(self.names, folded)
+        self.names.insert(at, folded)
+        self.rids.insert(at, rid)
+
+    def delete(self, folded: str, rid: int) -> None:
+        at = bisect_left(self.names, folded)
+        while at < len(self.names) and self.names[at] == folded:
+            if self.rids[at] == rid:
+                del self.names[at]
+                del self.rids[at]
+                return
+            at += 1
+
+    def walk(self, prefix: str, cap: int) -> Iterator[tuple[str, int]]:
+        """Up to ``cap`` (folded name, record) pairs starting with ``prefix``, in order."""
+        at = bisect_left(self.names, prefix)
+        for i in range(at, min(at + cap, len(self.names))):
+            if not self.names[i].startswith(prefix):
+                break
+            yield self.names[i], self.rids[i]
+
+
+class Matcher:
+    """Fuzzy lookup over terms, aliases and FAQ questions, with an index updated in place."""
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        # Records are the unit of the index: one per entry, plus one per derived variant, and
+        # an entry's records are consecutive (first record, count).
+        self._entries: list[Entry | None] = []
+        self._entry_first = array("i")
+        self._entry_records = bytearray()
+        self._rec_entry = array("i")
+        self._rec_folded: list[str] = []
+        self._rec_key: list[str] = []  # the same string object as folded when they are equal
+        self._rec_base = array("f")  # score of an exact hit on this record
+        self._rec_alive = bytearray()
+        self._rec_words: dict[int, list[str]] = {}  # FAQ records: content stems
+        self._targets: dict[str, dict[int, int | list[int]]] = {"term": {}, "faq": {}}
+        self._indexes: dict[tuple[str, int | None], _Index] = {}
+        self._count = 0
+        # A first load appends to the sorted lists and sorts them once at the end: inserting
+        # a million names one by one into a sorted list would move memory a million times.
+        self._bulk = True
+        for entry in entries:
+            self.add(entry)
+        self._bulk = False
+        for index in self._indexes.values():
+            index.sort()
+
+    def __len__(self) -> int:
+        return self._count
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def add(self, entry: Entry) -> None:
+        """Index one entry; it is found by the next query."""
+        group = "faq" if entry.kind == "faq" else "term"
+        eid = len(self._entries)
+        self._entries.append(entry)
+        _add_exact(self._targets[group], entry.target, eid)
+        index = self._indexes.get((group, entry.scope))
+        if index is None:
+            index = self._indexes[(group, entry.scope)] = _Index()
+        texts = [(entry.text, EXACT)]
+        if group == "term":
+            texts += [(v, VARIANT) for v in _variants(entry.text)]
+        self._entry_first.append(len(self._rec_folded))
+        count = 0
+        for text, base in texts:
+            folded = fold(text)
+            if not folded:
+                continue
+            rid = len(self._rec_folded)
+            key = _words_key(folded)
+            key = folded if key == folded else key
+            self._rec_entry.append(eid)
+            self._rec_folded.append(folded)
+            self._rec_key.append(key)
+            self._rec_base.append(base)
+            self._rec_alive.append(1)
+            count += 1
+            self._index_record(index, group, rid, folded, key)
+        self._entry_records.append(count)
+        self._count += 1
+
+    def _records_of(self, eid: int) -> range:
+        first = self._entry_first[eid]
+        return range(first, first + self._entry_records[eid])
+
+    def _index_record(self, index: _Index, group: str, rid: int, folded: str, key: str) -> None:
+        _add_exact(index.by_key, key, rid)
+        if self._bulk:
+            index.names.append(folded)
+            index.rids.append(rid)
+        else:
+            index.insert(folded, rid)
+        index.live += 1
+        if group == "faq":
+            content = sorted(set(_content(folded)))
+            self._rec_words[rid] = content
+            for word in content:
+                _add_posting(index.content, word, rid)
+                index.df[word] += 1
+        else:
+            for gram in _grams(key):
+                _add_posting(index.grams, gram, rid)
+        for word in set(folded.split()):
+            posting = index.words.get(word)
+            if posting is None:
+                posting = index.words[word] = array("i")
+                if self._bulk:
+                    index.vocab.append(word)
+                else:
+                    insort(index.vocab, word)
+            posting.append(rid)
+
+    def remove(self, kind: str, target: int) -> None:
+        """Forget a target: a term with all its aliases, or an FAQ ("alias": its aliases only)."""
+        group = "faq" if kind == "faq" else "term"
+        targets = self._targets[group]
+        keep = []
+        for eid in _exact_ids(targets, target):
+            entry = self._entries[eid]
+            if entry is None or (kind == "alias" and entry.kind != "alias"):
+                keep.append(eid)
+                continue
+            index = self._indexes[(group, entry.scope)]
+            for rid in self._records_of(eid):
+                self._unindex_record(index, group, rid)
+            self._entries[eid] = None
+            self._count -= 1
+        if not keep:
+            targets.pop(target, None)
+        else:
+            targets[target] = keep[0] if len(keep) == 1 else keep
+
+    def _unindex_record(self, index: _Index, group: str, rid: int) -> None:
+        # Trigram and word postings keep the record and skip it while it is dead: removing it
+        # from every posting would cost a scan per trigram; exact and sorted lookups are cheap.
+        folded, key = self._rec_folded[rid], self._rec_key[rid]
+        _drop_exact(index.by_key, key, rid)
+        index.delete(folded, rid)
+        if group == "faq":
+            for word in self._rec_words.pop(rid, []):
+                index.df[word] -= 1
+                if index.df[word] <= 0:
+                    del index.df[word]
+        self._rec_alive[rid] = 0
+        index.live -= 1
+
+    def entries(self) -> Iterator[Entry]:
+        """Every live entry, in the order added."""
+        return (e for e in self._entries if e is not None)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def _visible(self, group: str, scope: int | None) -> list[_Index]:
+        found = [self._indexes.get((group, None))]
+        if scope is not None:
+            found.append(self._indexes.get((group, scope)))
+        return [i for i in found if i is not None and i.live]
+
+    def _candidate(self, rid: int, score: float) -> Candidate:
+        entry = self._entries[self._rec_entry[rid]]
+        assert entry is not None
+        kind: Kind = "faq" if entry.kind == "faq" else "term"
+        return Candidate(kind, entry.target, entry.label, round(score, 1), entry.text)
+
+    def _name_scores(
+        self, subject: str, scope: int | None, raw: str = "", *, fuzzy: bool = True
+    ) -> dict[int, float]:
+        """Records of term names and aliases scored against a folded subject.
+
+        ``raw`` (the subject as typed, case-folded) separates names that fold alike: "mention"
+        and "@mention" both fold to "mention", but only one was typed.
+        """
+        key = _words_key(subject)
+        scores: dict[int, float] = {}
+        if not key:
+            return scores
+        for index in self._visible("term", scope):
+            for rid in _exact_ids(index.by_key, key):
+                if self._rec_folded[rid] == subject:
+                    typed = _typed(self._text_of(rid)) == raw
+                    scores[rid] = self._rec_base[rid] - (0.0 if typed else 0.5)
+                else:
+                    scores[rid] = min(STEMMED, self._rec_base[rid] - 1)
+            for rid in self._pruned(index, key) if fuzzy else ():
+                if rid not in scores:
+                    # Stems forgive plurals but can hide a typo's shape ("blme" against the stem
+                    # "blam" of "blame"), so the folded text gets a say too.
+                    score = max(
+                        _similarity(key, self._rec_key[rid]),
+                        _similarity(subject, self._rec_folded[rid]),
+                    )
+                    scores[rid] = min(FUZZY_CAP, score)
+        return scores
+
+    def _text_of(self, rid: int) -> str:
+        entry = self._entries[self._rec_entry[rid]]
+        return "" if entry is None else entry.text
+
+    def _pruned(self, index: _Index, key: str, pool: int = POOL) -> list[int]:
+        """The records sharing the most trigrams with the key, rarest trigrams counted first."""
+        postings = sorted(
+            (p for g in _grams(key) if (p := index.grams.get(g)) is not None), key=len
+        )
+        counts: Counter[int] = Counter()
+        read = 0
+        budget = max(GRAM_BUDGET, index.live // GRAM_SHARE)
+        for posting in postings:
+            if read and read + len(posting) > budget:
+                break
+            counts.update(posting)
+            read += len(posting)
+        alive = self._rec_alive
+        return [rid for rid, _ in counts.most_common(pool * 2) if alive[rid]][:pool]
+
+    def _faq_scores(self, body: str, scope: int | None) -> dict[int, float]:
+        """Records of FAQ questions scored against a folded question."""
+        scores: dict[int, float] = {}
+        key = _words_key(body)
+        if not key:
+            return scores
+        content = _content(body)
+        for index in self._visible("faq", scope):
+            for rid in _exact_ids(index.by_key, key):
+                scores[rid] = EXACT
+            counts: Counter[int] = Counter()
+            for word in set(content):
+                posting = index.content.get(word)
+                if posting is not None and len(posting) <= GRAM_BUDGET:
+                    counts.update(posting)
+            for rid, _ in counts.most_common(POOL):
+                if rid not in scores and self._rec_alive[rid]:
+                    scores[rid] = self._faq_similarity(index, key, content, rid)
+        return scores
+
+    def _faq_similarity(self, index: _Index, key: str, content: list[str], rid: int) -> float:
+        """How well a question reads as an FAQ question.
+
+        Near-verbatim questions score by their whole wording; otherwise by the content words
+        both share (stop-words dropped, stems and a few synonyms merged), each weighted by its
+        rarity among the FAQs, so sharing "difference" or "customer" alone says little while
+        sharing "net promoter score" says a lot. The whole-wording score is not used below
+        NEAR_VERBATIM: "what do you mean?" reads much like 'What does "open source" mean?'.
+        """
+        whole = fuzz.ratio(key, self._rec_key[rid])
+        if whole >= NEAR_VERBATIM:
+            return min(FUZZY_CAP, whole)
+        theirs = self._rec_words.get(rid, [])
+        mine = set(content)
+        if not mine or not theirs:
+            return 0.0
+        total = max(index.live, 1)
+
+        def weight(word: str) -> float:
+            return math.log(1.0 + total / (1.0 + index.df.get(word, 0)))
+
+        shared, count = 0.0, 0
+        for word in mine:
+            if word in theirs:
+                shared, count = shared + weight(word), count + 1
+            elif len(word) >= 5:
+                # A misspelt content word still counts, at a discount.
+                near = max((OSA.normalized_similarity(word, w) for w in theirs), default=0.0)
+                if near >= 0.8:
+                    shared, count = shared + 0.8 * weight(word), count + 1
+        their_weight = sum(weight(w) for w in theirs)
+        score = 100.0 * 2 * shared / (sum(weight(w) for w in mine) + their_weight)
+        if count < 2 and shared < 0.9 * their_weight:
+            # One word in common, and the FAQ is about more than that word: "what's your
+            # name?" shares "name" with "What is a Domain Name?" and nothing else.
+            score *= 0.75
+        return min(FUZZY_CAP, score)
+
+    def _ranked(self, scores: dict[int, float]) -> list[Candidate]:
+        """Candidates best first, one per target; ties fall to the lower target id."""
+        best: dict[tuple[str, int], tuple[float, int]] = {}
+        for rid, score in scores.items():
+            entry = self._entries[self._rec_entry[rid]]
+            if entry is None:
+                continue
+            group = "faq" if entry.kind == "faq" else "term"
+            slot = (group, entry.target)
+            # The same score through the name itself beats an alias: "via" shows the name.
+            rank = (score, entry.kind == "term")
+            held = best.get(slot)
+            if held is None or rank > (held[0], self._is_name(held[1])):
+                best[slot] = (score, rid)
+        order = sorted(
+            best.items(), key=lambda item: (-item[1][0], item[0][0] != "faq", item[0][1])
+        )
+        return [self._candidate(rid, score) for (_, _), (score, rid) in order]
+
+    def _is_name(self, rid: int) -> bool:
+        entry = self._entries[self._rec_entry[rid]]
+        return entry is not None and entry.kind == "term"
+
+    def decide(
+        self,
+        text: str,
+        *,
+        mode: Mode = "define",
+        scope: int | None = None,
+        kinds: Collection[str] = ("term", "faq"),
+    ) -> Decision:
+        """Answer, suggest or stay silent about a message (see the module docstring)."""
+        question = understand(text)
+        subject = question.subject if question.framed else question.body
+        nothing = Decision(text, "none", None, [], subject)
+        if not question.body:
+            return nothing
+        chat = mode == "chat"
+        if chat and question.code:
+            return nothing
+        long = question.words > CHAT_MAX_WORDS or question.sentences > 1
+        term_scores: dict[int, float] = {}
+        faq_scores: dict[int, float] = {}
+        if "term" in kinds:
+            # The frame may be part of a name ("Team plan", "What's new"), so the whole text and
+            # the body are tried too; each record keeps its best score.
+            # Only the subject is looked up fuzzily, and in chat mode only when a term could be
+            # the answer at all: a long unframed message costs no trigram lookup.
+            raw = _typed(strip_markup(text))
+            hopeless = chat and (long or (not question.framed and len(subject.split()) > 5))
+            for variant in dict.fromkeys((subject, question.body, question.text)):
+                if variant and len(variant.split()) <= 12:
+                    fuzzy = variant == subject and not hopeless
+                    for rid, score in self._name_scores(variant, scope, raw, fuzzy=fuzzy).items():
+                        if score > term_scores.get(rid, -1.0):
+                            term_scores[rid] = score
+        if "faq" in kinds:
+            faq_scores = self._faq_scores(question.body, scope)
+        terms = self._ranked(term_scores)
+        faqs = self._ranked(faq_scores)
+        ranked = sorted(terms + faqs, key=lambda c: (-c.score, c.kind != "faq", c.target))
+        if not ranked:
+            return nothing
+        if chat:
+            best = self._chat_answer(question, subject, terms, faqs, long)
+            if best is None:
+                return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+            return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
+        best = self._define_answer(terms, faqs)
+        if best is not None:
+            return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
+        near = [c for c in ranked if c.score >= DEFINE_SUGGEST][:SUGGEST_LIMIT]
+        if near:
+            return Decision(text, "suggest", None, near, subject)
+        return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+
+    def _define_answer(self, terms: list[Candidate], faqs: list[Candidate]) -> Candidate | None:
+        if faqs and faqs[0].score >= SURE:
+            return faqs[0]
+        faq_behind = not faqs or faqs[0].score < terms[0].score if terms else True
+        if terms and _clear(terms, DEFINE_ANSWER) and (faq_behind or terms[0].score >= SURE):
+            return terms[0]
+        if faqs and _clear(faqs, DEFINE_FAQ) and (not terms or faqs[0].score > terms[0].score):
+            return faqs[0]
+        return None
+
+    def _chat_answer(
+        self,
+        question: Question,
+        subject: str,
+        terms: list[Candidate],
+        faqs: list[Candidate],
+        long: bool,
+    ) -> Candidate | None:
+        if faqs and faqs[0].score >= SURE:
+            return faqs[0]  # an FAQ asked as written, however long
+        if long:
+            return None
+        words = subject.split()
+        if question.framed:
+            personal = bool(words) and words[0] in _PERSONAL
+            idle = not any(w not in _STOP for w in words) or subject in _CHAT_SUBJECTS
+            faq_behind = not faqs or faqs[0].score < terms[0].score if terms else False
+            if terms and not personal and not idle and faq_behind and _clear(terms, CHAT_TERM):
+                return terms[0]
+        elif terms and question.body not in _CHITCHAT and len(words) <= 5 and _clear(terms, SURE):
+            # Nobody asked: only a message that is a term's name, give or take a plural.
+            return terms[0]
+        # Chatter shares words with FAQs ("thanks for the help" / "Do you like helping people?");
+        # a message that is not even phrased as a question must read almost like the FAQ.
+        interrogative = question.asked or question.body.split()[0] in _QUESTION_WORDS
+        if faqs and _clear(faqs, CHAT_FAQ if interrogative else CHAT_FAQ_STATEMENT):
+            return faqs[0]
+        return None
+
+    # -- autocomplete ----------------------------------------------------------------------
+
+    def complete(
+        self,
+        text: str,
+        *,
+        limit: int = 25,
+        scope: int | None = None,
+        kind: Kind = "term",
+    ) -> list[Candidate]:
+        """Names for a partial or misspelt input, best first: exact prefixes, then word
+        prefixes, then fuzzy matches. Empty input lists names alphabetically."""
+        if limit <= 0:
+            return []
+        query = fold(strip_markup(text))
+        indexes = self._visible(kind, scope)
+        found: dict[tuple[str, int], Candidate] = {}
+
+        def offer(rid: int, score: float) -> bool:
+            entry = self._entries[self._rec_entry[rid]]
+            if entry is None or not self._rec_alive[rid]:
+                return False
+            slot = (kind, entry.target)
+            if slot not in found:
+                found[slot] = self._candidate(rid, score)
+            return len(found) >= limit
+
+        if not query:
+            merged = sorted(
+                (item for index in indexes for item in index.walk("", COMPLETE_WALK)),
+            )
+            for _, rid in merged:
+                names = self._entries[self._rec_entry[rid]]
+                is_name = names is not None and names.kind == "term"
+                if is_name and self._rec_base[rid] == EXACT and offer(rid, 0.0):
+                    break
+            return list(found.values())
+        # Exact prefixes of the whole name: shortest first, as they are closest to the input.
+        prefixed = [item for index in indexes for item in index.walk(query, COMPLETE_WALK)]
+        prefixed.sort(key=lambda item: (len(item[0]), item[0], item[1]))
+        for _, rid in prefixed:
+            if offer(rid, 100.0):
+                return list(found.values())
+        # A word of the name starts with the input's last word, and the other words appear.
+        words = query.split()
+        inner: list[tuple[float, str, int]] = []
+        for index in indexes:
+            for rid in self._word_prefixed(index, words):
+                folded = self._rec_folded[rid]
+                inner.append((-fuzz.ratio(query, folded), folded, rid))
+        inner.sort()
+        for negative, _, rid in inner:
+            if offer(rid, max(60.0, min(95.0, -negative))):
+                return list(found.values())
+        # Typos: trigram pruning, then the input against each name and its beginning.
+        fuzzy: list[tuple[float, str, int]] = []
+        qkey = _words_key(query)
+        for index in indexes:
+            pool = (
+                self._pruned(index, qkey, POOL) if kind == "term" else self._faq_pool(index, query)
+            )
+            for rid in pool:
+                folded = self._rec_folded[rid]
+                score = max(
+                    fuzz.ratio(query, folded),
+                    fuzz.ratio(query, folded[: len(query)]) - 5,
+                    fuzz.ratio(qkey, self._rec_key[rid]),
+                )
+                if score >= 55:
+                    fuzzy.append((-score, folded, rid))
+        fuzzy.sort()
+        for negative, _, rid in fuzzy:
+            if offer(rid, min(FUZZY_CAP, -negative)):
+                break
+        return list(found.values())
+
+    def _word_prefixed(self, index: _Index, words: list[str]) -> list[int]:
+        """Records holding every word typed, the last one possibly unfinished."""
+        head, last = words[:-1], words[-1]
+        if head:
+            # The rarest whole word typed narrows the search; the rest are checked per record.
+            postings = [index.words.get(w) for w in head]
+            if any(p is None for p in postings):
+                return []
+            base = min(postings, key=len)  # type: ignore[arg-type]
+            found = []
+            for rid in base[:WORD_BUDGET]:
+                mine = self._rec_folded[rid].split()
+                if all(w in mine for w in head) and any(w.startswith(last) for w in mine):
+                    found.append(rid)
+            return found
+        found = []
+        for word in _walk_words(index.vocab, last, 64):
+            found.extend(index.words[word][: WORD_BUDGET - len(found)])
+            if len(found) >= WORD_BUDGET:
+                break
+        return found
+
+    def _faq_pool(self, index: _Index, query: str) -> list[int]:
+        counts: Counter[int] = Counter()
+        for word in set(_content(query)):
+            posting = index.content.get(word)
+            if posting is not None:
+                counts.update(posting)
+        return [rid for rid, _ in counts.most_common(POOL) if self._rec_alive[rid]]
+
+
+def _typed(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _similarity(a: str, b: str) -> float:
+    """Edit similarity counting a swap of two letters as one edit, over the longer length.
+
+    Not Indel ``ratio``: it charges a substitution like one insertion plus one deletion, so
+    "hello" and "shell" (one letter moved from the end to the front) would look like one typo.
+    """
+    return 100.0 * OSA.normalized_similarity(a, b)
+
+
+def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:
+    """Entries for glossaries held in memory (tests, benchmarks, tools without a store): terms
+    and FAQs numbered from 1 in file order, as a fresh store would number them."""
+    term_id = faq_id = 0
+    for glossary in glossaries:
+        for term in glossary.terms:
+            term_id += 1
+            yield Entry(term.name, "term", term_id, term.name)
+            for alias in term.aliases:
+                yield Entry(alias, "alias", term_id, term.name)
+            for faq in term.faqs:
+                faq_id += 1
+                yield Entry(faq.question, "faq", faq_id, faq.question)
+        for faq in glossary.faqs:
+            faq_id += 1
+            yield Entry(faq.question, "faq", faq_id, faq.question)
+
+
+def _clear(ranked: list[Candidate], threshold: float) -> bool:
+    """The best is good enough and ahead of the next different name (same-named terms from two
+    glossaries do not block each other: either is a right answer and the order is fixed)."""
+    best = ranked[0]
+    if best.score < threshold:
+        return False
+    if best.score >= SURE:
+        return True
+    for other in ranked[1:]:
+        if fold(other.label) == fold(best.label):
+            continue
+        return best.score - other.score >= MARGIN
+    return True
+
+
+def _walk_words(vocab: list[str], prefix: str, cap: int) -> Iterator[str]:
+    at = bisect_left(vocab, prefix)
+    for word in vocab[at : at + cap]:
+        if not word.startswith(prefix):
+            break
+        yield word

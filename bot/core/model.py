@@ -1,0 +1,145 @@
+"""The glossary as plain data: what a glossary file holds, independent of YAML and SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    term: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class Term:
+    name: str
+    definition: str
+    aliases: list[str] = field(default_factory=list)
+    summary: str | None = None
+    context: str | None = None
+    purpose: str | None = None
+    example: str | None = None
+    related: list[Related] = field(default_factory=list)
+    faqs: list[Faq] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    source: Source | None = None
+
+
+@dataclass(slots=True)
+class Glossary:
+    name: str
+    terms: list[Term] = field(default_factory=list)
+    faqs: list[Faq] = field(default_factory=list)
+    source: Source | None = None
+
+
+def name_key(name: str) -> str:
+    """How the format compares names for uniqueness: trimmed and case-insensitive."""
+    return name.strip().casefold()
+
+
+# -- what the store hands back ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionRecord:
+    id: int
+    term_id: int
+    text: str
+    origin: str  # "glossary" or "member"
+    guild_id: int | None
+    author_id: int | None
+    author_name: str | None
+    source: Source | None
+    created_at: str
+    upvotes: int = 0
+    downvotes: int = 0
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
+
+
+@dataclass(frozen=True, slots=True)
+class FaqRecord:
+    id: int
+    question: str
+    answer: str
+    term_id: int | None
+    term_name: str | None
+    glossary: str
+    source: Source | None
+
+
+@dataclass(frozen=True, slots=True)
+class TermRecord:
+    id: int
+    name: str
+    glossary: str
+    summary: str | None
+    context: str | None
+    purpose: str | None
+    example: str | None
+    aliases: list[str]
+    tags: list[str]
+    related: list[Related]
+    source: Source | None
+    guild_id: int | None
+    removed: bool
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What one load changed, counted per kind of thing."""
+
+    glossary: str
+    added: dict[str, int] = field(default_factory=lambda: {"terms": 0, "aliases": 0, "faqs": 0})
+    changed: dict[str, int] = field(default_factory=lambda: {"terms": 0, "aliases": 0, "faqs": 0})
+    removed: dict[str, int] = field(default_factory=lambda: {"terms": 0, "aliases": 0, "faqs": 0})
+    removed_terms: list[str] = field(default_factory=list)
+    kept_votes_on_removed: int = 0
+
+    def summary(self) -> str:
+        parts = []
+        for kind in ("terms", "aliases", "faqs"):
+            parts.append(f"{kind} +{self.added[kind]} ~{self.changed[kind]} -{self.removed[kind]}")
+        return f"{self.glossary}: " + ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStats:
+    guild_id: int
+    user_id: int
+    name: str | None
+    upvotes: int
+    downvotes: int
+    definitions: int
+
+    @property
+    def karma(self) -> int:
+        return self.upvotes - self.downvotes
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A name the matcher knows: a term's name, an alias, or an FAQ question."""
+
+    text: str
+    kind: Literal["term", "alias", "faq"]
+    target: int  # the term's id (for term and alias) or the FAQ's id
+    label: str  # the target's display name: the term's name or the FAQ's question
+    scope: int | None = None  # None: visible everywhere; else only in that Discord server

@@ -1,0 +1,159 @@
+"""The glossary service: the store and the matcher kept in step, answering in plain data.
+
+Every front end (Discord, the console, ``glossary-bot ask``) goes through this class, so the same
+question gets the same answer everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.core import answers
+from bot.core.answers import Answer
+from bot.core.glossary import bundled_glossary_path, load_glossary
+from bot.core.matcher import Candidate, Decision, Matcher
+from bot.core.model import Glossary, LoadReport, Source
+from bot.core.store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "glossary.db"
+Mode = Literal["define", "chat"]
+
+
+def database_path(explicit: str | Path | None = None) -> Path:
+    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory."""
+    return Path(explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB)
+
+
+@dataclass(slots=True)
+class Reply:
+    """A decision and what to say about it (None: say nothing)."""
+
+    decision: Decision
+    answer: Answer | None
+
+
+class GlossaryService:
+    def __init__(self, store: Store):
+        self.store = store
+        self.matcher = Matcher(store.matcher_entries())
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
+        """Open (or create) the database; a new one is filled from the bundled glossary."""
+        store = Store(database_path(path))
+        if seed and store.is_empty():
+            report = store.load_glossary(load_glossary(bundled_glossary_path()))
+            log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
+        return cls(store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load(
+        self, glossary: Glossary, *, progress: Callable[[int], None] | None = None
+    ) -> LoadReport:
+        report = self.store.load_glossary(glossary, progress=progress)
+        # A load can touch thousands of names; one rebuild is cheaper than diffing them here.
+        self.matcher = Matcher(self.store.matcher_entries())
+        return report
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def decide(
+        self,
+        text: str,
+        *,
+        mode: Mode = "define",
+        guild_id: int | None = None,
+        kinds: tuple[str, ...] = ("term", "faq"),
+    ) -> Decision:
+        return self.matcher.decide(text, mode=mode, scope=guild_id, kinds=kinds)
+
+    def ask(
+        self,
+        text: str,
+        *,
+        mode: Mode = "define",
+        guild_id: int | None = None,
+        kinds: tuple[str, ...] = ("term", "faq"),
+    ) -> Reply:
+        """Answer a question; in chat mode anything short of an answer is silence."""
+        decision = self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds)
+        if decision.decision == "answer" and decision.best is not None:
+            return Reply(decision, self.open_candidate(decision.best, guild_id=guild_id))
+        if mode == "chat":
+            return Reply(decision, None)
+        if decision.decision == "suggest" and decision.candidates:
+            choices = [(c.kind, c.label, c.target) for c in decision.candidates[:5]]
+            return Reply(decision, answers.suggest_answer(text.strip(), choices))
+        if text.strip():
+            self.store.record_missed_query(guild_id=guild_id, query=text.strip())
+        return Reply(decision, answers.not_found_answer(_shorten(text.strip(), 100)))
+
+    def open_candidate(self, candidate: Candidate, *, guild_id: int | None) -> Answer:
+        if candidate.kind == "faq":
+            return self.faq_answer(candidate.target)
+        return self.term_answer(candidate.target, guild_id=guild_id)
+
+    def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
+        term = self.store.term(term_id)
+        if term is None or term.removed or term.guild_id not in (None, guild_id):
+            return answers.info_answer("Gone", "That term is no longer in the glossary.")
+        related_ids = {}
+        for related in term.related:
+            found = self.store.find_term(related.term, guild_id=guild_id)
+            if found is not None:
+                related_ids[related.term] = found.id
+        return answers.definition_answer(
+            term,
+            self.store.definitions(term_id, guild_id=guild_id),
+            page=page,
+            faqs=self.store.faqs_of_term(term_id),
+            glossary_source=self.store.glossary_source(term.glossary),
+            related_ids=related_ids,
+        )
+
+    def faq_answer(self, faq_id: int) -> Answer:
+        faq = self.store.faq(faq_id)
+        if faq is None:
+            return answers.info_answer("Gone", "That question is no longer in the glossary.")
+        return answers.faq_answer(faq, term_id=faq.term_id)
+
+    def faq_list(self, term_id: int) -> Answer:
+        term = self.store.term(term_id)
+        if term is None:
+            return answers.info_answer("Gone", "That term is no longer in the glossary.")
+        return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
+
+    def complete(
+        self,
+        text: str,
+        *,
+        kind: Literal["term", "faq"] = "term",
+        guild_id: int | None = None,
+        limit: int = 25,
+    ) -> list[str]:
+        """Names to offer while a member types, best first, without repeats."""
+        names: list[str] = []
+        for candidate in self.matcher.complete(text, limit=limit * 2, scope=guild_id, kind=kind):
+            if candidate.label not in names:
+                names.append(candidate.label)
+            if len(names) == limit:
+                break
+        return names
+
+    def glossary_source(self, name: str) -> Source | None:
+        return self.store.glossary_source(name)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -1,0 +1,850 @@
+"""The SQLite store: the only module that speaks SQL.
+
+One SQLite file in WAL mode, opened through sqlite-utils. The schema is versioned with
+sqlite-utils migrations, so a newer release opens an older ``glossary.db`` in place. Everything a
+member creates (definitions, votes, badges, missed queries) carries the Discord server (guild) it
+was made in; what comes from glossary files has no guild and is visible everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from bot.core.model import (
+    DefinitionRecord,
+    Entry,
+    Faq,
+    FaqRecord,
+    Glossary,
+    LoadReport,
+    MemberStats,
+    Related,
+    Source,
+    Term,
+    TermRecord,
+    name_key,
+)
+
+migrations = Migrations("glossary-bot")
+
+
+class StoreError(Exception):
+    """The database cannot be used as asked (newer schema, unknown term, ...)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["glossaries"].create(
+        {
+            "id": int,
+            "key": str,
+            "name": str,
+            "source_name": str,
+            "source_url": str,
+            "loaded_at": str,
+        },
+        pk="id",
+        not_null={"key", "name"},
+    )
+    db["glossaries"].create_index(["key"], unique=True)
+    db["terms"].create(
+        {
+            "id": int,
+            "glossary_id": int,
+            "key": str,
+            "name": str,
+            "summary": str,
+            "context": str,
+            "purpose": str,
+            "example": str,
+            "tags": str,
+            "source_name": str,
+            "source_url": str,
+            "guild_id": int,
+            "position": int,
+            "removed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("glossary_id", "glossaries", "id")],
+        not_null={"glossary_id", "key", "name"},
+    )
+    db["terms"].create_index(["glossary_id", "key"], unique=True)
+    db["aliases"].create(
+        {"id": int, "term_id": int, "key": str, "alias": str, "position": int},
+        pk="id",
+        foreign_keys=[("term_id", "terms", "id")],
+        not_null={"term_id", "alias"},
+    )
+    db["aliases"].create_index(["term_id", "key"], unique=True)
+    db["related"].create(
+        {"id": int, "term_id": int, "name": str, "note": str, "position": int},
+        pk="id",
+        foreign_keys=[("term_id", "terms", "id")],
+        not_null={"term_id", "name"},
+    )
+    db["related"].create_index(["term_id"])
+    db["faqs"].create(
+        {
+            "id": int,
+            "glossary_id": int,
+            "term_id": int,
+            "key": str,
+            "question": str,
+            "answer": str,
+            "position": int,
+            "removed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("glossary_id", "glossaries", "id"), ("term_id", "terms", "id")],
+        not_null={"glossary_id", "question", "answer"},
+    )
+    db["faqs"].create_index(["glossary_id", "term_id", "key"])
+    db["definitions"].create(
+        {
+            "id": int,
+            "term_id": int,
+            "origin": str,
+            "guild_id": int,
+            "author_id": int,
+            "author_name": str,
+            "text": str,
+            "source_name": str,
+            "source_url": str,
+            "created_at": str,
+            "removed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("term_id", "terms", "id")],
+        not_null={"term_id", "origin", "text", "created_at"},
+    )
+    db["definitions"].create_index(["term_id"])
+    db["definitions"].create_index(["guild_id", "author_id"])
+    db["votes"].create(
+        {"definition_id": int, "user_id": int, "guild_id": int, "value": int, "voted_at": str},
+        pk=("definition_id", "user_id"),
+        foreign_keys=[("definition_id", "definitions", "id")],
+        not_null={"value", "voted_at"},
+    )
+    db["votes"].create_index(["guild_id"])
+    db["answer_messages"].create(
+        {
+            "message_id": int,
+            "guild_id": int,
+            "channel_id": int,
+            "definition_id": int,
+            "faq_id": int,
+            "created_at": str,
+        },
+        pk="message_id",
+        foreign_keys=[("definition_id", "definitions", "id"), ("faq_id", "faqs", "id")],
+    )
+    db["badges"].create(
+        {"guild_id": int, "user_id": int, "badge": str, "awarded_at": str},
+        pk=("guild_id", "user_id", "badge"),
+    )
+    db["members"].create({"guild_id": int, "user_id": int, "name": str}, pk=("guild_id", "user_id"))
+    db["missed_queries"].create(
+        {"id": int, "guild_id": int, "query": str, "asked_at": str},
+        pk="id",
+        not_null={"query", "asked_at"},
+    )
+    db["missed_queries"].create_index(["guild_id"])
+
+
+@migrations()
+def m002_guild_settings(db: Database) -> None:
+    # Per-server switches an admin sets (free-text answers, channels, editing roles).
+    db["guild_settings"].create({"guild_id": int, "key": str, "value": str}, pk=("guild_id", "key"))
+
+
+class Store:
+    """Glossaries, members' contributions and votes in one SQLite file."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.db = Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        # WAL with synchronous=NORMAL cannot corrupt the file on a crash; at worst the
+        # last transaction before a power loss is rolled back.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        known = {m.name for m in migrations._migrations}
+        unknown = [m.name for m in migrations.applied(self.db) if m.name not in known]
+        if unknown:
+            raise StoreError(
+                f"{self.path} was written by a newer glossary-bot (schema step {unknown[-1]!r});"
+                " upgrade glossary-bot to open it"
+            )
+        migrations.apply(self.db)
+
+    @property
+    def schema_version(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, list(params)))
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    # -- meta -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", [key])
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def guild_setting(self, guild_id: int, key: str) -> str | None:
+        row = self._one(
+            "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
+        )
+        return row["value"] if row else None
+
+    def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
+        with self.db.atomic():
+            if value is None:
+                self.db.execute(
+                    "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
+                )
+            else:
+                self.db["guild_settings"].upsert(
+                    {"guild_id": guild_id, "key": key, "value": value}, pk=("guild_id", "key")
+                )
+
+    # -- loading glossaries ---------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return self._one("SELECT 1 AS x FROM glossaries LIMIT 1") is None
+
+    def load_glossary(
+        self, glossary: Glossary, *, progress: Callable[[int], None] | None = None
+    ) -> LoadReport:
+        """Add or update a glossary from its file, keeping everything members made.
+
+        Terms are matched by name within the glossary, so reloading is idempotent. A term that
+        left the file is marked removed, not deleted: its votes and contributed definitions stay
+        and come back if the term does.
+        """
+        report = LoadReport(glossary.name)
+        with self.db.atomic():
+            glossary_id = self._upsert_glossary(glossary)
+            existing = {
+                row["key"]: row
+                for row in self._rows("SELECT * FROM terms WHERE glossary_id = ?", [glossary_id])
+            }
+            seen: set[int] = set()
+            for position, term in enumerate(glossary.terms):
+                term_id = self._upsert_term(glossary_id, term, position, existing, glossary, report)
+                seen.add(term_id)
+                if progress:
+                    progress(1)
+            self._sync_faqs(glossary_id, None, glossary.faqs, report)
+            for row in existing.values():
+                if row["id"] not in seen and row["removed_at"] is None:
+                    self.db["terms"].update(row["id"], {"removed_at": _now()})
+                    report.removed["terms"] += 1
+                    report.removed_terms.append(row["name"])
+                    report.kept_votes_on_removed += self._count_votes(row["id"])
+                    self._sync_faqs(glossary_id, row["id"], [], report)
+        return report
+
+    def _upsert_glossary(self, glossary: Glossary) -> int:
+        key = name_key(glossary.name)
+        row = self._one("SELECT id FROM glossaries WHERE key = ?", [key])
+        values = {
+            "key": key,
+            "name": glossary.name,
+            "source_name": glossary.source.name if glossary.source else None,
+            "source_url": glossary.source.url if glossary.source else None,
+            "loaded_at": _now(),
+        }
+        if row:
+            self.db["glossaries"].update(row["id"], values)
+            return row["id"]
+        return self.db["glossaries"].insert(values).last_pk
+
+    def _upsert_term(
+        self,
+        glossary_id: int,
+        term: Term,
+        position: int,
+        existing: dict[str, dict[str, Any]],
+        glossary: Glossary,
+        report: LoadReport,
+    ) -> int:
+        key = name_key(term.name)
+        source = term.source
+        values = {
+            "glossary_id": glossary_id,
+            "key": key,
+            "name": term.name,
+            "summary": term.summary,
+            "context": term.context,
+            "purpose": term.purpose,
+            "example": term.example,
+            "tags": json.dumps(term.tags),
+            "source_name": source.name if source else None,
+            "source_url": source.url if source else None,
+            "position": position,
+            "removed_at": None,
+        }
+        row = existing.get(key)
+        if row is None:
+            term_id = self.db["terms"].insert(values).last_pk
+            report.added["terms"] += 1
+            changed = False
+        else:
+            term_id = row["id"]
+            changed = any(row[k] != v for k, v in values.items() if k != "position")
+            if changed or row["position"] != position:
+                self.db["terms"].update(term_id, values)
+        changed |= self._sync_definition(term_id, term.definition, row is None)
+        changed |= self._sync_related(term_id, term.related)
+        self._sync_aliases(term_id, term.aliases, report)
+        self._sync_faqs(glossary_id, term_id, term.faqs, report)
+        if changed and row is not None:
+            report.changed["terms"] += 1
+        return term_id
+
+    def _sync_definition(self, term_id: int, text: str, new: bool) -> bool:
+        row = (
+            None
+            if new
+            else self._one(
+                "SELECT id, text FROM definitions WHERE term_id = ? AND origin = 'glossary'",
+                [term_id],
+            )
+        )
+        if row is None:
+            self.db["definitions"].insert(
+                {"term_id": term_id, "origin": "glossary", "text": text, "created_at": _now()}
+            )
+            return False
+        if row["text"] != text:
+            # Votes stay with the glossary's definition across edits: it is the same entry.
+            self.db["definitions"].update(row["id"], {"text": text})
+            return True
+        return False
+
+    def _sync_related(self, term_id: int, related: list[Related]) -> bool:
+        old = [
+            Related(r["name"], r["note"])
+            for r in self._rows(
+                "SELECT name, note FROM related WHERE term_id = ? ORDER BY position", [term_id]
+            )
+        ]
+        if old == related:
+            return False
+        self.db.execute("DELETE FROM related WHERE term_id = ?", [term_id])
+        self.db["related"].insert_all(
+            {"term_id": term_id, "name": r.term, "note": r.note, "position": i}
+            for i, r in enumerate(related)
+        )
+        return True
+
+    def _sync_aliases(self, term_id: int, aliases: list[str], report: LoadReport) -> None:
+        old = {
+            r["key"]: r for r in self._rows("SELECT * FROM aliases WHERE term_id = ?", [term_id])
+        }
+        new_keys = set()
+        for position, alias in enumerate(aliases):
+            key = name_key(alias)
+            new_keys.add(key)
+            row = old.get(key)
+            if row is None:
+                self.db["aliases"].insert(
+                    {"term_id": term_id, "key": key, "alias": alias, "position": position}
+                )
+                report.added["aliases"] += 1
+            elif row["alias"] != alias or row["position"] != position:
+                self.db["aliases"].update(row["id"], {"alias": alias, "position": position})
+                report.changed["aliases"] += row["alias"] != alias
+        for key, row in old.items():
+            if key not in new_keys:
+                self.db.execute("DELETE FROM aliases WHERE id = ?", [row["id"]])
+                report.removed["aliases"] += 1
+
+    def _sync_faqs(
+        self, glossary_id: int, term_id: int | None, faqs: list[Faq], report: LoadReport
+    ) -> None:
+        # FAQs keep their ids across reloads, since buttons on old messages carry them.
+        old = {
+            r["key"]: r
+            for r in self._rows(
+                "SELECT * FROM faqs WHERE glossary_id = ? AND term_id IS ?", [glossary_id, term_id]
+            )
+        }
+        new_keys = set()
+        for position, faq in enumerate(faqs):
+            key = name_key(faq.question)
+            if key in new_keys:
+                continue
+            new_keys.add(key)
+            values = {
+                "glossary_id": glossary_id,
+                "term_id": term_id,
+                "key": key,
+                "question": faq.question,
+                "answer": faq.answer,
+                "position": position,
+                "removed_at": None,
+            }
+            row = old.get(key)
+            if row is None:
+                self.db["faqs"].insert(values)
+                report.added["faqs"] += 1
+            elif any(row[k] != v for k, v in values.items()):
+                self.db["faqs"].update(row["id"], values)
+                if row["removed_at"] is not None:
+                    report.added["faqs"] += 1
+                elif row["question"] != faq.question or row["answer"] != faq.answer:
+                    report.changed["faqs"] += 1
+        for key, row in old.items():
+            if key not in new_keys and row["removed_at"] is None:
+                self.db["faqs"].update(row["id"], {"removed_at": _now()})
+                report.removed["faqs"] += 1
+
+    def _count_votes(self, term_id: int) -> int:
+        row = self._one(
+            "SELECT count(*) AS n FROM votes JOIN definitions d ON d.id = votes.definition_id"
+            " WHERE d.term_id = ?",
+            [term_id],
+        )
+        return row["n"] if row else 0
+
+    # -- reading glossaries back ----------------------------------------------------------
+
+    def glossary_names(self) -> list[str]:
+        return [r["name"] for r in self._rows("SELECT name FROM glossaries ORDER BY id")]
+
+    def export_glossary(self, name: str | None = None) -> Glossary:
+        """One glossary as it was loaded (without members' contributions)."""
+        if name is None:
+            row = self._one("SELECT * FROM glossaries ORDER BY id LIMIT 1")
+        else:
+            row = self._one("SELECT * FROM glossaries WHERE key = ?", [name_key(name)])
+        if row is None:
+            raise StoreError(f"no glossary named {name!r}" if name else "the database is empty")
+        glossary = Glossary(name=row["name"], source=_source(row))
+        for term_row in self._rows(
+            "SELECT * FROM terms WHERE glossary_id = ? AND removed_at IS NULL AND guild_id IS NULL"
+            " ORDER BY position",
+            [row["id"]],
+        ):
+            record = self._term_record(term_row, row["name"])
+            definition = self._one(
+                "SELECT text FROM definitions WHERE term_id = ? AND origin = 'glossary'",
+                [term_row["id"]],
+            )
+            glossary.terms.append(
+                Term(
+                    name=record.name,
+                    definition=definition["text"] if definition else "",
+                    aliases=record.aliases,
+                    summary=record.summary,
+                    context=record.context,
+                    purpose=record.purpose,
+                    example=record.example,
+                    related=record.related,
+                    faqs=[Faq(f.question, f.answer) for f in self.faqs_of_term(record.id)],
+                    tags=record.tags,
+                    source=record.source,
+                )
+            )
+        glossary.faqs = [
+            Faq(r["question"], r["answer"])
+            for r in self._rows(
+                "SELECT question, answer FROM faqs WHERE glossary_id = ? AND term_id IS NULL"
+                " AND removed_at IS NULL ORDER BY position",
+                [row["id"]],
+            )
+        ]
+        return glossary
+
+    def matcher_entries(self) -> Iterator[Entry]:
+        """Every name the matcher should know: live terms, their aliases, live FAQs."""
+        for r in self._rows(
+            "SELECT id, name, guild_id FROM terms WHERE removed_at IS NULL ORDER BY id"
+        ):
+            yield Entry(
+                text=r["name"], kind="term", target=r["id"], label=r["name"], scope=r["guild_id"]
+            )
+        for r in self._rows(
+            "SELECT a.alias, t.id, t.name, t.guild_id FROM aliases a JOIN terms t"
+            " ON t.id = a.term_id WHERE t.removed_at IS NULL ORDER BY a.id"
+        ):
+            yield Entry(
+                text=r["alias"], kind="alias", target=r["id"], label=r["name"], scope=r["guild_id"]
+            )
+        for r in self._rows(
+            "SELECT f.id, f.question FROM faqs f LEFT JOIN terms t ON t.id = f.term_id"
+            " WHERE f.removed_at IS NULL AND (t.id IS NULL OR t.removed_at IS NULL) ORDER BY f.id"
+        ):
+            yield Entry(text=r["question"], kind="faq", target=r["id"], label=r["question"])
+
+    def term(self, term_id: int) -> TermRecord | None:
+        row = self._one(
+            "SELECT t.*, g.name AS glossary FROM terms t JOIN glossaries g"
+            " ON g.id = t.glossary_id WHERE t.id = ?",
+            [term_id],
+        )
+        return self._term_record(row, row["glossary"]) if row else None
+
+    def find_term(self, name: str, *, guild_id: int | None = None) -> TermRecord | None:
+        """A live term by its exact name or alias (case-insensitive)."""
+        key = name_key(name)
+        row = self._one(
+            "SELECT t.id FROM terms t LEFT JOIN aliases a ON a.term_id = t.id"
+            " WHERE (t.key = ? OR a.key = ?) AND t.removed_at IS NULL"
+            " AND (t.guild_id IS NULL OR t.guild_id = ?) ORDER BY t.key = ? DESC, t.id LIMIT 1",
+            [key, key, guild_id, key],
+        )
+        return self.term(row["id"]) if row else None
+
+    def _term_record(self, row: dict[str, Any], glossary: str) -> TermRecord:
+        aliases = [
+            r["alias"]
+            for r in self._rows(
+                "SELECT alias FROM aliases WHERE term_id = ? ORDER BY position", [row["id"]]
+            )
+        ]
+        related = [
+            Related(r["name"], r["note"])
+            for r in self._rows(
+                "SELECT name, note FROM related WHERE term_id = ? ORDER BY position", [row["id"]]
+            )
+        ]
+        return TermRecord(
+            id=row["id"],
+            name=row["name"],
+            glossary=glossary,
+            summary=row["summary"],
+            context=row["context"],
+            purpose=row["purpose"],
+            example=row["example"],
+            aliases=aliases,
+            tags=json.loads(row["tags"] or "[]"),
+            related=related,
+            source=_source(row),
+            guild_id=row["guild_id"],
+            removed=row["removed_at"] is not None,
+        )
+
+    def glossary_source(self, glossary: str) -> Source | None:
+        row = self._one("SELECT * FROM glossaries WHERE key = ?", [name_key(glossary)])
+        return _source(row) if row else None
+
+    def faq(self, faq_id: int) -> FaqRecord | None:
+        row = self._one(_FAQ_SELECT + " WHERE f.id = ?", [faq_id])
+        return _faq_record(row) if row else None
+
+    def faqs_of_term(self, term_id: int) -> list[FaqRecord]:
+        return [
+            _faq_record(r)
+            for r in self._rows(
+                _FAQ_SELECT + " WHERE f.term_id = ? AND f.removed_at IS NULL ORDER BY f.position",
+                [term_id],
+            )
+        ]
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def definitions(self, term_id: int, *, guild_id: int | None) -> list[DefinitionRecord]:
+        """The term's definitions visible in a server, best-voted first, the glossary's on ties."""
+        rows = self._rows(
+            _DEFINITION_SELECT + " WHERE d.term_id = ? AND d.removed_at IS NULL"
+            " AND (d.guild_id IS NULL OR d.guild_id = ?)"
+            " GROUP BY d.id"
+            " ORDER BY upvotes - downvotes DESC, d.origin = 'glossary' DESC, d.id",
+            [guild_id, term_id, guild_id],
+        )
+        return [_definition_record(r) for r in rows]
+
+    def definition(self, definition_id: int, *, guild_id: int | None) -> DefinitionRecord | None:
+        row = self._one(
+            _DEFINITION_SELECT + " WHERE d.id = ? GROUP BY d.id",
+            [guild_id, definition_id],
+        )
+        return _definition_record(row) if row else None
+
+    def add_definition(
+        self,
+        *,
+        term_id: int,
+        guild_id: int,
+        author_id: int,
+        author_name: str,
+        text: str,
+        source: Source | None = None,
+    ) -> int:
+        """A member's definition of a term, visible in their server only."""
+        if self.term(term_id) is None:
+            raise StoreError(f"no term with id {term_id}")
+        with self.db.atomic():
+            self._remember_member(guild_id, author_id, author_name)
+            return (
+                self.db["definitions"]
+                .insert(
+                    {
+                        "term_id": term_id,
+                        "origin": "member",
+                        "guild_id": guild_id,
+                        "author_id": author_id,
+                        "author_name": author_name,
+                        "text": text,
+                        "source_name": source.name if source else None,
+                        "source_url": source.url if source else None,
+                        "created_at": _now(),
+                    }
+                )
+                .last_pk
+            )
+
+    def remove_definition(self, definition_id: int) -> None:
+        """Hide a member's definition; its votes are kept, so karma history is not rewritten."""
+        with self.db.atomic():
+            self.db["definitions"].update(definition_id, {"removed_at": _now()})
+
+    def member_definitions(self, *, guild_id: int, user_id: int) -> list[DefinitionRecord]:
+        rows = self._rows(
+            _DEFINITION_SELECT
+            + " WHERE d.guild_id = ? AND d.author_id = ? AND d.removed_at IS NULL"
+            " GROUP BY d.id ORDER BY upvotes - downvotes DESC, d.id",
+            [guild_id, guild_id, user_id],
+        )
+        return [_definition_record(r) for r in rows]
+
+    # -- answer messages and votes --------------------------------------------------------
+
+    def record_answer_message(
+        self,
+        *,
+        message_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        definition_id: int | None = None,
+        faq_id: int | None = None,
+    ) -> None:
+        """Remember which definition a bot message shows, so reactions on it count as votes."""
+        with self.db.atomic():
+            self.db["answer_messages"].upsert(
+                {
+                    "message_id": message_id,
+                    "guild_id": guild_id,
+                    "channel_id": channel_id,
+                    "definition_id": definition_id,
+                    "faq_id": faq_id,
+                    "created_at": _now(),
+                },
+                pk="message_id",
+            )
+
+    def answer_message(self, message_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM answer_messages WHERE message_id = ?", [message_id])
+
+    def set_vote(
+        self, *, definition_id: int, guild_id: int | None, user_id: int, value: int
+    ) -> bool:
+        """Record a member's vote (+1 or -1; 0 withdraws it). True when anything changed.
+
+        One vote per member per definition: a later vote replaces an earlier one, and replaying
+        the same event changes nothing.
+        """
+        if value not in (-1, 0, 1):
+            raise StoreError("a vote is +1, -1 or 0")
+        with self.db.atomic():
+            row = self._one(
+                "SELECT value FROM votes WHERE definition_id = ? AND user_id = ?",
+                [definition_id, user_id],
+            )
+            if value == 0:
+                if row is None:
+                    return False
+                self.db.execute(
+                    "DELETE FROM votes WHERE definition_id = ? AND user_id = ?",
+                    [definition_id, user_id],
+                )
+                return True
+            if row is not None and row["value"] == value:
+                return False
+            self.db["votes"].upsert(
+                {
+                    "definition_id": definition_id,
+                    "user_id": user_id,
+                    "guild_id": guild_id,
+                    "value": value,
+                    "voted_at": _now(),
+                },
+                pk=("definition_id", "user_id"),
+            )
+            return True
+
+    def vote_of(self, *, definition_id: int, user_id: int) -> int:
+        row = self._one(
+            "SELECT value FROM votes WHERE definition_id = ? AND user_id = ?",
+            [definition_id, user_id],
+        )
+        return row["value"] if row else 0
+
+    # -- members, karma, badges -----------------------------------------------------------
+
+    def _remember_member(self, guild_id: int, user_id: int, name: str) -> None:
+        self.db["members"].upsert(
+            {"guild_id": guild_id, "user_id": user_id, "name": name}, pk=("guild_id", "user_id")
+        )
+
+    def member_stats(self, *, guild_id: int, user_id: int) -> MemberStats:
+        """Votes received on a member's definitions in one server."""
+        row = self._one(
+            _STATS_SELECT + " WHERE m.guild_id = ? AND m.user_id = ? GROUP BY m.user_id",
+            [guild_id, guild_id, guild_id, user_id],
+        )
+        if row is None:
+            return MemberStats(guild_id, user_id, None, 0, 0, 0)
+        return _member_stats(row, guild_id)
+
+    def leaderboard(self, *, guild_id: int, limit: int = 10) -> list[MemberStats]:
+        rows = self._rows(
+            _STATS_SELECT + " WHERE m.guild_id = ? GROUP BY m.user_id"
+            " HAVING definitions > 0"
+            " ORDER BY upvotes - downvotes DESC, upvotes DESC, m.user_id LIMIT ?",
+            [guild_id, guild_id, guild_id, limit],
+        )
+        return [_member_stats(r, guild_id) for r in rows]
+
+    def award_badge(self, *, guild_id: int, user_id: int, badge: str) -> bool:
+        """Give a badge once; True when it is new."""
+        with self.db.atomic():
+            if self._one(
+                "SELECT 1 AS x FROM badges WHERE guild_id = ? AND user_id = ? AND badge = ?",
+                [guild_id, user_id, badge],
+            ):
+                return False
+            self.db["badges"].insert(
+                {"guild_id": guild_id, "user_id": user_id, "badge": badge, "awarded_at": _now()}
+            )
+            return True
+
+    def badges(self, *, guild_id: int, user_id: int) -> list[str]:
+        return [
+            r["badge"]
+            for r in self._rows(
+                "SELECT badge FROM badges WHERE guild_id = ? AND user_id = ? ORDER BY awarded_at",
+                [guild_id, user_id],
+            )
+        ]
+
+    # -- what nobody found ----------------------------------------------------------------
+
+    def record_missed_query(self, *, guild_id: int | None, query: str) -> None:
+        with self.db.atomic():
+            self.db["missed_queries"].insert(
+                {"guild_id": guild_id, "query": query[:500], "asked_at": _now()}
+            )
+
+    def missed_queries(self, *, guild_id: int | None, limit: int = 50) -> list[tuple[str, int]]:
+        """The most asked queries that found nothing, in one server."""
+        return [
+            (r["query"], r["n"])
+            for r in self._rows(
+                # SQLite takes the bare column from the row holding max(): the latest spelling.
+                "SELECT query, max(id), count(*) AS n FROM missed_queries WHERE guild_id IS ?"
+                " GROUP BY lower(query) ORDER BY n DESC, max(id) DESC LIMIT ?",
+                [guild_id, limit],
+            )
+        ]
+
+
+# A definition with the votes it received in one server.
+_DEFINITION_SELECT = (
+    "SELECT d.*, coalesce(sum(v.value = 1), 0) AS upvotes,"
+    " coalesce(sum(v.value = -1), 0) AS downvotes"
+    " FROM definitions d LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id IS ?"
+)
+
+_FAQ_SELECT = (
+    "SELECT f.*, t.name AS term_name, g.name AS glossary, g.source_name, g.source_url"
+    " FROM faqs f JOIN glossaries g ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
+)
+
+_STATS_SELECT = (
+    "SELECT m.user_id, m.name,"
+    " (SELECT count(*) FROM definitions d WHERE d.guild_id = ? AND d.author_id = m.user_id"
+    "  AND d.removed_at IS NULL) AS definitions,"
+    " coalesce(sum(v.value = 1), 0) AS upvotes, coalesce(sum(v.value = -1), 0) AS downvotes"
+    " FROM members m"
+    " LEFT JOIN definitions d ON d.author_id = m.user_id AND d.guild_id = m.guild_id"
+    " LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id = ?"
+    "  AND v.user_id != m.user_id"
+)
+
+
+def _source(row: dict[str, Any]) -> Source | None:
+    return Source(row["source_name"], row["source_url"]) if row.get("source_name") else None
+
+
+def _faq_record(row: dict[str, Any]) -> FaqRecord:
+    return FaqRecord(
+        id=row["id"],
+        question=row["question"],
+        answer=row["answer"],
+        term_id=row["term_id"],
+        term_name=row["term_name"],
+        glossary=row["glossary"],
+        source=_source(row),
+    )
+
+
+def _definition_record(row: dict[str, Any]) -> DefinitionRecord:
+    return DefinitionRecord(
+        id=row["id"],
+        term_id=row["term_id"],
+        text=row["text"],
+        origin=row["origin"],
+        guild_id=row["guild_id"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        source=_source(row),
+        created_at=row["created_at"],
+        upvotes=row["upvotes"],
+        downvotes=row["downvotes"],
+    )
+
+
+def _member_stats(row: dict[str, Any], guild_id: int) -> MemberStats:
+    return MemberStats(
+        guild_id=guild_id,
+        user_id=row["user_id"],
+        name=row["name"],
+        upvotes=row["upvotes"],
+        downvotes=row["downvotes"],
+        definitions=row["definitions"],
+    )

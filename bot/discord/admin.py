@@ -1,0 +1,64 @@
+"""/glossary: server administration. Hidden from members without the permission by default,
+and checked again on every use, since server owners can override command permissions."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.answers import info_answer
+from bot.discord.replies import send_answer, service_of
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Admin(commands.GroupCog, group_name="glossary", group_description="Manage the glossary bot"):
+    def __init__(self, bot: commands.Bot):
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="free-text", description="Answer questions asked in channels")
+    @app_commands.describe(enabled="on: answer glossary questions in channels; off: only commands")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def free_text(self, interaction: discord.Interaction, enabled: bool) -> None:
+        store = service_of(interaction).store
+        assert interaction.guild_id is not None
+        store.set_guild_setting(interaction.guild_id, "free_text", "on" if enabled else "off")
+        state = (
+            "on: I answer glossary questions asked in channels"
+            if enabled
+            else ("off: I answer only /define, /faq and @mentions")
+        )
+        await send_answer(interaction, info_answer("Free-text answers", f"Free text is {state}."))
+
+    @app_commands.command(name="missed", description="What members asked that found nothing")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def missed(self, interaction: discord.Interaction) -> None:
+        store = service_of(interaction).store
+        rows = store.missed_queries(guild_id=interaction.guild_id, limit=25)
+        body = "\n".join(f"{count}× {query}" for query, count in rows) or "Nothing missed yet."
+        await send_answer(interaction, info_answer("Unanswered questions", body))
+
+    @app_commands.command(name="remove-definition", description="Hide a member's definition")
+    @app_commands.describe(definition_id="The definition's number (shown in /profile)")
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def remove_definition(self, interaction: discord.Interaction, definition_id: int) -> None:
+        store = service_of(interaction).store
+        definition = store.definition(definition_id, guild_id=interaction.guild_id)
+        if definition is None or definition.guild_id != interaction.guild_id:
+            await send_answer(interaction, info_answer("Not found", "No such definition here."))
+            return
+        store.remove_definition(definition_id)
+        await send_answer(
+            interaction,
+            info_answer(
+                "Removed",
+                f"Definition {definition_id} is hidden; its votes"
+                " stay in the members' karma history.",
+            ),
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(bot))

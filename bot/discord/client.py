@@ -1,0 +1,195 @@
+"""The Discord bot: intents, cogs, command sync, error handling, and how it is started."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import logging
+import signal
+from collections.abc import Awaitable
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.service import GlossaryService
+from bot.discord.components import DYNAMIC_ITEMS
+from bot.discord.render import NO_PINGS
+from bot.discord.replies import send_error
+
+log = logging.getLogger(__name__)
+
+COGS = (
+    "bot.discord.define",
+    "bot.discord.faq",
+    "bot.discord.chat",
+    "bot.discord.votes",
+    "bot.discord.contribute",
+    "bot.discord.profile",
+    "bot.discord.admin",
+)
+
+# What the bot does in a channel: read it, answer with embeds, reply to messages, use threads.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+SCOPES = ("bot", "applications.commands")
+
+MESSAGE_CONTENT_HELP = (
+    "Discord refused the Message Content intent, so free-text answers are off (slash commands"
+    " and @mentions still work). To answer questions asked in channels, open"
+    " https://discord.com/developers/applications, pick this bot, and under Bot switch on"
+    " 'Message Content Intent', then restart."
+)
+
+
+class GlossaryBot(commands.Bot):
+    def __init__(
+        self, service: GlossaryService, *, message_content: bool = True, sync: bool = True
+    ):
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        # Members and presences are privileged and not needed.
+        intents.members = False
+        intents.presences = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=NO_PINGS,
+        )
+        self.service = service
+        self.sync_on_start = sync
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        for cog in COGS:
+            await self.load_extension(cog)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self.sync_on_start:
+            await self.sync_commands()
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync slash commands only when they changed, so restarts never hit the daily limit."""
+        key = f"command_tree_hash:{self.application_id}"
+        digest = command_tree_hash(self.tree)
+        if not force and self.service.store.get_meta(key) == digest:
+            log.info("slash commands unchanged; not syncing")
+            return False
+        synced = await self.tree.sync()
+        self.service.store.set_meta(key, digest)
+        log.info("synced %d slash commands", len(synced))
+        return True
+
+    async def on_ready(self) -> None:
+        names = ", ".join(f"{g.name} ({g.id})" for g in self.guilds) or "no servers yet"
+        log.info("logged in as %s; serving %d server(s): %s", self.user, len(self.guilds), names)
+
+    async def on_resumed(self) -> None:
+        log.info("reconnected to Discord (session resumed)")
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined server %s (%s)", guild.name, guild.id)
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            await send_error(interaction, "You don't have permission to do that here.")
+            return
+        log.error("error in /%s", interaction.command and interaction.command.name, exc_info=error)
+        await send_error(interaction, "Sorry, something went wrong. The error has been logged.")
+
+    async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
+        # Log and keep running: one bad event must not take the bot down.
+        log.exception("error while handling %s", event_method)
+
+
+def command_tree_hash(tree: app_commands.CommandTree) -> str:
+    payload = [command.to_dict(tree) for command in tree.get_commands()]
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token starts with its user id in base64; a bot's user id is its application id."""
+    head = token.split(".", 1)[0]
+    try:
+        return int(base64.b64decode(head + "=" * (-len(head) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
+
+
+async def serve(*, token: str, db: str | Path, message_content: bool = True) -> None:
+    """Run the bot until it is closed; falls back to no free text if the intent is refused."""
+    service = GlossaryService.open(db)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Service managers stop a bot with SIGTERM: close the gateway and the database cleanly.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    try:
+        while True:
+            bot = GlossaryBot(service, message_content=message_content)
+            try:
+                async with bot:
+                    await _until_stopped(bot.start(token), stopping)
+                return
+            except discord.PrivilegedIntentsRequired:
+                if not message_content:
+                    raise
+                log.warning(MESSAGE_CONTENT_HELP)
+                message_content = False
+    finally:
+        service.close()
+        log.info("stopped")
+
+
+async def _until_stopped(running: Awaitable[None], stopping: asyncio.Event) -> None:
+    main = asyncio.ensure_future(running)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({main, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if main.done():
+        main.result()
+    else:
+        main.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await main
+
+
+async def sync_once(*, token: str, db: str | Path) -> bool:
+    """Log in, sync the slash commands whatever the stored hash says, and log out."""
+    service = GlossaryService.open(db)
+    try:
+        bot = GlossaryBot(service, sync=False)
+        async with bot:
+            await bot.login(token)
+            return await bot.sync_commands(force=True)
+    finally:
+        service.close()
+
+
+def run_bot(*, token: str, db: str | Path) -> None:
+    discord.utils.setup_logging(level=logging.INFO, root=True)
+    try:
+        asyncio.run(serve(token=token, db=db))
+    except discord.LoginFailure:
+        log.error("Discord rejected the token: check DISCORD_TOKEN (Bot > Reset Token).")
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        pass

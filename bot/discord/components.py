@@ -1,0 +1,101 @@
+"""Buttons and menus on answers. Their custom ids carry everything they need (``gb:term:42``), so
+they keep working after a restart without the bot remembering any view."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.discord.replies import (
+    edit_answer,
+    guild_id_of,
+    send_answer,
+    send_error,
+    send_full_text,
+    service_of,
+)
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"gb:(?P<action>pick|term|faq|page|faqs|more):(?P<args>[\d:a-z]+)",
+):
+    """Every button the bot puts on its answers."""
+
+    def __init__(self, item: discord.ui.Button, action: str, args: list[str]):
+        super().__init__(item)
+        self.action = action
+        self.args = args
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AnswerButton:
+        return cls(item, match["action"], match["args"].split(":"))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        service = service_of(interaction)
+        guild_id = guild_id_of(interaction)
+        numbers = [int(a) for a in self.args if a.isdigit()]
+        if not numbers:
+            await send_error(interaction, "That button is broken; ask again with /define.")
+            return
+        target = numbers[0]
+        if self.action == "pick":
+            # A choice from "did you mean": the member's question, answered for everyone.
+            kind = self.args[0]
+            answer = (
+                service.faq_answer(target)
+                if kind == "faq"
+                else service.term_answer(target, guild_id=guild_id)
+            )
+            await send_answer(interaction, answer, private=answer.kind not in ("definition", "faq"))
+        elif self.action == "term":
+            await send_answer(
+                interaction, service.term_answer(target, guild_id=guild_id), private=True
+            )
+        elif self.action == "faq":
+            await send_answer(interaction, service.faq_answer(target), private=True)
+        elif self.action == "faqs":
+            await send_answer(interaction, service.faq_list(target), private=True)
+        elif self.action == "page":
+            page = numbers[1] if len(numbers) > 1 else 0
+            await edit_answer(
+                interaction, service.term_answer(target, guild_id=guild_id, page=page)
+            )
+        elif self.action == "more":
+            page = numbers[1] if len(numbers) > 1 else 0
+            await send_full_text(
+                interaction, service.term_answer(target, guild_id=guild_id, page=page)
+            )
+
+
+class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:related"):
+    """The related-terms menu on a definition with many related terms."""
+
+    def __init__(self, item: discord.ui.Select):
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+    ) -> RelatedSelect:
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = (interaction.data or {}).get("values") or []
+        kind, _, target = (values[0] if values else "").partition(":")
+        if kind not in ("term", "faq") or not target.isdigit():
+            await send_error(interaction, "That choice is no longer available.")
+            return
+        service = service_of(interaction)
+        answer = (
+            service.faq_answer(int(target))
+            if kind == "faq"
+            else service.term_answer(int(target), guild_id=guild_id_of(interaction))
+        )
+        await send_answer(interaction, answer, private=True)
+
+
+DYNAMIC_ITEMS = (AnswerButton, RelatedSelect)

@@ -1,0 +1,190 @@
+"""Answers to embeds and views, within Discord's limits.
+
+Every limit Discord enforces on what the bot sends is applied here and nowhere else, so whatever a
+glossary holds, a message never bounces with a 400. Text that does not fit is cut at a word
+boundary with an ellipsis, and a "Read more" button brings the rest.
+"""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.core.answers import Action, Answer
+
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_COUNT_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+BUTTON_LABEL_LIMIT = 80
+SELECT_OPTION_LIMIT = 25
+SELECT_LABEL_LIMIT = 100
+CHOICE_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+ROW_LIMIT = 5
+BUTTONS_PER_ROW = 5
+
+# Embed text is capped under 6000 so that rounding and markup never push it over.
+EMBED_BUDGET = 5800
+FOOTER_NOTE_LIMIT = 300
+DESCRIPTION_WITH_FIELDS = 2000
+
+COLOURS = {
+    "definition": discord.Colour.blurple(),
+    "faq": discord.Colour.green(),
+    "suggest": discord.Colour.gold(),
+    "none": discord.Colour.light_grey(),
+    "info": discord.Colour.light_grey(),
+}
+
+NO_PINGS = discord.AllowedMentions.none()
+# Discord rejects an embed whose url is not a well-formed http(s) link.
+_LINK = re.compile(r"https?://[^\s<>\"]{1,2000}")
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters at a word boundary, marking the cut with '…'."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-\n") + "…"
+
+
+def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
+    """The answer as an embed, and whether anything had to be cut to fit."""
+    cut = False
+
+    def fit(text: str, limit: int) -> str:
+        nonlocal cut
+        short = shorten(text, limit)
+        cut |= short != text.strip()
+        return short
+
+    title = fit(answer.title, TITLE_LIMIT)
+    footer = fit(answer.footer, FOOTER_NOTE_LIMIT) if answer.footer else ""
+    if answer.kind == "definition":
+        footer = (footer + " · react 👍 or 👎 to vote").strip(" ·")
+    # The description shares the 6000-character budget with the fields, so it is kept shorter
+    # when there are sections to show.
+    room = min(DESCRIPTION_LIMIT, EMBED_BUDGET - len(title) - len(footer))
+    if answer.sections:
+        room = min(room, DESCRIPTION_WITH_FIELDS)
+    embed = discord.Embed(
+        title=title,
+        description=fit(answer.body, room) if answer.body else None,
+        colour=COLOURS[answer.kind],
+    )
+    if answer.url and _LINK.fullmatch(answer.url):
+        embed.url = answer.url
+    used = len(title) + len(embed.description or "") + len(footer)
+    for section in answer.sections[:FIELD_COUNT_LIMIT]:
+        name = fit(section.name, FIELD_NAME_LIMIT)
+        room = min(FIELD_VALUE_LIMIT, EMBED_BUDGET - used - len(name))
+        if room < 40:
+            cut = True
+            break
+        value = fit(section.text, room)
+        embed.add_field(name=name, value=value, inline=False)
+        used += len(name) + len(value)
+    cut |= len(answer.sections) > FIELD_COUNT_LIMIT
+    if footer:
+        embed.set_footer(text=footer)
+    return embed, cut
+
+
+def custom_id(action: Action, *, pick: bool = False) -> str:
+    """Buttons carry everything they need, so they keep working after a restart."""
+    if pick:
+        return f"gb:pick:{action.kind}:{action.target}"
+    if action.kind in ("page", "more"):
+        return f"gb:{action.kind}:{action.target}:{action.page}"
+    return f"gb:{action.kind}:{action.target}"
+
+
+def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
+    """Buttons for the answer's actions; related terms go in a select menu when there are many."""
+    view = discord.ui.View(timeout=None)
+    nav = [a for a in answer.actions if a.kind in ("page", "faqs")]
+    if cut and answer.term_id is not None:
+        nav.append(Action("more", "Read more", answer.term_id, answer.page))
+    for action in nav[:BUTTONS_PER_ROW]:
+        view.add_item(_button(action, row=0, style=discord.ButtonStyle.primary))
+    links = [a for a in answer.actions if a.kind in ("term", "faq")]
+    if answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
+        view.add_item(_related_select(links, row=1))
+    else:
+        rows = range(1, ROW_LIMIT)
+        for index, action in enumerate(links[: len(rows) * BUTTONS_PER_ROW]):
+            view.add_item(
+                _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
+            )
+    return view if view.children else None
+
+
+def _button(
+    action: Action,
+    *,
+    row: int,
+    style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    pick: bool = False,
+) -> discord.ui.Button:
+    return discord.ui.Button(
+        label=shorten(action.label, BUTTON_LABEL_LIMIT),
+        style=style,
+        row=row,
+        custom_id=custom_id(action, pick=pick),
+    )
+
+
+def _related_select(links: list[Action], *, row: int) -> discord.ui.Select:
+    select: discord.ui.Select = discord.ui.Select(
+        placeholder="Related terms…", custom_id="gb:related", row=row, min_values=1, max_values=1
+    )
+    for action in links[:SELECT_OPTION_LIMIT]:
+        select.add_option(
+            label=shorten(action.label, SELECT_LABEL_LIMIT), value=f"{action.kind}:{action.target}"
+        )
+    return select
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into chunks of at most `limit`, at line or word boundaries where possible."""
+    chunks = []
+    while len(text) > limit:
+        at = text.rfind("\n", 0, limit)
+        if at < limit // 2:
+            at = text.rfind(" ", 0, limit)
+        if at < limit // 2:
+            at = limit
+        chunks.append(text[:at].rstrip())
+        text = text[at:].lstrip()
+    chunks.append(text)
+    return chunks
+
+
+def full_text_pages(answer: Answer, limit: int = DESCRIPTION_LIMIT) -> list[str]:
+    """Everything an answer says, split into description-sized pages (for "Read more")."""
+    parts = [answer.body] if answer.body else []
+    parts += [f"**{s.name}**\n{s.text}" for s in answer.sections]
+    pages: list[str] = []
+    for part in parts:
+        for chunk in split_text(part, limit):
+            if pages and len(pages[-1]) + 2 + len(chunk) <= limit:
+                pages[-1] += "\n\n" + chunk
+            else:
+                pages.append(chunk)
+    return pages or [""]
+
+
+def choice_name(label: str) -> str:
+    return shorten(label, CHOICE_NAME_LIMIT)

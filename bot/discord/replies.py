@@ -1,0 +1,102 @@
+"""Sending answers: one place that renders, sends without pings, and remembers what was sent."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.core.answers import Answer
+from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
+
+if TYPE_CHECKING:
+    from bot.core.service import GlossaryService
+
+log = logging.getLogger(__name__)
+
+
+def service_of(interaction: discord.Interaction) -> GlossaryService:
+    return interaction.client.service  # type: ignore[attr-defined]
+
+
+def guild_id_of(interaction: discord.Interaction) -> int | None:
+    return interaction.guild_id
+
+
+async def send_answer(
+    interaction: discord.Interaction, answer: Answer, *, private: bool | None = None
+) -> None:
+    """Answer an interaction with an embed; definitions are remembered so reactions vote."""
+    embed, cut = embed_for(answer)
+    view = view_for(answer, cut=cut)
+    ephemeral = answer.private if private is None else private
+    kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
+    if view is not None:
+        kwargs["view"] = view
+    if interaction.response.is_done():
+        message = await interaction.followup.send(wait=True, **kwargs)
+    else:
+        callback = await interaction.response.send_message(**kwargs)
+        message = callback.resource if isinstance(callback.resource, discord.Message) else None
+    if message is not None and not ephemeral:
+        remember(interaction.client, answer, message)
+
+
+async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
+    """Show another page of an answer in the same message (a component's update)."""
+    embed, cut = embed_for(answer)
+    await interaction.response.edit_message(embed=embed, view=view_for(answer, cut=cut))
+    if interaction.message is not None and not interaction.message.flags.ephemeral:
+        remember(interaction.client, answer, interaction.message)
+
+
+async def reply_to_message(message: discord.Message, answer: Answer) -> discord.Message:
+    """Reply in a channel to a member's message, pinging nobody (not even the author)."""
+    embed, cut = embed_for(answer)
+    view = view_for(answer, cut=cut)
+    kwargs: dict = {"embed": embed, "mention_author": False, "allowed_mentions": NO_PINGS}
+    if view is not None:
+        kwargs["view"] = view
+    sent = await message.reply(**kwargs)
+    remember(message._state._get_client(), answer, sent)
+    return sent
+
+
+async def send_full_text(interaction: discord.Interaction, answer: Answer) -> None:
+    """Everything an answer holds, privately, in as many messages as it takes."""
+    pages = full_text_pages(answer)
+    for number, page in enumerate(pages[:10]):
+        title = answer.title if number == 0 else f"{answer.title} (continued)"
+        embed = discord.Embed(title=title[:256], description=page)
+        if number == 0 and not interaction.response.is_done():
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        else:
+            await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def remember(client: discord.Client, answer: Answer, message: discord.Message) -> None:
+    """Record which definition or FAQ a public message shows, so reactions on it are votes."""
+    if answer.definition_id is None and answer.faq_id is None:
+        return
+    service: GlossaryService = client.service  # type: ignore[attr-defined]
+    service.store.record_answer_message(
+        message_id=message.id,
+        guild_id=message.guild.id if message.guild else None,
+        channel_id=message.channel.id,
+        definition_id=answer.definition_id,
+        faq_id=answer.faq_id,
+    )
+
+
+async def send_error(interaction: discord.Interaction, text: str) -> None:
+    """A short private note to the member; never raises (it runs inside error handlers)."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.warning("could not tell the member about an error", exc_info=True)
