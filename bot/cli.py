@@ -35,6 +35,16 @@ def _open(db: str | None) -> GlossaryService:
         raise SystemExit(2) from exc
 
 
+def _validated(files: tuple[str, ...]) -> list:
+    """Every file checked before anything is written; problems end the command with status 2."""
+    try:
+        return load_glossaries(files)
+    except GlossaryError as exc:
+        click.echo(str(exc), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found; nothing was loaded.", err=True)
+        sys.exit(2)
+
+
 db_option = click.option("--db", "db", type=click.Path(dir_okay=False), help=DB_HELP)
 
 
@@ -59,12 +69,7 @@ def check(files: tuple[str, ...]) -> None:
 
     Every problem is printed as FILE:LINE:COL: message; the exit status is 2 if any.
     """
-    try:
-        glossaries = load_glossaries(files)
-    except GlossaryError as exc:
-        click.echo(str(exc), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found; nothing was loaded.", err=True)
-        sys.exit(2)
+    glossaries = _validated(files)
     for path, glossary in zip(files, glossaries, strict=True):
         faqs = len(glossary.faqs) + sum(len(t.faqs) for t in glossary.terms)
         click.echo(f"{path}: ok ({len(glossary.terms)} terms, {faqs} FAQs)")
@@ -80,12 +85,7 @@ def load(files: tuple[str, ...], db: str | None) -> None:
     changed file updates it in place; members' definitions, votes and badges are kept, and terms
     that left the file are reported.
     """
-    try:
-        glossaries = load_glossaries(files)
-    except GlossaryError as exc:
-        click.echo(str(exc), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found; nothing was loaded.", err=True)
-        sys.exit(2)
+    glossaries = _validated(files)
     service = _open(db)
     try:
         for path, glossary in zip(files, glossaries, strict=True):

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.core.karma import award_badges
 from bot.core.model import Source
-from bot.discord.define import PICKED, Define
+from bot.discord.choices import picked, term_choices
 from bot.discord.replies import send_answer, send_error, service_of
 
 
@@ -58,14 +58,16 @@ class Contribute(commands.Cog):
 
     @app_commands.command(name="contribute", description="Add your own definition of a term")
     @app_commands.describe(term="The term you want to define")
+    @app_commands.autocomplete(term=term_choices)
     @app_commands.guild_only()
     async def contribute(
         self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]
     ) -> None:
         service = service_of(interaction)
         found = None
-        if term.startswith(PICKED) and term[len(PICKED) :].isdigit():
-            found = service.store.term(int(term[len(PICKED) :]))
+        term_id = picked(term, "term")
+        if term_id is not None:
+            found = service.store.term(term_id)
         else:
             decision = service.decide(term, guild_id=interaction.guild_id, kinds=("term",))
             if decision.decision == "answer" and decision.best:
@@ -76,8 +78,6 @@ class Contribute(commands.Cog):
             )
             return
         await interaction.response.send_modal(DefinitionModal(found.id, found.name))
-
-    contribute.autocomplete("term")(Define.define_autocomplete)
 
 
 async def setup(bot: commands.Bot) -> None:
