@@ -17,7 +17,7 @@ from bot.core import answers
 from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
-from bot.core.model import Glossary, LoadReport, Source
+from bot.core.model import Glossary, LoadReport
 from bot.core.store import Store
 
 log = logging.getLogger(__name__)
@@ -133,26 +133,6 @@ class GlossaryService:
         if term is None:
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
-
-    def complete(
-        self,
-        text: str,
-        *,
-        kind: Literal["term", "faq"] = "term",
-        guild_id: int | None = None,
-        limit: int = 25,
-    ) -> list[str]:
-        """Names to offer while a member types, best first, without repeats."""
-        names: list[str] = []
-        for candidate in self.matcher.complete(text, limit=limit * 2, scope=guild_id, kind=kind):
-            if candidate.label not in names:
-                names.append(candidate.label)
-            if len(names) == limit:
-                break
-        return names
-
-    def glossary_source(self, name: str) -> Source | None:
-        return self.store.glossary_source(name)
 
 
 def _shorten(text: str, width: int) -> str:
