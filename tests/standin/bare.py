@@ -1,0 +1,78 @@
+"""A bare discord.py client with one trivial command: the baseline the bot is measured against."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import discord
+from discord import app_commands
+
+from .server import DiscordStandin
+
+
+class BareClient(discord.Client):
+    def __init__(self, *, message_content: bool = True):
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        super().__init__(intents=intents)
+        self.tree = app_commands.CommandTree(self)
+        self.seen_messages: list[discord.Message] = []
+        self.seen_reactions: list[tuple[str, str]] = []
+
+        @self.tree.command(name="ping", description="Answers pong")
+        async def ping(interaction: discord.Interaction, word: str = "") -> None:
+            await interaction.response.send_message(f"pong {word}".strip())
+
+        @ping.autocomplete("word")
+        async def words(interaction: discord.Interaction, current: str):
+            return [
+                app_commands.Choice(name=f"{current}{i}", value=f"{current}{i}") for i in range(3)
+            ]
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        self.seen_messages.append(message)
+        if message.content.startswith("!echo"):
+            await message.reply(
+                message.content[5:].strip() or "(empty)",
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self.seen_reactions.append(("add", str(payload.emoji)))
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        self.seen_reactions.append(("remove", str(payload.emoji)))
+
+
+@contextlib.asynccontextmanager
+async def running(client: discord.Client, standin: DiscordStandin) -> AsyncIterator[discord.Client]:
+    """Run a client against the stand-in until the block ends; it has synced when it yields."""
+    from . import pointed_at
+
+    with pointed_at(standin):
+        task = asyncio.create_task(client.start(standin.token))
+        try:
+            await until(lambda: bool(standin.command_syncs) or task.done(), timeout=10)
+            if task.done():
+                task.result()
+            yield client
+        finally:
+            await client.close()
+            with contextlib.suppress(asyncio.CancelledError, discord.DiscordException):
+                await asyncio.wait_for(task, 5)
+
+
+async def until(condition, timeout: float = 5.0, step: float = 0.02) -> None:
+    """Wait until condition() is true; fails the test on timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(step)

@@ -1,0 +1,883 @@
+"""A stand-in for Discord's REST API (v10) and gateway on 127.0.0.1, for the real discord.py.
+
+It models what the glossary bot depends on and enforces Discord's rules: a bot that breaks one
+gets Discord's error answer, and the break is recorded as a violation so the test fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import WSMsgType, web
+
+from . import limits
+from .state import (
+    ALL_PERMISSIONS,
+    Channel,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+    User,
+    snowflake,
+)
+
+MESSAGE_CONTENT = 1 << 15
+GUILD_MEMBERS = 1 << 1
+GUILD_PRESENCES = 1 << 8
+PRIVILEGED = {
+    MESSAGE_CONTENT: "message content",
+    GUILD_MEMBERS: "members",
+    GUILD_PRESENCES: "presences",
+}
+# The application flags that say a privileged intent is switched on in the developer portal.
+APP_FLAG_FOR_INTENT = {MESSAGE_CONTENT: 1 << 19, GUILD_MEMBERS: 1 << 15, GUILD_PRESENCES: 1 << 13}
+HEARTBEAT_MS = 41250
+JSON = "application/json"
+
+
+@dataclass
+class Violation:
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+
+@dataclass
+class Session:
+    id: str
+    intents: int
+    seq: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+    ws: web.WebSocketResponse | None = None
+    compress: str | None = None
+    compressor: Any = None
+    identifies: int = 0
+    resumes: int = 0
+
+
+class Gateway:
+    """One bot's gateway session, with the event log that RESUME replays."""
+
+    def __init__(self, standin: DiscordStandin):
+        self.standin = standin
+        self.session: Session | None = None
+        self.ready = asyncio.Event()
+        self.connections = 0
+        self._sending: set[asyncio.Future[None]] = set()
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        self.connections += 1
+        compress = request.query.get("compress")
+        self.standin.compressions.append(compress)
+        sender = _Sender(ws, compress)
+        await sender.send(
+            {"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None}
+        )
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                await self._on_payload(payload, sender)
+        finally:
+            if self.session is not None and self.session.ws is ws:
+                self.session.ws = None
+        return ws
+
+    async def _on_payload(self, payload: dict[str, Any], sender: _Sender) -> None:
+        op, data = payload.get("op"), payload.get("d")
+        if op == 1:
+            await sender.send({"op": 11, "d": None, "s": None, "t": None})
+        elif op == 2:
+            await self._identify(data, sender)
+        elif op == 6:
+            await self._resume(data, sender)
+
+    async def _identify(self, data: dict[str, Any], sender: _Sender) -> None:
+        standin = self.standin
+        if data.get("token") != standin.token:
+            await sender.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        intents = int(data.get("intents", 0))
+        for bit, name in PRIVILEGED.items():
+            if intents & bit and bit not in standin.privileged_intents:
+                standin.refused_intents.append(name)
+                await sender.ws.close(code=4014, message=b"Disallowed intent(s).")
+                return
+        previous = self.session
+        self.session = Session(id=secrets.token_hex(16), intents=intents)
+        self.session.identifies = (previous.identifies if previous else 0) + 1
+        self.session.ws, self.session.compress = sender.ws, sender.compress
+        self.session.compressor = sender
+        standin.identify_count += 1
+        self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": standin.bot.payload(),
+                "guilds": [{"id": str(g), "unavailable": True} for g in standin.guilds],
+                "session_id": self.session.id,
+                "resume_gateway_url": standin.gateway_url,
+                "shard": [0, 1],
+                "application": {"id": str(standin.application_id), "flags": standin.app_flags},
+                "private_channels": [],
+                "relationships": [],
+            },
+        )
+        for guild in standin.guilds.values():
+            self.dispatch("GUILD_CREATE", guild.payload())
+        self.ready.set()
+
+    async def _resume(self, data: dict[str, Any], sender: _Sender) -> None:
+        session = self.session
+        if (
+            session is None
+            or data.get("session_id") != session.id
+            or data.get("token") != self.standin.token
+        ):
+            await sender.send({"op": 9, "d": False, "s": None, "t": None})
+            return
+        session.ws, session.compressor = sender.ws, sender
+        session.resumes += 1
+        seen = int(data.get("seq") or 0)
+        for event in session.log:
+            if event["s"] > seen:
+                await sender.send(event)
+        self.dispatch("RESUMED", {})
+
+    def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event to the bot now, or keep it for the bot's RESUME if it is away."""
+        session = self.session
+        if session is None:
+            return
+        session.seq += 1
+        payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.log.append(payload)
+        if session.ws is not None and not session.ws.closed:
+            # Sends run in order: each waits on the sender's FIFO lock.
+            task = asyncio.ensure_future(session.compressor.send(payload))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    @property
+    def message_content(self) -> bool:
+        return bool(self.session and self.session.intents & MESSAGE_CONTENT)
+
+    async def close_connection(self, code: int = 4000) -> None:
+        if self.session and self.session.ws is not None:
+            ws, self.session.ws = self.session.ws, None
+            await ws.close(code=code, message=b"Connection dropped by the stand-in")
+
+    async def send_op(self, op: int, data: Any) -> None:
+        if self.session and self.session.ws is not None:
+            await self.session.compressor.send({"op": op, "d": data, "s": None, "t": None})
+
+
+class _Sender:
+    """Writes gateway payloads with the compression the client asked for in its URL."""
+
+    def __init__(self, ws: web.WebSocketResponse, compress: str | None):
+        self.ws = ws
+        self.compress = compress
+        self.lock = asyncio.Lock()
+        if compress == "zlib-stream":
+            self.zlib = zlib.compressobj()
+        elif compress == "zstd-stream":
+            import zstandard
+
+            self.zstd = zstandard.ZstdCompressor().compressobj()
+            self.flush_block = zstandard.COMPRESSOBJ_FLUSH_BLOCK
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        text = json.dumps(payload)
+        async with self.lock:
+            if self.ws.closed:
+                return
+            try:
+                if self.compress == "zlib-stream":
+                    data = self.zlib.compress(text.encode()) + self.zlib.flush(zlib.Z_SYNC_FLUSH)
+                    await self.ws.send_bytes(data)
+                elif self.compress == "zstd-stream":
+                    data = self.zstd.compress(text.encode()) + self.zstd.flush(self.flush_block)
+                    await self.ws.send_bytes(data)
+                else:
+                    await self.ws.send_str(text)
+            except ConnectionError:
+                pass
+
+
+class DiscordStandin:
+    """The stand-in server, its state, and the driver a test uses to act as Discord members."""
+
+    def __init__(
+        self,
+        *,
+        message_content_intent: bool = True,
+        interaction_deadline: float = 3.0,
+    ):
+        self.application_id = snowflake()
+        self.bot = User(self.application_id, "GlossaryBot", bot=True)
+        self.owner = User(snowflake(), "owner")
+        self.token = (
+            base64.b64encode(str(self.application_id).encode()).decode().rstrip("=")
+            + ".standin."
+            + secrets.token_urlsafe(16)
+        )
+        self.privileged_intents: set[int] = {MESSAGE_CONTENT} if message_content_intent else set()
+        self.interaction_deadline = interaction_deadline
+        self.users: dict[int, User] = {self.bot.id: self.bot, self.owner.id: self.owner}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.interactions_by_token: dict[str, Interaction] = {}
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.command_syncs: list[str] = []  # "global" or a guild id, per PUT
+        self.violations: list[Violation] = []
+        self.requests: list[str] = []
+        self.compressions: list[str | None] = []
+        self.refused_intents: list[str] = []
+        self.identify_count = 0
+        self.gateway = Gateway(self)
+        self._new_messages = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def app_flags(self) -> int:
+        return sum(APP_FLAG_FOR_INTENT[i] for i in self.privileged_intents)
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/gateway"
+
+    async def start(self) -> DiscordStandin:
+        app = web.Application(middlewares=[self._record])
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        await self.gateway.close_connection(1000)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> DiscordStandin:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def violation(self, rule: str, detail: str) -> None:
+        self.violations.append(Violation(rule, detail))
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append(f"{request.method} {request.path}")
+        return await handler(request)
+
+    # -- the world a test sets up ---------------------------------------------------------
+
+    def add_guild(
+        self, name: str = "Test Server", *, channels: tuple[str, ...] = ("general",)
+    ) -> Guild:
+        guild = Guild(snowflake(), name, self.owner.id)
+        guild.roles[guild.id] = {
+            "id": str(guild.id),
+            "name": "@everyone",
+            "permissions": str(0x6FFFFFFFFFF & ~0x8),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        for channel_name in channels:
+            channel = Channel(snowflake(), channel_name, guild.id)
+            guild.channels[channel.id] = channel
+            self.channels[channel.id] = channel
+        guild.members[self.bot.id] = Member(self.bot, permissions=ALL_PERMISSIONS)
+        guild.members[self.owner.id] = Member(self.owner, permissions=ALL_PERMISSIONS)
+        self.guilds[guild.id] = guild
+        if self.gateway.session is not None:
+            self.gateway.dispatch("GUILD_CREATE", guild.payload())
+        return guild
+
+    def add_member(
+        self, guild: Guild, name: str, *, permissions: int | None = None, bot: bool = False
+    ) -> User:
+        user = User(snowflake(), name, bot=bot)
+        self.users[user.id] = user
+        member = Member(user)
+        if permissions is not None:
+            member.permissions = permissions
+        guild.members[user.id] = member
+        return user
+
+    async def wait_until_ready(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self.gateway.ready.wait(), timeout)
+
+    # -- what members do ------------------------------------------------------------------
+
+    def _interaction(
+        self,
+        kind: int,
+        guild: Guild,
+        channel: Channel,
+        user: User,
+        data: dict[str, Any],
+        message: Message | None = None,
+    ) -> Interaction:
+        member = guild.members[user.id]
+        interaction_id = snowflake()
+        token = "itok_" + secrets.token_urlsafe(24)
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "data": data,
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": channel.payload(),
+            "member": member.payload(with_permissions=True),
+            "token": token,
+            "version": 1,
+            "app_permissions": str(ALL_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = message.payload()
+        record = Interaction(interaction_id, token, kind, payload)
+        self.interactions[interaction_id] = record
+        self.interactions_by_token[token] = record
+        self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return record
+
+    def _command_data(
+        self, name: str, options: dict[str, Any], focused: str | None, guild: Guild
+    ) -> dict[str, Any]:
+        words = name.split()
+        commands = self.guild_commands.get(guild.id, []) + self.global_commands
+        command = next((c for c in commands if c["name"] == words[0]), None)
+        if command is None:
+            raise AssertionError(
+                f"/{words[0]} was never synced; synced: {[c['name'] for c in commands]}"
+            )
+        spec = command
+        path = []
+        for word in words[1:]:
+            spec = next(o for o in spec.get("options", []) if o["name"] == word)
+            path.append(spec)
+        resolved: dict[str, Any] = {}
+        typed = []
+        for key, value in options.items():
+            option = next((o for o in spec.get("options", []) if o["name"] == key), None)
+            if option is None:
+                raise AssertionError(f"/{name} has no option {key!r}")
+            entry: dict[str, Any] = {"name": key, "type": option["type"], "value": value}
+            if option["type"] == 6:  # a user: Discord sends the id and resolves it
+                user = value
+                entry["value"] = str(user.id)
+                resolved.setdefault("users", {})[str(user.id)] = user.payload()
+                member = guild.members[user.id].payload()
+                member.pop("user")
+                resolved.setdefault("members", {})[str(user.id)] = member
+            if key == focused:
+                entry["focused"] = True
+            typed.append(entry)
+        for sub in reversed(path):
+            typed = [{"name": sub["name"], "type": sub["type"], "options": typed}]
+        data = {"id": command["id"], "name": words[0], "type": 1, "options": typed}
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    async def slash(
+        self,
+        guild: Guild,
+        channel: Channel,
+        user: User,
+        name: str,
+        options: dict[str, Any] | None = None,
+    ) -> Interaction:
+        """A member runs a slash command ("define", or "glossary free-text" for a subcommand)."""
+        return self._interaction(
+            2, guild, channel, user, self._command_data(name, options or {}, None, guild)
+        )
+
+    async def autocomplete(
+        self,
+        guild: Guild,
+        channel: Channel,
+        user: User,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        timeout: float = 5.0,
+    ) -> list[dict[str, Any]]:
+        """A member types in an option; returns the choices the bot offered."""
+        ix = self._interaction(
+            4, guild, channel, user, self._command_data(name, options, focused, guild)
+        )
+        try:
+            callback = await ix.response(timeout)
+        except TimeoutError:
+            raise AssertionError(f"no autocomplete answer for /{name}") from None
+        assert callback["type"] == 8, callback
+        return callback["data"]["choices"]
+
+    async def click(
+        self, message: Message, custom_id: str, user: User, values: list[str] | None = None
+    ) -> Interaction:
+        """A member presses a button (or picks from a select menu) on a message."""
+        assert custom_id in message.custom_ids(), f"{custom_id!r} not on the message"
+        channel = self.channels[message.channel_id]
+        guild = self.guilds[channel.guild_id]  # type: ignore[index]
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 3 if values else 2}
+        if values is not None:
+            data["values"] = values
+        return self._interaction(3, guild, channel, user, data, message=message)
+
+    async def submit_modal(
+        self, opened_by: Interaction, user: User, values: dict[str, str]
+    ) -> Interaction:
+        """A member fills in the modal the bot opened and submits it."""
+        modal = next(c for c in opened_by.callbacks if c["type"] == 9)["data"]
+        rows = []
+        for row in modal["components"]:
+            items = row.get("components") or [row.get("component")]
+            for item in items:
+                rows.append(
+                    {
+                        "type": 1,
+                        "components": [
+                            {
+                                "type": 4,
+                                "custom_id": item["custom_id"],
+                                "value": values.get(
+                                    item["custom_id"], values.get(item.get("label", ""), "")
+                                ),
+                            }
+                        ],
+                    }
+                )
+        payload = opened_by.payload
+        guild = self.guilds[int(payload["guild_id"])]
+        channel = self.channels[int(payload["channel_id"])]
+        return self._interaction(
+            5, guild, channel, user, {"custom_id": modal["custom_id"], "components": rows}
+        )
+
+    async def send_message(self, channel: Channel, user: User, content: str) -> Message:
+        """A member posts in a channel; the bot sees it as Discord would deliver it."""
+        message = Message(snowflake(), channel.id, channel.guild_id, user, content)
+        self.messages[message.id] = message
+        payload = message.payload()
+        mentioned = str(self.bot.id) in content
+        if not self.gateway.message_content and not mentioned and channel.guild_id is not None:
+            # Without the message content intent Discord sends the message, not what it says.
+            payload.update(content="", embeds=[], attachments=[], components=[])
+        payload["mentions"] = [self.bot.payload()] if mentioned else []
+        if channel.guild_id is not None:
+            member = self.guilds[channel.guild_id].members[user.id].payload()
+            member.pop("user")
+            payload["member"] = member
+        self.gateway.dispatch("MESSAGE_CREATE", payload)
+        return message
+
+    async def react(self, message: Message, user: User, emoji: str) -> None:
+        message.reactions.setdefault(emoji, set()).add(user.id)
+        self._dispatch_reaction("MESSAGE_REACTION_ADD", message, user.id, emoji)
+
+    async def unreact(self, message: Message, user: User, emoji: str) -> None:
+        message.reactions.get(emoji, set()).discard(user.id)
+        self._dispatch_reaction("MESSAGE_REACTION_REMOVE", message, user.id, emoji)
+
+    def _dispatch_reaction(self, event: str, message: Message, user_id: int, emoji: str) -> None:
+        data: dict[str, Any] = {
+            "user_id": str(user_id),
+            "channel_id": str(message.channel_id),
+            "message_id": str(message.id),
+            "emoji": {"id": None, "name": emoji},
+            "type": 0,
+            "burst": False,
+        }
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+            data["message_author_id"] = str(message.author.id)
+        self.gateway.dispatch(event, data)
+
+    async def drop_connection(self) -> None:
+        """The connection breaks (as networks do); the bot should RESUME."""
+        await self.gateway.close_connection(4000)
+
+    async def request_reconnect(self) -> None:
+        await self.gateway.send_op(7, None)
+
+    async def invalidate_session(self) -> None:
+        await self.gateway.send_op(9, False)
+
+    # -- what a test reads back -----------------------------------------------------------
+
+    def bot_messages(self, channel: Channel) -> list[Message]:
+        return [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel.id and m.author.id == self.bot.id
+        ]
+
+    async def next_bot_message(
+        self, channel: Channel, *, after: int = 0, timeout: float = 5.0
+    ) -> Message:
+        """The first message the bot posts in the channel with an id above `after`."""
+
+        async def found() -> Message:
+            async with self._new_messages:
+                while True:
+                    for message in self.bot_messages(channel):
+                        if message.id > after:
+                            return message
+                    await self._new_messages.wait()
+
+        return await asyncio.wait_for(found(), timeout)
+
+    async def expect_silence(self, channel: Channel, seconds: float = 0.5) -> None:
+        """Fails when the bot posts anything in the channel within `seconds`."""
+        before = {m.id for m in self.bot_messages(channel)}
+        await asyncio.sleep(seconds)
+        new = [m for m in self.bot_messages(channel) if m.id not in before]
+        assert not new, (
+            f"the bot should have stayed silent, but said: {[m.embeds or m.content for m in new]}"
+        )
+
+    # -- REST -----------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        if request.headers.get("Authorization") not in (
+            f"Bot {self.token}",
+            None,
+        ) and not path.startswith(("/interactions/", "/webhooks/")):
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        method = request.method
+        body = await _body(request)
+        try:
+            return await self._route(method, parts, body, request)
+        except _NotFound:
+            self.violation("unknown route", f"{method} {path}")
+            return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    async def _route(
+        self, method: str, p: list[str], body: Any, request: web.Request
+    ) -> web.StreamResponse:
+        match (method, p):
+            case ("GET", ["users", "@me"]):
+                return _json(self.bot.payload())
+            case ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]):
+                return _json(self._app_info())
+            case ("GET", ["applications", _, "commands"]):
+                return _json(self.global_commands)
+            case ("PUT", ["applications", _, "commands"]):
+                self.global_commands = self._registered(body)
+                self.command_syncs.append("global")
+                return _json(self.global_commands)
+            case ("GET", ["applications", _, "guilds", guild_id, "commands"]):
+                return _json(self.guild_commands.get(int(guild_id), []))
+            case ("PUT", ["applications", _, "guilds", guild_id, "commands"]):
+                self.guild_commands[int(guild_id)] = self._registered(body, int(guild_id))
+                self.command_syncs.append(guild_id)
+                return _json(self.guild_commands[int(guild_id)])
+            case ("POST", ["interactions", interaction_id, token, "callback"]):
+                return await self._callback(int(interaction_id), token, body)
+            case ("POST", ["webhooks", _, token]):
+                return await self._followup(token, body)
+            case (_, ["webhooks", _, token, "messages", message_id]):
+                return await self._webhook_message(method, token, message_id, body)
+            case ("GET", ["channels", channel_id]):
+                return _json(self._channel(int(channel_id)).payload())
+            case ("POST", ["channels", channel_id, "messages"]):
+                channel = self._channel(int(channel_id))
+                return await self._create_message(channel, body)
+            case (_, ["channels", channel_id, "messages", message_id]):
+                return await self._channel_message(method, int(channel_id), int(message_id), body)
+            case (_, ["channels", channel_id, "messages", message_id, "reactions", emoji, who]):
+                return await self._reaction(method, int(channel_id), int(message_id), emoji, who)
+            case ("GET", ["guilds", guild_id, "members", user_id]):
+                guild = self.guilds.get(int(guild_id))
+                if guild is None or int(user_id) not in guild.members:
+                    return _json({"message": "Unknown Member", "code": 10007}, status=404)
+                return _json(guild.members[int(user_id)].payload())
+        raise _NotFound
+
+    def _app_info(self) -> dict[str, Any]:
+        return {
+            "id": str(self.application_id),
+            "name": "GlossaryBot",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.owner.payload(),
+            "verify_key": "0" * 64,
+            "flags": self.app_flags,
+            "team": None,
+            "summary": "",
+            "rpc_origins": [],
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "approximate_guild_count": len(self.guilds),
+            "bot": self.bot.payload(),
+        }
+
+    def _registered(self, body: Any, guild_id: int | None = None) -> list[dict[str, Any]]:
+        registered = []
+        for command in body or []:
+            entry = dict(command)
+            entry.setdefault("type", 1)
+            entry.update(
+                id=str(snowflake()),
+                application_id=str(self.application_id),
+                version=str(snowflake()),
+            )
+            entry.setdefault("default_member_permissions", None)
+            entry.setdefault("nsfw", False)
+            entry.setdefault("options", [])
+            if guild_id is not None:
+                entry["guild_id"] = str(guild_id)
+            registered.append(entry)
+        return registered
+
+    def _channel(self, channel_id: int) -> Channel:
+        if channel_id not in self.channels:
+            raise _NotFound
+        return self.channels[channel_id]
+
+    async def _store(self, message: Message) -> None:
+        self.messages[message.id] = message
+        async with self._new_messages:
+            self._new_messages.notify_all()
+        if not message.ephemeral:
+            payload = message.payload()
+            self.gateway.dispatch("MESSAGE_CREATE", payload)
+
+    def _message_from(
+        self,
+        body: dict[str, Any],
+        channel: Channel,
+        *,
+        flags: int = 0,
+        interaction_id: int | None = None,
+    ) -> Message:
+        reference = (body.get("message_reference") or {}).get("message_id")
+        return Message(
+            snowflake(),
+            channel.id,
+            channel.guild_id,
+            self.bot,
+            content=body.get("content") or "",
+            embeds=body.get("embeds") or [],
+            components=body.get("components") or [],
+            flags=(body.get("flags") or 0) | flags,
+            allowed_mentions=body.get("allowed_mentions"),
+            reference=int(reference) if reference else None,
+            interaction_id=interaction_id,
+        )
+
+    def _invalid(self, where: str, errors: dict[str, Any]) -> web.Response:
+        self.violation("invalid form body", f"{where}: {json.dumps(errors)}")
+        return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400)
+
+    async def _create_message(self, channel: Channel, body: dict[str, Any]) -> web.Response:
+        if errors := limits.check_message(body):
+            return self._invalid("create message", errors)
+        if not (body.get("content") or body.get("embeds") or body.get("components")):
+            return self._invalid(
+                "create message",
+                {"_errors": [{"code": "EMPTY", "message": "Cannot send an empty message"}]},
+            )
+        message = self._message_from(body, channel)
+        await self._store(message)
+        return _json(message.payload())
+
+    async def _callback(
+        self, interaction_id: int, token: str, body: dict[str, Any]
+    ) -> web.Response:
+        ix = self.interactions.get(interaction_id)
+        if ix is None or ix.token != token:
+            return _json({"message": "Unknown interaction", "code": 10062}, status=404)
+        if time.monotonic() - ix.created > self.interaction_deadline:
+            self.violation("3-second deadline", f"interaction {interaction_id} answered too late")
+            return _json({"message": "Unknown interaction", "code": 10062}, status=404)
+        if ix.acknowledged:
+            self.violation("double acknowledgement", f"interaction {interaction_id}")
+            return _json(
+                {"message": "Interaction has already been acknowledged.", "code": 40060}, status=400
+            )
+        kind = body.get("type")
+        data = body.get("data") or {}
+        if kind in (4, 7) and (errors := limits.check_message(data)):
+            return self._invalid(f"callback type {kind}", errors)
+        if kind == 8 and (errors := limits.check_choices(data.get("choices") or [])):
+            return self._invalid("autocomplete", errors)
+        if kind == 9 and (errors := limits.check_modal(data)):
+            return self._invalid("modal", errors)
+        channel = self.channels[int(ix.payload["channel_id"])]
+        response: dict[str, Any] = {"interaction": {"id": str(interaction_id), "type": ix.type}}
+        if kind in (4, 5):
+            message = self._message_from(data, channel, interaction_id=interaction_id)
+            if kind == 5:
+                message.content, message.embeds = "", []
+                message.flags |= 1 << 7  # loading
+            ix.original = message
+            await self._store(message)
+            response["interaction"].update(
+                response_message_id=str(message.id),
+                response_message_loading=kind == 5,
+                response_message_ephemeral=message.ephemeral,
+            )
+            response["resource"] = {"type": kind, "message": message.payload()}
+        elif kind == 7:
+            target = self.messages.get(int(ix.payload.get("message", {}).get("id", 0)))
+            if target is None:
+                return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            _edit(target, data)
+            response["resource"] = {"type": 7, "message": target.payload()}
+        ix.callbacks.append({"type": kind, "data": data})
+        ix.answered.set()
+        return _json(response)
+
+    async def _followup(self, token: str, body: dict[str, Any]) -> web.Response:
+        ix = self.interactions_by_token.get(token)
+        if ix is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+        if not ix.acknowledged:
+            self.violation("follow-up before acknowledgement", f"interaction {ix.id}")
+            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+        if errors := limits.check_message(body):
+            return self._invalid("follow-up", errors)
+        channel = self.channels[int(ix.payload["channel_id"])]
+        message = self._message_from(body, channel, interaction_id=ix.id)
+        ix.followups.append(message)
+        ix.followup_arrived.set()
+        await self._store(message)
+        return _json(message.payload())
+
+    async def _webhook_message(
+        self, method: str, token: str, message_id: str, body: Any
+    ) -> web.Response:
+        ix = self.interactions_by_token.get(token)
+        if ix is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+        original = message_id == "@original"
+        message = ix.original if original else self.messages.get(int(message_id))
+        if message is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        if method == "PATCH":
+            if errors := limits.check_message(body or {}):
+                return self._invalid("edit", errors)
+            _edit(message, body or {})
+            message.flags &= ~(1 << 7)
+            if message is ix.original:
+                ix.followup_arrived.set()
+        elif method == "DELETE":
+            self.messages.pop(message.id, None)
+            return web.Response(status=204)
+        return _json(message.payload())
+
+    async def _channel_message(
+        self, method: str, channel_id: int, message_id: int, body: Any
+    ) -> web.StreamResponse:
+        message = self.messages.get(message_id)
+        if message is None or message.channel_id != channel_id or message.ephemeral:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        if method == "GET":
+            return _json(message.payload())
+        if method == "PATCH":
+            if errors := limits.check_message(body or {}):
+                return self._invalid("edit", errors)
+            _edit(message, body or {})
+            self.gateway.dispatch("MESSAGE_UPDATE", message.payload())
+            return _json(message.payload())
+        if method == "DELETE":
+            self.messages.pop(message_id)
+            return web.Response(status=204)
+        raise _NotFound
+
+    async def _reaction(
+        self, method: str, channel_id: int, message_id: int, emoji: str, who: str
+    ) -> web.StreamResponse:
+        message = self.messages.get(message_id)
+        if message is None or message.channel_id != channel_id or message.ephemeral:
+            self.violation("reaction on a message that cannot have one", f"message {message_id}")
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        user_id = self.bot.id if who == "@me" else int(who)
+        if method == "PUT":
+            await self.react(message, self.users[user_id], emoji)
+        elif method == "DELETE":
+            await self.unreact(message, self.users[user_id], emoji)
+        else:
+            raise _NotFound
+        return web.Response(status=204)
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _edit(message: Message, data: dict[str, Any]) -> None:
+    for key in ("content", "embeds", "components"):
+        if key in data and data[key] is not None:
+            setattr(message, key, data[key])
+    if "allowed_mentions" in data:
+        message.allowed_mentions = data["allowed_mentions"]
+    message.edits += 1
+
+
+async def _body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":  # type: ignore[union-attr]
+                return json.loads(await part.text())  # type: ignore[union-attr]
+        return None
+    text = await request.text()
+    return json.loads(text) if text else None
+
+
+def _json(data: Any, *, status: int = 200) -> web.Response:
+    # discord.py only parses bodies whose Content-Type is exactly application/json.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": JSON}
+    )

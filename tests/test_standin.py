@@ -1,0 +1,235 @@
+"""The Discord stand-in, exercised with a bare discord.py client."""
+
+import asyncio
+
+import discord
+import pytest
+from standin import DiscordStandin
+from standin.bare import BareClient, running, until
+
+
+@pytest.fixture
+async def world(discord_standin):
+    guild = discord_standin.add_guild()
+    alice = discord_standin.add_member(guild, "alice")
+    return discord_standin, guild, alice
+
+
+async def test_client_logs_in_and_syncs_its_commands(world):
+    """The client identifies, gets READY and its server, and its command sync is recorded."""
+    standin, guild, _ = world
+    async with running(BareClient(), standin) as client:
+        await until(lambda: client.get_guild(guild.id) is not None)
+        assert standin.command_syncs == ["global"]
+        assert [c["name"] for c in standin.global_commands] == ["ping"]
+        assert client.user.id == standin.application_id
+
+
+async def test_slash_command_and_autocomplete_are_answered(world):
+    """A slash command gets its callback and message; autocomplete gets its choices."""
+    standin, guild, alice = world
+    async with running(BareClient(), standin):
+        ix = await standin.slash(guild, guild.general, alice, "ping", {"word": "hi"})
+        assert (await ix.message()).content == "pong hi"
+        choices = await standin.autocomplete(
+            guild, guild.general, alice, "ping", {"word": "ab"}, focused="word"
+        )
+        assert [c["name"] for c in choices] == ["ab0", "ab1", "ab2"]
+
+
+async def test_message_content_arrives_only_with_the_intent():
+    """With the intent a message's text arrives; without it, the client sees it empty."""
+    for intent in (True, False):
+        async with DiscordStandin(message_content_intent=intent) as standin:
+            guild = standin.add_guild()
+            alice = standin.add_member(guild, "alice")
+            async with running(BareClient(message_content=intent), standin) as client:
+                await standin.send_message(guild.general, alice, "hello there")
+                await until(lambda: client.seen_messages)
+                assert client.seen_messages[0].content == ("hello there" if intent else "")
+
+
+async def test_disallowed_intent_closes_the_connection():
+    """Asking for message content when the app lacks it ends with Discord's 4014."""
+    async with DiscordStandin(message_content_intent=False) as standin:
+        standin.add_guild()
+        client = BareClient(message_content=True)
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            async with running(client, standin):
+                pass
+        assert standin.refused_intents == ["message content"]
+
+
+async def test_reactions_reach_the_client_and_the_bot_sees_its_own(world):
+    """Members' reactions and the bot's own reaction arrive as raw events."""
+    standin, guild, alice = world
+    async with running(BareClient(), standin) as client:
+        sent = await standin.send_message(guild.general, alice, "!echo hi")
+        reply = await standin.next_bot_message(guild.general, after=sent.id)
+        await standin.react(reply, alice, "👍")
+        await standin.unreact(reply, alice, "👍")
+        channel = client.get_channel(guild.general.id)
+        await (await channel.fetch_message(reply.id)).add_reaction("⭐")
+        await until(lambda: len(client.seen_reactions) == 3)
+        assert client.seen_reactions == [("add", "👍"), ("remove", "👍"), ("add", "⭐")]
+
+
+async def test_dropped_connection_resumes_and_delivers_a_missed_event_once(world):
+    """An event sent while the connection is down arrives after RESUME, exactly once."""
+    standin, guild, alice = world
+    async with running(BareClient(), standin) as client:
+        await standin.drop_connection()
+        await standin.send_message(guild.general, alice, "while you were away")
+        await until(lambda: client.seen_messages, timeout=10)
+        await asyncio.sleep(0.3)
+        assert [m.content for m in client.seen_messages] == ["while you were away"]
+        assert standin.gateway.session.resumes == 1 and standin.identify_count == 1
+
+
+async def test_reconnect_request_resumes_and_invalid_session_reidentifies(world):
+    """Op 7 makes the client resume; op 9 makes it identify again."""
+    standin, guild, alice = world
+    async with running(BareClient(), standin) as client:
+        await standin.request_reconnect()
+        await until(lambda: standin.gateway.session.resumes == 1, timeout=10)
+        await standin.invalidate_session()
+        await until(lambda: standin.identify_count == 2, timeout=15)
+        await standin.send_message(guild.general, alice, "after")
+        await until(lambda: [m.content for m in client.seen_messages] == ["after"], timeout=10)
+
+
+@pytest.mark.parametrize("compression", ["zstd-stream", "zlib-stream"])
+async def test_both_gateway_compressions_work(world, monkeypatch, compression):
+    """The client's zstd-stream and zlib-stream gateways both carry events."""
+    import discord.utils
+
+    if compression == "zlib-stream":
+        # discord.py picks zstd when zstandard is importable; force its zlib context instead.
+        import zlib
+
+        class Zlib:
+            COMPRESSION_TYPE = "zlib-stream"
+
+            def __init__(self):
+                self.buffer, self.context = bytearray(), zlib.decompressobj()
+
+            def decompress(self, data):
+                self.buffer.extend(data)
+                if data[-4:] != b"\x00\x00\xff\xff":
+                    return None
+                text, self.buffer = self.context.decompress(self.buffer), bytearray()
+                return text.decode()
+
+        monkeypatch.setattr(discord.utils, "_ActiveDecompressionContext", Zlib)
+    standin, guild, alice = world
+    async with running(BareClient(), standin) as client:
+        await standin.send_message(guild.general, alice, "compressed")
+        await until(lambda: client.seen_messages)
+    assert set(standin.compressions) == {compression}
+
+
+async def test_late_and_double_answers_are_refused_and_recorded():
+    """Answering after the deadline, or twice, gets Discord's errors and a violation."""
+    async with DiscordStandin(interaction_deadline=0.2) as standin:
+        guild = standin.add_guild()
+        alice = standin.add_member(guild, "alice")
+        client = BareClient()
+
+        @client.tree.command(name="slow", description="Too slow")
+        async def slow(interaction: discord.Interaction) -> None:
+            await asyncio.sleep(0.4)
+            await interaction.response.send_message("late")
+
+        @client.tree.command(name="twice", description="Answers twice")
+        async def twice(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("one")
+            route = discord.http.Route(
+                "POST",
+                "/interactions/{id}/{token}/callback",
+                id=interaction.id,
+                token=interaction.token,
+            )
+            with pytest.raises(discord.HTTPException):
+                await interaction.client.http.request(
+                    route, json={"type": 4, "data": {"content": "two"}}
+                )
+
+        async with running(client, standin):
+            await standin.slash(guild, guild.general, alice, "slow")
+            await standin.slash(guild, guild.general, alice, "twice")
+            await until(lambda: len(standin.violations) == 2, timeout=5)
+        assert sorted(v.rule for v in standin.violations) == [
+            "3-second deadline",
+            "double acknowledgement",
+        ]
+
+
+async def test_oversized_payloads_get_discords_400_and_are_recorded(world):
+    """26 choices or an embed over 6000 characters are refused with Invalid Form Body."""
+    standin, guild, alice = world
+    client = BareClient()
+
+    @client.tree.command(name="big", description="Too big")
+    async def big(interaction: discord.Interaction, word: str) -> None:
+        embed = discord.Embed(title="t", description="x" * 4000)
+        embed.add_field(name="f", value="y" * 1024).add_field(name="g", value="z" * 1024)
+        await interaction.response.send_message(embed=embed)
+
+    @big.autocomplete("word")
+    async def many(interaction: discord.Interaction, current: str):
+        return [discord.app_commands.Choice(name=str(i), value=str(i)) for i in range(26)]
+
+    async with running(client, standin):
+        with pytest.raises(AssertionError):
+            await standin.autocomplete(
+                guild, guild.general, alice, "big", {"word": ""}, "word", timeout=1
+            )
+        await standin.slash(guild, guild.general, alice, "big", {"word": "a"})
+        await until(lambda: len(standin.violations) == 2)
+    assert all(v.rule == "invalid form body" for v in standin.violations)
+    assert "MAX_EMBED_SIZE_EXCEEDED" in str(standin.violations[1])
+    standin.violations.clear()
+
+
+async def test_ephemeral_messages_cannot_be_reacted_to(world):
+    """Reacting to an ephemeral message fails with Unknown Message and a violation."""
+    standin, guild, alice = world
+    client = BareClient()
+
+    @client.tree.command(name="secret", description="Ephemeral")
+    async def secret(interaction: discord.Interaction) -> None:
+        callback = await interaction.response.send_message("psst", ephemeral=True)
+        with pytest.raises(discord.NotFound):
+            await callback.resource.add_reaction("👍")
+
+    async with running(client, standin):
+        ix = await standin.slash(guild, guild.general, alice, "secret")
+        assert (await ix.message()).ephemeral
+        await until(lambda: standin.violations)
+    assert standin.violations[0].rule == "reaction on a message that cannot have one"
+    standin.violations.clear()
+
+
+async def test_allowed_mentions_decide_who_is_pinged(world):
+    """A reply with allowed mentions none pings nobody, though the text mentions people."""
+    standin, guild, alice = world
+    async with running(BareClient(), standin):
+        text = f"!echo <@{alice.id}> @everyone"
+        sent = await standin.send_message(guild.general, alice, text)
+        reply = await standin.next_bot_message(guild.general, after=sent.id)
+        assert reply.pinged(replied_author=alice.id) == {
+            "users": set(),
+            "roles": set(),
+            "everyone": False,
+        }
+        assert reply.content == f"<@{alice.id}> @everyone"
+
+
+async def test_unknown_routes_answer_404_and_fail_the_test(world):
+    """A call to a route Discord does not have is recorded as a violation."""
+    standin, _, _ = world
+    async with running(BareClient(), standin) as client:
+        with pytest.raises(discord.NotFound):
+            await client.http.request(discord.http.Route("GET", "/no/such/route"))
+    assert [v.rule for v in standin.violations] == ["unknown route"]
+    standin.violations.clear()
