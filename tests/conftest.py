@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
-from standin import DiscordStandin
+from running_bot import BotProcess
+from standin import Channel, DiscordStandin, Guild, User
 
 
 @pytest.fixture
@@ -14,3 +17,29 @@ async def discord_standin():
     assert not standin.violations, "Discord rules broken:\n" + "\n".join(
         str(v) for v in standin.violations
     )
+
+
+@dataclass
+class World:
+    """A server with two members, and the bot running in it."""
+
+    discord: DiscordStandin
+    guild: Guild
+    channel: Channel
+    alice: User
+    bob: User
+    bot: BotProcess
+
+
+@pytest.fixture
+async def world(discord_standin, tmp_path):
+    """The real bot, started with `glossary-bot run`, in a server with alice and bob."""
+    guild = discord_standin.add_guild()
+    alice = discord_standin.add_member(guild, "alice")
+    bob = discord_standin.add_member(guild, "bob")
+    process = BotProcess(discord_standin, tmp_path / "glossary.db", tmp_path / "bot.log")
+    await process.start()
+    yield World(discord_standin, guild, guild.general, alice, bob, process)
+    assert await process.stop() == 0, process.output()
+    if not process.tracebacks_expected:
+        assert "Traceback" not in process.output(), process.output()

@@ -1,0 +1,80 @@
+"""Start the real bot as a user does (`glossary-bot run`) against the Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from standin import DiscordStandin
+from standin.bare import until
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = Path(__file__).resolve().parent / "e2e_site"
+
+
+def bot_command() -> tuple[list[str], str | None]:
+    """The installed glossary-bot, or the source tree's when it is not installed."""
+    installed = shutil.which("glossary-bot")
+    if installed:
+        return [installed], None
+    return [sys.executable, "-m", "bot.cli"], str(REPO)
+
+
+class BotProcess:
+    """`glossary-bot run --db DB` in a subprocess whose discord.py talks to the stand-in."""
+
+    def __init__(self, standin: DiscordStandin, db: Path, log: Path):
+        self.standin = standin
+        self.db = db
+        self.log = log
+        self.process: asyncio.subprocess.Process | None = None
+        self.tracebacks_expected = False
+
+    async def start(self, *, timeout: float = 30.0) -> BotProcess:
+        command, source = bot_command()
+        paths = [str(SITE), *([source] if source else []), os.environ.get("PYTHONPATH", "")]
+        env = {
+            **os.environ,
+            "DISCORD_TOKEN": self.standin.token,
+            "GLOSSARY_STANDIN_URL": self.standin.url,
+            "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+        }
+        env.pop("GLOSSARY_DB", None)
+        identified = self.standin.identify_count
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *command,
+                "run",
+                "--db",
+                str(self.db),
+                env=env,
+                stdout=log,
+                stderr=log,
+                stdin=asyncio.subprocess.DEVNULL,
+            )
+        process = self.process
+        await until(
+            lambda: self.standin.identify_count > identified or process.returncode is not None,
+            timeout=timeout,
+        )
+        assert process.returncode is None, f"the bot exited:\n{self.output()}"
+        # Commands are handled once GUILD_CREATE is in; give the bot the moment it needs.
+        await asyncio.sleep(0.2)
+        return self
+
+    async def stop(self) -> int | None:
+        if self.process is None or self.process.returncode is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), 15)
+        except TimeoutError:
+            self.process.kill()
+            return await self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
