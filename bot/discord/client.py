@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import signal
 from collections.abc import Awaitable
 from pathlib import Path
@@ -19,7 +20,7 @@ from discord.ext import commands
 from bot.core.service import GlossaryService
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
-from bot.discord.replies import send_error
+from bot.discord.replies import ERROR_TEXT, send_error
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,9 @@ class GlossaryBot(commands.Bot):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined server %s (%s)", guild.name, guild.id)
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        log.info("left server %s (%s)", guild.name, guild.id)
+
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
@@ -106,7 +110,7 @@ class GlossaryBot(commands.Bot):
             await send_error(interaction, "You don't have permission to do that here.")
             return
         log.error("error in /%s", interaction.command and interaction.command.name, exc_info=error)
-        await send_error(interaction, "Sorry, something went wrong. The error has been logged.")
+        await send_error(interaction, ERROR_TEXT)
 
     async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
         # Log and keep running: one bad event must not take the bot down.
@@ -185,7 +189,9 @@ async def sync_once(*, token: str, db: str | Path) -> bool:
 
 
 def run_bot(*, token: str, db: str | Path) -> None:
-    discord.utils.setup_logging(level=logging.INFO, root=True)
+    if not os.environ.get("GLOSSARY_LOG_LEVEL"):
+        # A running bot says which servers it serves and when it reconnects.
+        logging.getLogger().setLevel(logging.INFO)
     try:
         asyncio.run(serve(token=token, db=db))
     except discord.LoginFailure:

@@ -9,6 +9,7 @@ import discord
 
 from bot.discord.replies import (
     edit_answer,
+    guarded,
     guild_id_of,
     send_answer,
     send_error,
@@ -34,6 +35,7 @@ class AnswerButton(
     ) -> AnswerButton:
         return cls(item, match["action"], match["args"].split(":"))
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         service = service_of(interaction)
         guild_id = guild_id_of(interaction)
@@ -83,6 +85,7 @@ class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:rel
     ) -> RelatedSelect:
         return cls(item)
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         values = (interaction.data or {}).get("values") or []
         kind, _, target = (values[0] if values else "").partition(":")

@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.core.karma import award_badges
 from bot.core.model import Source
 from bot.discord.choices import picked, term_choices
-from bot.discord.replies import send_answer, send_error, service_of
+from bot.discord.replies import guarded, send_answer, send_error, service_of
 
 
 class DefinitionModal(discord.ui.Modal, title="Add a definition"):
@@ -29,6 +29,7 @@ class DefinitionModal(discord.ui.Modal, title="Add a definition"):
         self.term_id = term_id
         self.title = f"Define {term_name}"[:45]
 
+    @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
         url = self.source_url.value.strip() or None
         if url and not url.startswith(("http://", "https://")):

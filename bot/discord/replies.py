@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -100,3 +102,23 @@ async def send_error(interaction: discord.Interaction, text: str) -> None:
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
     except discord.HTTPException:
         log.warning("could not tell the member about an error", exc_info=True)
+
+
+ERROR_TEXT = "Sorry, something went wrong. The error has been logged."
+
+
+def guarded(
+    callback: Callable[[Any, discord.Interaction], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction], Awaitable[None]]:
+    """Buttons and modals: log the traceback, tell the member briefly, keep the bot running."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception:
+            custom_id = (interaction.data or {}).get("custom_id")
+            log.exception("error handling component %s", custom_id)
+            await send_error(interaction, ERROR_TEXT)
+
+    return wrapper
