@@ -23,6 +23,8 @@ from bot.core.store import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "glossary.db"
+ANSWER_CACHE_SIZE = 4096
+DECISION_CACHE_SIZE = 4096
 Mode = Literal["define", "chat"]
 
 
@@ -43,6 +45,9 @@ class GlossaryService:
     def __init__(self, store: Store):
         self.store = store
         self.matcher = Matcher(store.matcher_entries())
+        self._answers: dict[tuple[int, int | None, int], Answer] = {}
+        self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
+        self._cached_version = -1
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -64,6 +69,7 @@ class GlossaryService:
         report = self.store.load_glossary(glossary, progress=progress)
         # A load can touch thousands of names; one rebuild is cheaper than diffing them here.
         self.matcher = Matcher(self.store.matcher_entries())
+        self._decisions.clear()
         return report
 
     # -- asking ---------------------------------------------------------------------------
@@ -76,7 +82,15 @@ class GlossaryService:
         guild_id: int | None = None,
         kinds: tuple[str, ...] = ("term", "faq"),
     ) -> Decision:
-        return self.matcher.decide(text, mode=mode, scope=guild_id, kinds=kinds)
+        # The same few questions are asked again and again; the matcher changes only on a load.
+        key = (text, mode, guild_id, kinds)
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) > DECISION_CACHE_SIZE:
+                self._decisions.clear()
+            decision = self.matcher.decide(text, mode=mode, scope=guild_id, kinds=kinds)
+            self._decisions[key] = decision
+        return decision
 
     def ask(
         self,
@@ -105,14 +119,22 @@ class GlossaryService:
         return self.term_answer(candidate.target, guild_id=guild_id)
 
     def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
+        # Answers are asked for far more often than votes or loads change them.
+        key = (term_id, guild_id, page)
+        if self._cached_version != self.store.version:
+            self._answers.clear()
+            self._cached_version = self.store.version
+        if key not in self._answers:
+            if len(self._answers) > ANSWER_CACHE_SIZE:
+                self._answers.clear()
+            self._answers[key] = self._term_answer(term_id, guild_id=guild_id, page=page)
+        return self._answers[key]
+
+    def _term_answer(self, term_id: int, *, guild_id: int | None, page: int) -> Answer:
         term = self.store.term(term_id)
         if term is None or term.removed or term.guild_id not in (None, guild_id):
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
-        related_ids = {}
-        for related in term.related:
-            found = self.store.find_term(related.term, guild_id=guild_id)
-            if found is not None:
-                related_ids[related.term] = found.id
+        related_ids = self.store.term_ids([r.term for r in term.related], guild_id=guild_id)
         return answers.definition_answer(
             term,
             self.store.definitions(term_id, guild_id=guild_id),

@@ -173,6 +173,8 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        # Bumped by every write that changes what an answer shows, so readers can cache.
+        self.version = 0
         self.db = Database(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -254,6 +256,7 @@ class Store:
         and come back if the term does.
         """
         report = LoadReport(glossary.name)
+        self.version += 1
         with self.db.atomic():
             glossary_id = self._upsert_glossary(glossary)
             existing = {
@@ -529,6 +532,19 @@ class Store:
         )
         return self.term(row["id"]) if row else None
 
+    def term_ids(self, names: list[str], *, guild_id: int | None = None) -> dict[str, int]:
+        """Live terms by exact name (case-insensitive), in one query: for linking related terms."""
+        if not names:
+            return {}
+        keys = {name_key(n): n for n in names}
+        marks = ", ".join("?" for _ in keys)
+        rows = self._rows(
+            f"SELECT id, key FROM terms WHERE key IN ({marks}) AND removed_at IS NULL"
+            " AND (guild_id IS NULL OR guild_id = ?) ORDER BY id DESC",
+            [*keys, guild_id],
+        )
+        return {keys[r["key"]]: r["id"] for r in rows}
+
     def _term_record(self, row: dict[str, Any], glossary: str) -> TermRecord:
         aliases = [
             r["alias"]
@@ -608,6 +624,7 @@ class Store:
         """A member's definition of a term, visible in their server only."""
         if self.term(term_id) is None:
             raise StoreError(f"no term with id {term_id}")
+        self.version += 1
         with self.db.atomic():
             self._remember_member(guild_id, author_id, author_name)
             return (
@@ -630,6 +647,7 @@ class Store:
 
     def remove_definition(self, definition_id: int) -> None:
         """Hide a member's definition; its votes are kept, so karma history is not rewritten."""
+        self.version += 1
         with self.db.atomic():
             self.db["definitions"].update(definition_id, {"removed_at": _now()})
 
@@ -654,17 +672,14 @@ class Store:
         faq_id: int | None = None,
     ) -> None:
         """Remember which definition a bot message shows, so reactions on it count as votes."""
+        # Plain SQL: this runs after every answer, and an upsert through sqlite-utils first
+        # introspects the table, which costs more than the write itself.
         with self.db.atomic():
-            self.db["answer_messages"].upsert(
-                {
-                    "message_id": message_id,
-                    "guild_id": guild_id,
-                    "channel_id": channel_id,
-                    "definition_id": definition_id,
-                    "faq_id": faq_id,
-                    "created_at": _now(),
-                },
-                pk="message_id",
+            self.db.execute(
+                "INSERT OR REPLACE INTO answer_messages"
+                " (message_id, guild_id, channel_id, definition_id, faq_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [message_id, guild_id, channel_id, definition_id, faq_id, _now()],
             )
 
     def answer_message(self, message_id: int) -> dict[str, Any] | None:
@@ -680,6 +695,7 @@ class Store:
         """
         if value not in (-1, 0, 1):
             raise StoreError("a vote is +1, -1 or 0")
+        self.version += 1
         with self.db.atomic():
             row = self._one(
                 "SELECT value FROM votes WHERE definition_id = ? AND user_id = ?",

@@ -66,6 +66,8 @@ class GlossaryBot(commands.Bot):
             intents=intents,
             help_command=None,
             allowed_mentions=NO_PINGS,
+            # Votes come from raw reaction events, so no message cache is needed.
+            max_messages=None,
         )
         self.service = service
         self.sync_on_start = sync

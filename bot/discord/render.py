@@ -128,7 +128,12 @@ def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
             view.add_item(
                 _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
             )
-    return view if view.children else None
+    if not view.children:
+        return None
+    # The bot's dynamic items answer these buttons by their custom ids; a stopped view is sent
+    # as plain components and not kept in discord.py's view store for every message forever.
+    view.stop()
+    return view
 
 
 def _button(

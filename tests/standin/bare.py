@@ -76,3 +76,17 @@ async def until(condition, timeout: float = 5.0, step: float = 0.02) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(step)
+
+
+if __name__ == "__main__":
+    # A bare client as its own process, for the round-trip benchmark's baseline.
+    import os
+
+    import yarl
+
+    url = os.environ["GLOSSARY_STANDIN_URL"]
+    discord.http.Route.BASE = url + "/api/v10"
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
+        url.replace("http://", "ws://") + "/gateway"
+    )
+    BareClient().run(os.environ["DISCORD_TOKEN"], log_handler=None)

@@ -42,6 +42,7 @@ PRIVILEGED = {
 APP_FLAG_FOR_INTENT = {MESSAGE_CONTENT: 1 << 19, GUILD_MEMBERS: 1 << 15, GUILD_PRESENCES: 1 << 13}
 HEARTBEAT_MS = 41250
 JSON = "application/json"
+ARRIVED = web.RequestKey("arrived", float)
 
 
 @dataclass
@@ -295,6 +296,8 @@ class DiscordStandin:
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        # When the request reached us: the end of a round trip, before any work of ours.
+        request[ARRIVED] = time.monotonic()
         self.requests.append(f"{request.method} {request.path}")
         return await handler(request)
 
@@ -618,7 +621,7 @@ class DiscordStandin:
                 self.command_syncs.append(guild_id)
                 return _json(self.guild_commands[int(guild_id)])
             case ("POST", ["interactions", interaction_id, token, "callback"]):
-                return await self._callback(int(interaction_id), token, body)
+                return await self._callback(int(interaction_id), token, body, request[ARRIVED])
             case ("POST", ["webhooks", _, token]):
                 return await self._followup(token, body)
             case (_, ["webhooks", _, token, "messages", message_id]):
@@ -730,12 +733,12 @@ class DiscordStandin:
         return _json(message.payload())
 
     async def _callback(
-        self, interaction_id: int, token: str, body: dict[str, Any]
+        self, interaction_id: int, token: str, body: dict[str, Any], arrived: float
     ) -> web.Response:
         ix = self.interactions.get(interaction_id)
         if ix is None or ix.token != token:
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
-        if time.monotonic() - ix.created > self.interaction_deadline:
+        if arrived - ix.created > self.interaction_deadline:
             self.violation("3-second deadline", f"interaction {interaction_id} answered too late")
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
         if ix.acknowledged:
@@ -773,6 +776,7 @@ class DiscordStandin:
             _edit(target, data)
             response["resource"] = {"type": 7, "message": target.payload()}
         ix.callbacks.append({"type": kind, "data": data})
+        ix.answered_at = arrived
         ix.answered.set()
         return _json(response)
 

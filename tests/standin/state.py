@@ -253,6 +253,7 @@ class Interaction:
     original: Message | None = None
     followups: list[Message] = field(default_factory=list)
     followup_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    answered_at: float | None = None
 
     @property
     def acknowledged(self) -> bool:

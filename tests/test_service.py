@@ -1,0 +1,44 @@
+"""The glossary service: store and matcher kept in step, answers that follow every change."""
+
+import pytest
+from helpers import SMALL, small_glossary
+
+from bot.core.service import GlossaryService
+
+GUILD = 9
+
+
+@pytest.fixture
+def service(tmp_path):
+    service = GlossaryService.open(tmp_path / "g.db", seed=False)
+    service.load(small_glossary())
+    yield service
+    service.close()
+
+
+def test_answers_show_new_votes_and_definitions_at_once(service):
+    """A vote or a contribution changes the next answer, though answers are cached."""
+    term = service.store.find_term("Customer").id
+    before = service.term_answer(term, guild_id=GUILD)
+    assert before.votes == (0, 0) and before.pages == 1
+    service.store.set_vote(definition_id=before.definition_id, guild_id=GUILD, user_id=1, value=1)
+    assert service.term_answer(term, guild_id=GUILD).votes == (1, 0)
+    service.store.add_definition(
+        term_id=term, guild_id=GUILD, author_id=2, author_name="b", text="Pays."
+    )
+    assert service.term_answer(term, guild_id=GUILD).pages == 2
+
+
+def test_a_reload_is_seen_by_the_next_question(service):
+    """A term added by a later load is found; one removed is no longer answered."""
+    assert service.ask("what is a shopper?", mode="chat").answer is None
+    service.load(small_glossary(SMALL.replace("  - term: Consumer\n", "  - term: Shopper\n")))
+    assert service.ask("what is a shopper?", mode="chat").answer.title == "Shopper"
+    assert service.ask("consumer").answer.kind != "definition"
+
+
+def test_chat_mode_is_silent_and_define_mode_explains_when_nothing_matches(service):
+    """Free text that matches nothing gets None; /define gets a clear no-match answer."""
+    assert service.ask("good morning all", mode="chat").answer is None
+    answer = service.ask("qqzzxv", mode="define").answer
+    assert answer.kind == "none" and "couldn't find" in answer.body
