@@ -121,3 +121,43 @@ async def test_faq_command_answers_the_best_matching_question(world):
         world.guild, world.channel, world.alice, "faq", {"question": "nps"}, focused="question"
     )
     assert 0 < len(choices) <= 25 and all(len(c["name"]) <= 100 for c in choices)
+
+
+async def test_a_question_asked_while_disconnected_is_answered_once_after_resume(world):
+    """A dropped gateway connection resumes, replays the missed message, and logs it."""
+    await world.discord.drop_connection()
+    sent = await world.discord.send_message(world.channel, world.alice, "what is churn?")
+    reply = await world.discord.next_bot_message(world.channel, after=sent.id, timeout=15)
+    assert reply.embed["title"] == "Churn"
+    await world.discord.expect_silence(world.channel, 0.5)
+    await until(lambda: "reconnected to Discord" in world.bot.output())
+
+
+async def test_sync_command_syncs_on_request(world, tmp_path):
+    """`glossary-bot sync` pushes the commands even when nothing changed."""
+    import asyncio
+    import os
+
+    from running_bot import SITE, bot_command
+
+    command, source = bot_command()
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": world.discord.token,
+        "GLOSSARY_STANDIN_URL": world.discord.url,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(SITE), source) if p),
+    }
+    before = len(world.discord.command_syncs)
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "sync",
+        "--db",
+        str(world.bot.db),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, output.decode()
+    assert "Slash commands synced." in output.decode()
+    assert len(world.discord.command_syncs) == before + 1
