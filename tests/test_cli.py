@@ -173,3 +173,21 @@ def test_installed_command_answers_from_any_directory(tmp_path):
     assert result.stdout.startswith("Customer\n")
     assert "Definition:" in result.stdout
     assert (tmp_path / "glossary.db").exists()
+
+
+def test_a_file_that_is_not_a_database_is_refused_clearly(runner):
+    """A --db that is not SQLite, or cannot be created, gets one line and exit 1."""
+    Path("notes.db").write_text("not a database")
+    result = runner.invoke(main, ["ask", "customer", "--db", "notes.db"])
+    assert result.exit_code == 1
+    assert "cannot open notes.db as a glossary database" in result.output
+    result = runner.invoke(main, ["ask", "customer", "--db", "no/such/folder/g.db"])
+    assert result.exit_code == 1 and "cannot open" in result.output
+
+
+def test_odd_questions_get_answers_not_crashes(runner):
+    """Empty, huge and binary-looking questions are answered plainly, exit status 0."""
+    assert "Type a term or a question" in invoke(runner, "ask", "").output
+    for text in ("x" * 20000, "\u0000\u200b🙂", "<@123> ||spoiler|| `code`"):
+        result = invoke(runner, "ask", text, "--json")
+        assert result.exit_code == 0 and json.loads(result.output)["query"] == text

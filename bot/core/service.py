@@ -101,6 +101,11 @@ class GlossaryService:
         kinds: tuple[str, ...] = ("term", "faq"),
     ) -> Reply:
         """Answer a question; in chat mode anything short of an answer is silence."""
+        if not text.strip() and mode == "define":
+            return Reply(
+                self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds),
+                answers.info_answer("Nothing asked", "Type a term or a question, like “churn”."),
+            )
         decision = self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds)
         if decision.decision == "answer" and decision.best is not None:
             return Reply(decision, self.open_candidate(decision.best, guild_id=guild_id))

@@ -9,6 +9,7 @@ was made in; what comes from glossary files has no guild and is visible everywhe
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -175,13 +176,16 @@ class Store:
         self.path = Path(path)
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
-        self.db = Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        # WAL with synchronous=NORMAL cannot corrupt the file on a crash; at worst the
-        # last transaction before a power loss is rolled back.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
+        try:
+            self.db = Database(self.path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            # WAL with synchronous=NORMAL cannot corrupt the file on a crash; at worst the
+            # last transaction before a power loss is rolled back.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open {self.path} as a glossary database: {exc}") from exc
         self._migrate()
 
     def _migrate(self) -> None:
