@@ -392,7 +392,16 @@ class Matcher:
         # A first load appends to the sorted lists and sorts them once at the end: inserting
         # a million names one by one into a sorted list would move memory a million times.
         self._bulk = True
+        # Acronyms read as their terms inside FAQ questions ("NPS" as "net promoter score"),
+        # so FAQs are indexed after every alias is known.
+        self._acronyms: dict[str, str] = {}
+        faqs = []
         for entry in entries:
+            if entry.kind == "faq":
+                faqs.append(entry)
+            else:
+                self.add(entry)
+        for entry in faqs:
             self.add(entry)
         self._bulk = False
         for index in self._indexes.values():
@@ -408,6 +417,8 @@ class Matcher:
         group = "faq" if entry.kind == "faq" else "term"
         eid = len(self._entries)
         self._entries.append(entry)
+        if entry.kind == "alias" and _is_acronym(entry.text):
+            self._acronyms[fold(entry.text)] = fold(entry.label)
         _add_exact(self._targets[group], entry.target, eid)
         index = self._indexes.get((group, entry.scope))
         if index is None:
@@ -447,7 +458,7 @@ class Matcher:
             index.insert(folded, rid)
         index.live += 1
         if group == "faq":
-            content = sorted(set(_content(folded)))
+            content = sorted(set(_content(self._expand(folded))))
             self._rec_words[rid] = content
             for word in content:
                 _add_posting(index.content, word, rid)
@@ -478,6 +489,8 @@ class Matcher:
             index = self._indexes[(group, entry.scope)]
             for rid in self._records_of(eid):
                 self._unindex_record(index, group, rid)
+            if entry.kind == "alias" and _is_acronym(entry.text):
+                self._acronyms.pop(fold(entry.text), None)
             self._entries[eid] = None
             self._count -= 1
         if not keep:
@@ -567,13 +580,19 @@ class Matcher:
         alive = self._rec_alive
         return [rid for rid, _ in counts.most_common(pool * 2) if alive[rid]][:pool]
 
+    def _expand(self, folded: str) -> str:
+        """Acronyms replaced by the names of their terms, for comparing questions by content."""
+        if not self._acronyms:
+            return folded
+        return " ".join(self._acronyms.get(word, word) for word in folded.split())
+
     def _faq_scores(self, body: str, scope: int | None) -> dict[int, float]:
         """Records of FAQ questions scored against a folded question."""
         scores: dict[int, float] = {}
         key = _words_key(body)
         if not key:
             return scores
-        content = _content(body)
+        content = _content(self._expand(body))
         for index in self._visible("faq", scope):
             for rid in _exact_ids(index.by_key, key):
                 scores[rid] = EXACT
@@ -876,6 +895,12 @@ def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:
         for faq in glossary.faqs:
             faq_id += 1
             yield Entry(faq.question, "faq", faq_id, faq.question)
+
+
+def _is_acronym(text: str) -> bool:
+    """CRM, NPS, CLV: short, one word, written in capitals."""
+    word = text.strip()
+    return 2 <= len(word) <= 6 and word.isalnum() and word.isupper()
 
 
 def _clear(ranked: list[Candidate], threshold: float) -> bool:

@@ -115,6 +115,10 @@ def stem_more(word: str) -> str:
 # English: a glossary's own vocabulary is not second-guessed.
 _SYNONYM_GROUPS = (
     "make create build",
+    "get attract gain win",
+    "matter important care",
+    "loyal loyalty",
+    "calculate compute",
     "start begin",
     "image picture photo",
     "choose pick select",
