@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bot.core.glossary import GlossaryError, load_glossaries
-from bot.core.service import GlossaryService, database_path
+from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.store import StoreError
 
 DB_HELP = "SQLite database to use [default: $GLOSSARY_DB, else ./glossary.db; made on first use]."
@@ -167,8 +167,8 @@ def ask(question: str, db: str | None, as_json: bool, mode: str) -> None:
         service.close()
 
 
-def _decision_json(text: str, reply: object) -> dict[str, object]:
-    decision = reply.decision  # type: ignore[attr-defined]
+def _decision_json(text: str, reply: Reply) -> dict[str, object]:
+    decision = reply.decision
     best = decision.best if decision.decision == "answer" else None
     return {
         "query": text,
