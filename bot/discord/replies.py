@@ -18,6 +18,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# The service hands out the same Answer object until something changes it, so its embed and
+# buttons are built once. Entries keep their answer alive, so an id is never reused while cached.
+_RENDERED: dict[int, tuple[Answer, discord.Embed, discord.ui.View | None]] = {}
+RENDER_CACHE_SIZE = 1024
+
+
+def rendered(answer: Answer) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The answer's embed and buttons (a stopped view: plain components, reusable)."""
+    cached = _RENDERED.get(id(answer))
+    if cached is not None and cached[0] is answer:
+        return cached[1], cached[2]
+    embed, cut = embed_for(answer)
+    view = view_for(answer, cut=cut)
+    if len(_RENDERED) >= RENDER_CACHE_SIZE:
+        _RENDERED.clear()
+    _RENDERED[id(answer)] = (answer, embed, view)
+    return embed, view
+
+
 def service_of(interaction: discord.Interaction) -> GlossaryService:
     return interaction.client.service  # type: ignore[attr-defined]
 
@@ -30,8 +49,7 @@ async def send_answer(
     interaction: discord.Interaction, answer: Answer, *, private: bool | None = None
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
-    embed, cut = embed_for(answer)
-    view = view_for(answer, cut=cut)
+    embed, view = rendered(answer)
     ephemeral = answer.private if private is None else private
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
     if view is not None:
@@ -47,16 +65,15 @@ async def send_answer(
 
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
     """Show another page of an answer in the same message (a component's update)."""
-    embed, cut = embed_for(answer)
-    await interaction.response.edit_message(embed=embed, view=view_for(answer, cut=cut))
+    embed, view = rendered(answer)
+    await interaction.response.edit_message(embed=embed, view=view)
     if interaction.message is not None and not interaction.message.flags.ephemeral:
         remember(interaction.client, answer, interaction.message)
 
 
 async def reply_to_message(message: discord.Message, answer: Answer) -> discord.Message:
     """Reply in a channel to a member's message, pinging nobody (not even the author)."""
-    embed, cut = embed_for(answer)
-    view = view_for(answer, cut=cut)
+    embed, view = rendered(answer)
     kwargs: dict = {"embed": embed, "mention_author": False, "allowed_mentions": NO_PINGS}
     if view is not None:
         kwargs["view"] = view
