@@ -14,6 +14,7 @@ from bot.core.glossary import GlossaryError, load_glossaries
 from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.store import StoreError
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DB_HELP = "SQLite database to use [default: $GLOSSARY_DB, else ./glossary.db; made on first use]."
 TOKEN_HELP = """\
 No Discord token: set DISCORD_TOKEN to your bot's token.
@@ -56,10 +57,12 @@ def main() -> None:
     Without a Discord token, try `glossary-bot ask "what is a customer?"` or
     `glossary-bot console`.
     """
-    logging.basicConfig(
-        level=os.environ.get("GLOSSARY_LOG_LEVEL", "WARNING").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("GLOSSARY_LOG_LEVEL", "WARNING").upper()
+    if level not in LOG_LEVELS:
+        raise click.UsageError(
+            f"GLOSSARY_LOG_LEVEL={level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}"
+        )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @main.command()

@@ -191,3 +191,11 @@ def test_odd_questions_get_answers_not_crashes(runner):
     for text in ("x" * 20000, "\u0000\u200b🙂", "<@123> ||spoiler|| `code`"):
         result = invoke(runner, "ask", text, "--json")
         assert result.exit_code == 0 and json.loads(result.output)["query"] == text
+
+
+def test_a_wrong_log_level_is_named_not_a_traceback(runner, monkeypatch):
+    """GLOSSARY_LOG_LEVEL with a typo gets a usage error naming the valid levels."""
+    monkeypatch.setenv("GLOSSARY_LOG_LEVEL", "loud")
+    result = runner.invoke(main, ["ask", "customer"])
+    assert result.exit_code == 2
+    assert "GLOSSARY_LOG_LEVEL='LOUD' is not a log level" in result.output
