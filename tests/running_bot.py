@@ -24,6 +24,20 @@ def bot_command() -> tuple[list[str], str | None]:
     return [sys.executable, "-m", "bot.cli"], str(REPO)
 
 
+def bot_env(standin: DiscordStandin, *, token: str | None = None) -> dict[str, str]:
+    """The environment of a `glossary-bot` whose discord.py talks to the stand-in."""
+    _, source = bot_command()
+    paths = [str(SITE), *([source] if source else []), os.environ.get("PYTHONPATH", "")]
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": token or standin.token,
+        "GLOSSARY_STANDIN_URL": standin.url,
+        "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+    }
+    env.pop("GLOSSARY_DB", None)
+    return env
+
+
 class BotProcess:
     """`glossary-bot run --db DB` in a subprocess whose discord.py talks to the stand-in."""
 
@@ -35,15 +49,8 @@ class BotProcess:
         self.tracebacks_expected = False
 
     async def start(self, *, timeout: float = 30.0) -> BotProcess:
-        command, source = bot_command()
-        paths = [str(SITE), *([source] if source else []), os.environ.get("PYTHONPATH", "")]
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": self.standin.token,
-            "GLOSSARY_STANDIN_URL": self.standin.url,
-            "PYTHONPATH": os.pathsep.join(p for p in paths if p),
-        }
-        env.pop("GLOSSARY_DB", None)
+        command, _ = bot_command()
+        env = bot_env(self.standin)
         identified = self.standin.identify_count
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(

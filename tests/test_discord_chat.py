@@ -89,3 +89,26 @@ async def test_without_message_content_intent_slash_commands_still_work(tmp_path
         assert "Message Content Intent" in bot.output()
         assert discord.refused_intents == ["message content"]
         assert not discord.violations
+
+
+async def test_a_rejected_token_says_so_and_exits_2(discord_standin, tmp_path):
+    """A token Discord refuses ends the bot with a one-line explanation and status 2."""
+    import asyncio
+
+    from running_bot import bot_command, bot_env
+
+    command, _ = bot_command()
+    env = bot_env(discord_standin, token="MTIz.bad.token")
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "run",
+        "--db",
+        str(tmp_path / "g.db"),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "Discord rejected the token" in output.decode()
+    assert "Traceback" not in output.decode()

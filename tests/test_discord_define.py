@@ -136,17 +136,11 @@ async def test_a_question_asked_while_disconnected_is_answered_once_after_resume
 async def test_sync_command_syncs_on_request(world, tmp_path):
     """`glossary-bot sync` pushes the commands even when nothing changed."""
     import asyncio
-    import os
 
-    from running_bot import SITE, bot_command
+    from running_bot import bot_command, bot_env
 
-    command, source = bot_command()
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": world.discord.token,
-        "GLOSSARY_STANDIN_URL": world.discord.url,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(SITE), source) if p),
-    }
+    command, _ = bot_command()
+    env = bot_env(world.discord)
     before = len(world.discord.command_syncs)
     process = await asyncio.create_subprocess_exec(
         *command,
