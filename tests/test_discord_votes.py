@@ -1,27 +1,9 @@
 """Contributions, votes, karma, badges, profiles and the leaderboard, end to end."""
 
+from flows import contribute
 from standin.bare import until
 
 from bot.core.store import Store
-
-
-async def contribute(
-    world, user, term="customer", text="Someone who pays us for a thing.", source=("", "")
-):
-    """A member opens /contribute and submits the modal; returns the posted answer."""
-    choices = await world.discord.autocomplete(
-        world.guild, world.channel, user, "contribute", {"term": term}, focused="term"
-    )
-    ix = await world.discord.slash(
-        world.guild, world.channel, user, "contribute", {"term": choices[0]["value"]}
-    )
-    callback = await ix.response()
-    assert callback["type"] == 9, callback
-    fields = [row["components"][0]["custom_id"] for row in callback["data"]["components"]]
-    submitted = await world.discord.submit_modal(
-        ix, user, dict(zip(fields, [text, *source], strict=False))
-    )
-    return await submitted.message()
 
 
 async def test_contributed_definition_is_posted_with_its_author_and_source(world):

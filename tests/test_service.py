@@ -4,6 +4,7 @@ import pytest
 from helpers import SMALL, small_glossary
 
 from bot.core.service import GlossaryService
+from bot.core.store import Store
 
 GUILD = 9
 
@@ -42,3 +43,38 @@ def test_chat_mode_is_silent_and_define_mode_explains_when_nothing_matches(servi
     assert service.ask("good morning all", mode="chat").answer is None
     answer = service.ask("qqzzxv", mode="define").answer
     assert answer.kind == "none" and "couldn't find" in answer.body
+
+
+async def test_background_writes_keep_their_order_and_none_is_lost_on_close(tmp_path):
+    """Writes queued on the writer thread land in order, and closing waits for all of them."""
+    service = GlossaryService.open(tmp_path / "g.db", seed=False)
+    service.load(small_glossary())
+    service.write_in_background()
+    customer = service.store.find_term("Customer")
+    definition = service.term_answer(customer.id, guild_id=GUILD).definition_id
+    for value in (1, -1, 0, 1, -1):  # a member changes their mind; the last vote stands
+        service.run(
+            lambda store, value=value: store.set_vote(
+                definition_id=definition, guild_id=GUILD, user_id=7, value=value
+            )
+        )
+    for n in range(200):
+        service.run(lambda store, n=n: store.record_missed_query(guild_id=GUILD, query=f"q{n}"))
+    path = service.store.path
+    service.close()
+    with Store(path) as store:
+        assert store.vote_of(definition_id=definition, user_id=7) == -1
+        assert len(store.missed_queries(guild_id=GUILD, limit=500)) == 200
+
+
+async def test_answers_follow_writes_made_in_the_background(service):
+    """An answer cached before a background write shows what the write changed."""
+    service.write_in_background()
+    term = service.store.find_term("Customer").id
+    before = service.term_answer(term, guild_id=GUILD)
+    await service.run(
+        lambda store: store.add_definition(
+            term_id=term, guild_id=GUILD, author_id=2, author_name="b", text="Pays."
+        )
+    )
+    assert before.pages == 1 and service.term_answer(term, guild_id=GUILD).pages == 2

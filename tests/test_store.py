@@ -1,6 +1,7 @@
 """The SQLite store: loading, reloading, contributions, votes, scoping and schema upgrades."""
 
 import sqlite3
+import threading
 
 import pytest
 from helpers import SMALL, small_glossary
@@ -207,3 +208,30 @@ def test_database_from_a_newer_release_is_refused_clearly(tmp_path):
     db.close()
     with pytest.raises(StoreError, match="newer glossary-bot"):
         Store(path)
+
+
+def test_a_write_waits_for_another_processs_write_instead_of_failing(store):
+    """A vote (which reads, then writes) waits while another connection holds the lock."""
+    definition = store.definitions(term_id(store, "Customer"), guild_id=GUILD)[0].id
+    other = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.5, other.commit).start()
+    assert store.set_vote(definition_id=definition, guild_id=GUILD, user_id=BOB, value=1)
+    assert store.vote_of(definition_id=definition, user_id=BOB) == 1
+    other.close()
+
+
+def test_a_failed_write_leaves_nothing_half_written(store):
+    """A write that fails midway is rolled back whole, and the store goes on working."""
+    customer = term_id(store, "Customer")
+    with pytest.raises(sqlite3.IntegrityError), store._writing():
+        store.db.execute(
+            "INSERT INTO missed_queries (guild_id, query, asked_at) VALUES (?, ?, ?)",
+            [GUILD, "half", "2026-01-01"],
+        )
+        store.db.execute("INSERT INTO missed_queries (guild_id) VALUES (?)", [GUILD])
+    assert store.missed_queries(guild_id=GUILD, limit=5) == []
+    store.add_definition(
+        term_id=customer, guild_id=GUILD, author_id=ALICE, author_name="a", text="Still works."
+    )
+    assert len(store.definitions(customer, guild_id=GUILD)) == 2

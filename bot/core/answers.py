@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.core.model import DefinitionRecord, FaqRecord, Source, TermRecord
+from bot.core.model import DefinitionRecord, FaqRecord, MemberStats, Source, TermRecord
 
 AnswerKind = Literal["definition", "faq", "suggest", "none", "info"]
 ActionKind = Literal["term", "faq", "page", "faqs", "more"]
@@ -179,3 +179,36 @@ def not_found_answer(query: str) -> Answer:
 
 def info_answer(title: str, body: str, *, private: bool = True) -> Answer:
     return Answer(kind="info", title=title, body=body, private=private)
+
+
+def profile_answer(
+    name: str,
+    stats: MemberStats,
+    *,
+    badges: list[str],
+    definitions: list[tuple[DefinitionRecord, str]],
+) -> Answer:
+    """A member's karma, badges and definitions (each with its term's name)."""
+    lines = [
+        f"#{d.id} **{term}** (👍 {d.upvotes} 👎 {d.downvotes})" for d, term in definitions[:15]
+    ]
+    if len(definitions) > 15:
+        lines.append(f"… and {len(definitions) - 15} more")
+    sections = [
+        Section("Karma", f"{stats.karma} (👍 {stats.upvotes} received, 👎 {stats.downvotes})"),
+        Section("Badges", ", ".join(badges) or "None yet"),
+        Section(
+            f"Definitions ({len(definitions)})",
+            "\n".join(lines) or "None yet: add one with /contribute",
+        ),
+    ]
+    return Answer(kind="info", title=f"{name}'s profile", sections=sections)
+
+
+def leaderboard_answer(ranked: list[MemberStats]) -> Answer:
+    lines = [
+        f"{rank}. {m.name or m.user_id}: {m.karma} karma ({m.definitions} definitions)"
+        for rank, m in enumerate(ranked, 1)
+    ]
+    body = "\n".join(lines) or "Nobody has contributed a definition yet. Try /contribute!"
+    return Answer(kind="info", title="Leaderboard", body=body)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core import answers
+from bot.core.answers import Answer
 from bot.core.model import MemberStats
 from bot.core.store import Store
 
@@ -47,6 +49,61 @@ def award_badges(store: Store, *, guild_id: int, user_id: int) -> list[Badge]:
         if badge.earned_by(stats)
         and store.award_badge(guild_id=guild_id, user_id=user_id, badge=badge.key)
     ]
+
+
+def profile_answer(store: Store, *, guild_id: int, user_id: int, name: str) -> Answer:
+    """What /profile shows: the member's karma and badges in this server, and their definitions."""
+    definitions = store.member_definitions(guild_id=guild_id, user_id=user_id)
+    named = []
+    for definition in definitions:
+        term = store.term(definition.term_id)
+        named.append((definition, term.name if term else "?"))
+    return answers.profile_answer(
+        name,
+        store.member_stats(guild_id=guild_id, user_id=user_id),
+        badges=[
+            BADGES_BY_KEY[key].name
+            for key in store.badges(guild_id=guild_id, user_id=user_id)
+            if key in BADGES_BY_KEY
+        ],
+        definitions=named,
+    )
+
+
+def leaderboard_answer(store: Store, *, guild_id: int, limit: int = 10) -> Answer:
+    return answers.leaderboard_answer(store.leaderboard(guild_id=guild_id, limit=limit))
+
+
+def record_reaction(
+    store: Store, *, message_id: int, guild_id: int | None, user_id: int, emoji: str, added: bool
+) -> list[Badge]:
+    """A member reacted to (or took a reaction off) a bot's answer: count it as a vote.
+
+    Only 👍 and 👎 on a message that shows a definition count, and never on one's own
+    definition. One vote per member per definition, so a replayed event changes nothing; taking
+    back 👍 withdraws an upvote, but not a 👎 given since. Returns the badges the definition's
+    author newly earned.
+    """
+    value = vote_value(emoji)
+    if value is None:
+        return []
+    shown = store.answer_message(message_id)
+    definition_id = shown["definition_id"] if shown else None
+    if definition_id is None:
+        return []
+    if not added:
+        if store.vote_of(definition_id=definition_id, user_id=user_id) == value:
+            store.set_vote(definition_id=definition_id, guild_id=guild_id, user_id=user_id, value=0)
+        return []
+    definition = store.definition(definition_id, guild_id=guild_id)
+    if definition is None or definition.author_id == user_id:
+        return []  # your own definition: no karma from yourself
+    changed = store.set_vote(
+        definition_id=definition_id, guild_id=guild_id, user_id=user_id, value=value
+    )
+    if changed and definition.author_id and guild_id:
+        return award_badges(store, guild_id=guild_id, user_id=definition.author_id)
+    return []
 
 
 def vote_value(emoji: str) -> int | None:

@@ -6,12 +6,13 @@ question gets the same answer everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bot.core import answers
 from bot.core.answers import Answer
@@ -19,6 +20,7 @@ from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import Glossary, LoadReport
 from bot.core.store import Store
+from bot.core.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ DEFAULT_DB = "glossary.db"
 ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
 Mode = Literal["define", "chat"]
+T = TypeVar("T")
 
 
 def database_path(explicit: str | Path | None = None) -> Path:
@@ -39,6 +42,7 @@ class Reply:
 
     decision: Decision
     answer: Answer | None
+    missed: str | None = None
 
 
 class GlossaryService:
@@ -48,6 +52,7 @@ class GlossaryService:
         self._answers: dict[tuple[int, int | None, int], Answer] = {}
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
         self._cached_version = -1
+        self._writer: StoreWriter | None = None
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -59,7 +64,37 @@ class GlossaryService:
         return cls(store)
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         self.store.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def write_in_background(self) -> None:
+        """From now on `run` works on a thread of its own (for the bot's event loop)."""
+        if self._writer is None:
+            self._writer = StoreWriter(self.store.path)
+
+    def run(self, work: Callable[[Store], T]) -> asyncio.Future[T]:
+        """Run `work` (writes, or reads that must see them) after all work asked for before.
+
+        Its place in line is taken at the call, so the caller may answer a member first and
+        await the result after. In the background the work runs on the writer's thread and
+        connection; otherwise right here.
+        """
+        loop = asyncio.get_running_loop()
+        if self._writer is None:
+            done: asyncio.Future[T] = loop.create_future()
+            try:
+                done.set_result(work(self.store))
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
+        future = self._writer.submit(work)
+        # Written through another connection: answers cached from this one are stale.
+        future.add_done_callback(lambda _: self.store.changed_elsewhere())
+        return future
 
     # -- loading --------------------------------------------------------------------------
 
@@ -99,8 +134,13 @@ class GlossaryService:
         mode: Mode = "define",
         guild_id: int | None = None,
         kinds: tuple[str, ...] = ("term", "faq"),
+        record_missed: bool = True,
     ) -> Reply:
-        """Answer a question; in chat mode anything short of an answer is silence."""
+        """Answer a question; in chat mode anything short of an answer is silence.
+
+        A question that found nothing is kept for the glossary's maintainers (`Reply.missed`);
+        with record_missed=False the caller records it (after answering, say).
+        """
         if not text.strip() and mode == "define":
             return Reply(
                 self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds),
@@ -114,9 +154,12 @@ class GlossaryService:
         if decision.decision == "suggest" and decision.candidates:
             choices = [(c.kind, c.label, c.target) for c in decision.candidates[:5]]
             return Reply(decision, answers.suggest_answer(text.strip(), choices))
+        reply = Reply(decision, answers.not_found_answer(_shorten(text.strip(), 100)))
         if text.strip():
-            self.store.record_missed_query(guild_id=guild_id, query=text.strip())
-        return Reply(decision, answers.not_found_answer(_shorten(text.strip(), 100)))
+            reply.missed = text.strip()
+            if record_missed:
+                self.store.record_missed_query(guild_id=guild_id, query=reply.missed)
+        return reply
 
     def open_candidate(self, candidate: Candidate, *, guild_id: int | None) -> Answer:
         if candidate.kind == "faq":

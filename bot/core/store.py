@@ -8,6 +8,7 @@ was made in; what comes from glossary files has no guild and is visible everywhe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,8 @@ from bot.core.model import (
 )
 
 migrations = Migrations("glossary-bot")
+
+BUSY_TIMEOUT_MS = 30_000
 
 
 class StoreError(Exception):
@@ -183,7 +186,8 @@ class Store:
             # WAL with synchronous=NORMAL cannot corrupt the file on a crash; at worst the
             # last transaction before a power loss is rolled back.
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=5000")
+            # A write waits this long for another process's write (a large load) to finish.
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open {self.path} as a glossary database: {exc}") from exc
         self._migrate()
@@ -205,6 +209,36 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction, holding the write lock from its start (BEGIN IMMEDIATE).
+
+        A transaction that reads before it writes cannot wait for another process's write
+        lock: SQLite fails it at once with "database is locked". Taken up front, the lock is
+        waited for (up to the busy timeout), so a busy database only delays a write.
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():  # nested: a savepoint
+                yield
+            return
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.db.conn.execute("COMMIT")
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+
+    def changed_elsewhere(self) -> None:
+        """Another connection wrote to this database: what readers cached may be stale."""
+        self.version += 1
+
     def __enter__(self) -> Store:
         return self
 
@@ -225,7 +259,7 @@ class Store:
         return row["value"] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.db.atomic():
+        with self._writing():
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     def guild_setting(self, guild_id: int, key: str) -> str | None:
@@ -235,7 +269,7 @@ class Store:
         return row["value"] if row else None
 
     def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
-        with self.db.atomic():
+        with self._writing():
             if value is None:
                 self.db.execute(
                     "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
@@ -261,7 +295,7 @@ class Store:
         """
         report = LoadReport(glossary.name)
         self.version += 1
-        with self.db.atomic():
+        with self._writing():
             glossary_id = self._upsert_glossary(glossary)
             existing = {
                 row["key"]: row
@@ -629,7 +663,7 @@ class Store:
         if self.term(term_id) is None:
             raise StoreError(f"no term with id {term_id}")
         self.version += 1
-        with self.db.atomic():
+        with self._writing():
             self._remember_member(guild_id, author_id, author_name)
             return (
                 self.db["definitions"]
@@ -652,7 +686,7 @@ class Store:
     def remove_definition(self, definition_id: int) -> None:
         """Hide a member's definition; its votes are kept, so karma history is not rewritten."""
         self.version += 1
-        with self.db.atomic():
+        with self._writing():
             self.db["definitions"].update(definition_id, {"removed_at": _now()})
 
     def member_definitions(self, *, guild_id: int, user_id: int) -> list[DefinitionRecord]:
@@ -678,7 +712,7 @@ class Store:
         """Remember which definition a bot message shows, so reactions on it count as votes."""
         # Plain SQL: this runs after every answer, and an upsert through sqlite-utils first
         # introspects the table, which costs more than the write itself.
-        with self.db.atomic():
+        with self._writing():
             self.db.execute(
                 "INSERT OR REPLACE INTO answer_messages"
                 " (message_id, guild_id, channel_id, definition_id, faq_id, created_at)"
@@ -700,7 +734,7 @@ class Store:
         if value not in (-1, 0, 1):
             raise StoreError("a vote is +1, -1 or 0")
         self.version += 1
-        with self.db.atomic():
+        with self._writing():
             row = self._one(
                 "SELECT value FROM votes WHERE definition_id = ? AND user_id = ?",
                 [definition_id, user_id],
@@ -762,7 +796,7 @@ class Store:
 
     def award_badge(self, *, guild_id: int, user_id: int, badge: str) -> bool:
         """Give a badge once; True when it is new."""
-        with self.db.atomic():
+        with self._writing():
             if self._one(
                 "SELECT 1 AS x FROM badges WHERE guild_id = ? AND user_id = ? AND badge = ?",
                 [guild_id, user_id, badge],
@@ -785,7 +819,7 @@ class Store:
     # -- what nobody found ----------------------------------------------------------------
 
     def record_missed_query(self, *, guild_id: int | None, query: str) -> None:
-        with self.db.atomic():
+        with self._writing():
             self.db["missed_queries"].insert(
                 {"guild_id": guild_id, "query": query[:500], "asked_at": _now()}
             )

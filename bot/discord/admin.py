@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.answers import info_answer
-from bot.discord.replies import send_answer, service_of
+from bot.discord.replies import in_time, send_answer, service_of
 
 
 @app_commands.guild_only()
@@ -22,9 +22,15 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.describe(enabled="on: answer glossary questions in channels; off: only commands")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def free_text(self, interaction: discord.Interaction, enabled: bool) -> None:
-        store = service_of(interaction).store
-        assert interaction.guild_id is not None
-        store.set_guild_setting(interaction.guild_id, "free_text", "on" if enabled else "off")
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        value = "on" if enabled else "off"
+        await in_time(
+            interaction,
+            service_of(interaction).run(
+                lambda store: store.set_guild_setting(guild_id, "free_text", value)
+            ),
+        )
         state = (
             "on: I answer glossary questions asked in channels"
             if enabled
@@ -35,8 +41,13 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.command(name="missed", description="What members asked that found nothing")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def missed(self, interaction: discord.Interaction) -> None:
-        store = service_of(interaction).store
-        rows = store.missed_queries(guild_id=interaction.guild_id, limit=25)
+        guild_id = interaction.guild_id
+        rows = await in_time(
+            interaction,
+            service_of(interaction).run(
+                lambda store: store.missed_queries(guild_id=guild_id, limit=25)
+            ),
+        )
         body = "\n".join(f"{count}× {query}" for query, count in rows) or "Nothing missed yet."
         await send_answer(interaction, info_answer("Unanswered questions", body))
 
@@ -44,12 +55,14 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.describe(definition_id="The definition's number (shown in /profile)")
     @app_commands.checks.has_permissions(manage_messages=True)
     async def remove_definition(self, interaction: discord.Interaction, definition_id: int) -> None:
-        store = service_of(interaction).store
-        definition = store.definition(definition_id, guild_id=interaction.guild_id)
+        service = service_of(interaction)
+        definition = service.store.definition(definition_id, guild_id=interaction.guild_id)
         if definition is None or definition.guild_id != interaction.guild_id:
             await send_answer(interaction, info_answer("Not found", "No such definition here."))
             return
-        store.remove_definition(definition_id)
+        await in_time(
+            interaction, service.run(lambda store: store.remove_definition(definition_id))
+        )
         await send_answer(
             interaction,
             info_answer(

@@ -14,7 +14,7 @@ import discord
 from discord.ext import commands
 
 from bot.core.answers import info_answer
-from bot.discord.replies import reply_to_message
+from bot.discord.replies import record_missed, reply_to_message
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,22 @@ class Chat(commands.Cog):
             return
         service = self.bot.service  # type: ignore[attr-defined]
         guild_id = message.guild.id if message.guild else None
+        missed = None
         if mentioned and not text:
             answer = info_answer("Hi!", MENTION_HELP, private=False)
         else:
-            reply = service.ask(text, mode="define" if mentioned else "chat", guild_id=guild_id)
-            answer = reply.answer
+            reply = service.ask(
+                text, mode="define" if mentioned else "chat", guild_id=guild_id, record_missed=False
+            )
+            answer, missed = reply.answer, reply.missed
             if answer is None:
                 return
             best = reply.decision.best
             if best is not None and not mentioned and self._repeated(message.channel.id, best):
                 return
+        recorded = record_missed(service, guild_id, missed)
         await reply_to_message(message, answer)
+        await recorded
 
     def _free_text_on(self, guild: discord.Guild | None) -> bool:
         if guild is None:

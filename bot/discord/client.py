@@ -141,6 +141,7 @@ def invite_url(application_id: int) -> str:
 async def serve(*, token: str, db: str | Path, message_content: bool = True) -> None:
     """Run the bot until it is closed; falls back to no free text if the intent is refused."""
     service = GlossaryService.open(db)
+    service.write_in_background()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Service managers stop a bot with SIGTERM: close the gateway and the database cleanly.

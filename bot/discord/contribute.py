@@ -8,8 +8,9 @@ from discord.ext import commands
 
 from bot.core.karma import award_badges
 from bot.core.model import Source
+from bot.core.store import Store
 from bot.discord.choices import picked, term_choices
-from bot.discord.replies import guarded, send_answer, send_error, service_of
+from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
 
 
 class DefinitionModal(discord.ui.Modal, title="Add a definition"):
@@ -37,19 +38,26 @@ class DefinitionModal(discord.ui.Modal, title="Add a definition"):
             return
         name = self.source_name.value.strip() or (url and "link") or None
         service = service_of(interaction)
-        assert interaction.guild_id is not None
-        definition_id = service.store.add_definition(
-            term_id=self.term_id,
-            guild_id=interaction.guild_id,
-            author_id=interaction.user.id,
-            author_name=interaction.user.display_name,
-            text=self.text.value.strip(),
-            source=Source(name, url) if name else None,
-        )
-        award_badges(service.store, guild_id=interaction.guild_id, user_id=interaction.user.id)
-        definitions = service.store.definitions(self.term_id, guild_id=interaction.guild_id)
-        page = next(i for i, d in enumerate(definitions) if d.id == definition_id)
-        answer = service.term_answer(self.term_id, guild_id=interaction.guild_id, page=page)
+        guild_id, user = interaction.guild_id, interaction.user
+        assert guild_id is not None
+        text, source = self.text.value.strip(), Source(name, url) if name else None
+
+        def add(store: Store) -> int:
+            """The new definition's page among the term's definitions."""
+            definition_id = store.add_definition(
+                term_id=self.term_id,
+                guild_id=guild_id,
+                author_id=user.id,
+                author_name=user.display_name,
+                text=text,
+                source=source,
+            )
+            award_badges(store, guild_id=guild_id, user_id=user.id)
+            definitions = store.definitions(self.term_id, guild_id=guild_id)
+            return next(i for i, d in enumerate(definitions) if d.id == definition_id)
+
+        page = await in_time(interaction, service.run(add), ephemeral=False)
+        answer = service.term_answer(self.term_id, guild_id=guild_id, page=page)
         await send_answer(interaction, answer, private=False)
 
 

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.choices import picked, term_choices
-from bot.discord.replies import guild_id_of, send_answer, service_of
+from bot.discord.replies import guild_id_of, record_missed, send_answer, service_of
 
 
 class Define(commands.Cog):
@@ -24,11 +24,15 @@ class Define(commands.Cog):
         guild_id = guild_id_of(interaction)
         term_id = picked(term, "term")
         if term_id is not None:
-            answer = service.term_answer(term_id, guild_id=guild_id)
-        else:
-            answer = service.ask(term, mode="define", guild_id=guild_id, kinds=("term",)).answer
-        assert answer is not None  # define mode always says something
-        await send_answer(interaction, answer)
+            await send_answer(interaction, service.term_answer(term_id, guild_id=guild_id))
+            return
+        reply = service.ask(
+            term, mode="define", guild_id=guild_id, kinds=("term",), record_missed=False
+        )
+        assert reply.answer is not None  # define mode always says something
+        recorded = record_missed(service, interaction.guild_id, reply.missed)
+        await send_answer(interaction, reply.answer)
+        await recorded
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -1,14 +1,19 @@
-"""/profile and /leaderboard: karma, badges and definitions of the members of this server."""
+"""/profile and /leaderboard: karma, badges and definitions of the members of this server.
+
+Both read through the writer, after the votes and contributions already on their way, so a
+member who just voted sees their vote counted.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.answers import Answer, Section
-from bot.core.karma import BADGES_BY_KEY
-from bot.discord.replies import send_answer, service_of
+from bot.core import karma
+from bot.discord.replies import in_time, send_answer, service_of
 
 
 class Profile(commands.Cog):
@@ -22,51 +27,23 @@ class Profile(commands.Cog):
         self, interaction: discord.Interaction, member: discord.User | None = None
     ) -> None:
         member = member or interaction.user
-        store = service_of(interaction).store
-        guild_id = interaction.guild_id
-        assert guild_id is not None
-        stats = store.member_stats(guild_id=guild_id, user_id=member.id)
-        badges = [
-            BADGES_BY_KEY[b].name
-            for b in store.badges(guild_id=guild_id, user_id=member.id)
-            if b in BADGES_BY_KEY
-        ]
-        definitions = store.member_definitions(guild_id=guild_id, user_id=member.id)
-        lines = []
-        for definition in definitions[:15]:
-            term = store.term(definition.term_id)
-            name = term.name if term else "?"
-            lines.append(
-                f"#{definition.id} **{name}** (👍 {definition.upvotes} 👎 {definition.downvotes})"
-            )
-        sections = [
-            Section("Karma", f"{stats.karma} (👍 {stats.upvotes} received, 👎 {stats.downvotes})"),
-            Section("Badges", ", ".join(badges) or "None yet"),
-            Section(
-                f"Definitions ({len(definitions)})",
-                "\n".join(lines) or "None yet: add one with /contribute",
-            ),
-        ]
-        await send_answer(
-            interaction,
-            Answer(kind="info", title=f"{member.display_name}'s profile", sections=sections),
-            private=False,
+        assert interaction.guild_id is not None
+        work = functools.partial(
+            karma.profile_answer,
+            guild_id=interaction.guild_id,
+            user_id=member.id,
+            name=member.display_name,
         )
+        answer = await in_time(interaction, service_of(interaction).run(work), ephemeral=False)
+        await send_answer(interaction, answer, private=False)
 
     @app_commands.command(name="leaderboard", description="The members with the most karma here")
     @app_commands.guild_only()
     async def leaderboard(self, interaction: discord.Interaction) -> None:
-        store = service_of(interaction).store
         assert interaction.guild_id is not None
-        ranked = store.leaderboard(guild_id=interaction.guild_id, limit=10)
-        lines = [
-            f"{rank}. {m.name or m.user_id}: {m.karma} karma ({m.definitions} definitions)"
-            for rank, m in enumerate(ranked, 1)
-        ]
-        body = "\n".join(lines) or "Nobody has contributed a definition yet. Try /contribute!"
-        await send_answer(
-            interaction, Answer(kind="info", title="Leaderboard", body=body), private=False
-        )
+        work = functools.partial(karma.leaderboard_answer, guild_id=interaction.guild_id)
+        answer = await in_time(interaction, service_of(interaction).run(work), ephemeral=False)
+        await send_answer(interaction, answer, private=False)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
 from bot.core.answers import Answer
+from bot.core.store import Store
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
 if TYPE_CHECKING:
     from bot.core.service import GlossaryService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Discord forgets an interaction not acknowledged within 3 seconds. Work that may wait (a write
+# while another process holds the database) gets this long before the bot says "thinking…" and
+# answers with a follow-up instead.
+DEFER_AFTER = 2.0
 
 
 # The service hands out the same Answer object until something changes it, so its embed and
@@ -60,7 +68,7 @@ async def send_answer(
         callback = await interaction.response.send_message(**kwargs)
         message = callback.resource if isinstance(callback.resource, discord.Message) else None
     if message is not None and not ephemeral:
-        remember(interaction.client, answer, message)
+        await remember(interaction.client, answer, message)
 
 
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
@@ -68,7 +76,7 @@ async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
     embed, view = rendered(answer)
     await interaction.response.edit_message(embed=embed, view=view)
     if interaction.message is not None and not interaction.message.flags.ephemeral:
-        remember(interaction.client, answer, interaction.message)
+        await remember(interaction.client, answer, interaction.message)
 
 
 async def reply_to_message(message: discord.Message, answer: Answer) -> discord.Message:
@@ -78,7 +86,7 @@ async def reply_to_message(message: discord.Message, answer: Answer) -> discord.
     if view is not None:
         kwargs["view"] = view
     sent = await message.reply(**kwargs)
-    remember(message._state._get_client(), answer, sent)
+    await remember(message._state._get_client(), answer, sent)
     return sent
 
 
@@ -96,18 +104,52 @@ async def send_full_text(interaction: discord.Interaction, answer: Answer) -> No
             await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-def remember(client: discord.Client, answer: Answer, message: discord.Message) -> None:
+async def remember(client: discord.Client, answer: Answer, message: discord.Message) -> None:
     """Record which definition or FAQ a public message shows, so reactions on it are votes."""
     if answer.definition_id is None and answer.faq_id is None:
         return
     service: GlossaryService = client.service  # type: ignore[attr-defined]
-    service.store.record_answer_message(
+    record = functools.partial(
+        Store.record_answer_message,
         message_id=message.id,
         guild_id=message.guild.id if message.guild else None,
         channel_id=message.channel.id,
         definition_id=answer.definition_id,
         faq_id=answer.faq_id,
     )
+    await _bookkeeping(service.run(record), "which answer a message shows (no votes on it)")
+
+
+def record_missed(
+    service: GlossaryService, guild_id: int | None, query: str | None
+) -> Awaitable[None]:
+    """Keep a question that found nothing for the server's maintainers.
+
+    The write is queued now and may be awaited after answering the member.
+    """
+    if not query:
+        return asyncio.sleep(0)
+    record = functools.partial(Store.record_missed_query, guild_id=guild_id, query=query)
+    return _bookkeeping(service.run(record), "a question that found nothing")
+
+
+async def _bookkeeping(pending: Awaitable[None], what: str) -> None:
+    """A record the member never sees: if it cannot be written, the log says so, not them."""
+    try:
+        await pending
+    except Exception:
+        log.warning("could not record %s", what, exc_info=True)
+
+
+async def in_time(
+    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = True
+) -> T:
+    """Await work that is usually quick, deferring the interaction if it is not."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await task
 
 
 async def send_error(interaction: discord.Interaction, text: str) -> None:

@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 from . import limits
 from .state import (
     ALL_PERMISSIONS,
+    LOADING,
     Channel,
     Guild,
     Interaction,
@@ -760,7 +761,7 @@ class DiscordStandin:
             message = self._message_from(data, channel, interaction_id=interaction_id)
             if kind == 5:
                 message.content, message.embeds = "", []
-                message.flags |= 1 << 7  # loading
+                message.flags |= LOADING
             ix.original = message
             await self._store(message)
             response["interaction"].update(
@@ -789,6 +790,13 @@ class DiscordStandin:
             return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
         if errors := limits.check_message(body):
             return self._invalid("follow-up", errors)
+        if ix.original is not None and ix.original.flags & LOADING:
+            # The first follow-up to a deferred "thinking…" response fills that message in,
+            # keeping its visibility (the follow-up's own ephemeral flag is ignored).
+            _edit(ix.original, body)
+            ix.original.flags &= ~LOADING
+            ix.followup_arrived.set()
+            return _json(ix.original.payload())
         channel = self.channels[int(ix.payload["channel_id"])]
         message = self._message_from(body, channel, interaction_id=ix.id)
         ix.followups.append(message)
@@ -810,7 +818,7 @@ class DiscordStandin:
             if errors := limits.check_message(body or {}):
                 return self._invalid("edit", errors)
             _edit(message, body or {})
-            message.flags &= ~(1 << 7)
+            message.flags &= ~LOADING
             if message is ix.original:
                 ix.followup_arrived.set()
         elif method == "DELETE":

@@ -239,6 +239,9 @@ class Message:
         return data
 
 
+LOADING = 1 << 7  # message flag: a deferred response the bot is still "thinking" about
+
+
 @dataclass
 class Interaction:
     """One interaction a test injected, and everything the bot answered to it."""
@@ -269,8 +272,12 @@ class Interaction:
         return self.followups[-1]
 
     async def message(self, timeout: float = 5.0) -> Message:
-        """The message the bot answered with (its original response, or first follow-up)."""
+        """The message the bot answered with (its original response, or first follow-up).
+
+        A deferred response is waited for until the bot fills it in.
+        """
         await self.response(timeout)
-        if self.original is not None:
+        if self.original is not None and not self.original.flags & LOADING:
             return self.original
-        return await self.followup(timeout)
+        await asyncio.wait_for(self.followup_arrived.wait(), timeout)
+        return self.original if self.original is not None else self.followups[-1]
