@@ -1,5 +1,8 @@
 """The glossary service: store and matcher kept in step, answers that follow every change."""
 
+import sqlite3
+import threading
+
 import pytest
 from helpers import SMALL, small_glossary
 
@@ -46,22 +49,30 @@ def test_chat_mode_is_silent_and_define_mode_explains_when_nothing_matches(servi
 
 
 async def test_background_writes_keep_their_order_and_none_is_lost_on_close(tmp_path):
-    """Writes queued on the writer thread land in order, and closing waits for all of them."""
+    """Writes that find the database busy wait on the writer, in order; close waits for all."""
     service = GlossaryService.open(tmp_path / "g.db", seed=False)
     service.load(small_glossary())
     service.write_in_background()
     customer = service.store.find_term("Customer")
     definition = service.term_answer(customer.id, guild_id=GUILD).definition_id
+    other = sqlite3.connect(service.store.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    threading.Timer(0.3, other.commit).start()
+    queued = []
     for value in (1, -1, 0, 1, -1):  # a member changes their mind; the last vote stands
-        service.run(
-            lambda store, value=value: store.set_vote(
-                definition_id=definition, guild_id=GUILD, user_id=7, value=value
+        queued.append(
+            service.run(
+                lambda store, value=value: store.set_vote(
+                    definition_id=definition, guild_id=GUILD, user_id=7, value=value
+                )
             )
         )
     for n in range(200):
         service.run(lambda store, n=n: store.record_missed_query(guild_id=GUILD, query=f"q{n}"))
+    assert not any(future.done() for future in queued)  # nothing ran on the event loop
     path = service.store.path
     service.close()
+    other.close()
     with Store(path) as store:
         assert store.vote_of(definition_id=definition, user_id=7) == -1
         assert len(store.missed_queries(guild_id=GUILD, limit=500)) == 200

@@ -19,7 +19,7 @@ from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import Glossary, LoadReport
-from bot.core.store import Store
+from bot.core.store import Store, StoreBusy
 from bot.core.writer import StoreWriter
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class GlossaryService:
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
         self._cached_version = -1
         self._writer: StoreWriter | None = None
+        self._queued = 0
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -77,24 +78,34 @@ class GlossaryService:
             self._writer = StoreWriter(self.store.path)
 
     def run(self, work: Callable[[Store], T]) -> asyncio.Future[T]:
-        """Run `work` (writes, or reads that must see them) after all work asked for before.
+        """Run `work` (writes, or reads that must see them) as one transaction, after all the
+        work asked for before it.
 
         Its place in line is taken at the call, so the caller may answer a member first and
-        await the result after. In the background the work runs on the writer's thread and
-        connection; otherwise right here.
+        await the result after. In the background, work runs at once when nothing is queued
+        and the database is free (the usual case, and the quickest), else on the writer's
+        thread, so that waiting for another process's write never stalls the event loop.
         """
-        loop = asyncio.get_running_loop()
-        if self._writer is None:
-            done: asyncio.Future[T] = loop.create_future()
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        if self._writer is None or not self._queued:
             try:
-                done.set_result(work(self.store))
+                done.set_result(self.store.transaction(work, wait=self._writer is None))
+                return done
+            except StoreBusy:
+                pass  # nothing was done: queue it for the writer
             except Exception as exc:
                 done.set_exception(exc)
-            return done
-        future = self._writer.submit(work)
-        # Written through another connection: answers cached from this one are stale.
-        future.add_done_callback(lambda _: self.store.changed_elsewhere())
+                return done
+        assert self._writer is not None
+        self._queued += 1
+        future = self._writer.submit(lambda store: store.transaction(work))
+        future.add_done_callback(self._written)
         return future
+
+    def _written(self, _: asyncio.Future) -> None:
+        self._queued -= 1
+        # Written through another connection: answers cached from this one are stale.
+        self.store.changed_elsewhere()
 
     # -- loading --------------------------------------------------------------------------
 

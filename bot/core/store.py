@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
@@ -36,10 +36,15 @@ from bot.core.model import (
 migrations = Migrations("glossary-bot")
 
 BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 
 
 class StoreError(Exception):
     """The database cannot be used as asked (newer schema, unknown term, ...)."""
+
+
+class StoreBusy(StoreError):
+    """Another connection holds the write lock right now (asked not to wait for it)."""
 
 
 def _now() -> str:
@@ -210,30 +215,49 @@ class Store:
         self.db.close()
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, *, wait: bool = True) -> Iterator[None]:
         """One write transaction, holding the write lock from its start (BEGIN IMMEDIATE).
 
         A transaction that reads before it writes cannot wait for another process's write
         lock: SQLite fails it at once with "database is locked". Taken up front, the lock is
-        waited for (up to the busy timeout), so a busy database only delays a write.
+        waited for (up to the busy timeout), so a busy database only delays a write. With
+        wait=False, StoreBusy is raised at once instead, before anything is done.
         """
         if self.db.conn.in_transaction:
             with self.db.atomic():  # nested: a savepoint
                 yield
             return
-        self.db.conn.execute("BEGIN IMMEDIATE")
+        self._begin(wait=wait)
         try:
             yield
-        except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("ROLLBACK")
-            raise
-        try:
             self.db.conn.execute("COMMIT")
         except BaseException:
             if self.db.conn.in_transaction:
                 self.db.conn.execute("ROLLBACK")
             raise
+
+    def _begin(self, *, wait: bool) -> None:
+        if wait:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            return
+        self.db.conn.execute("PRAGMA busy_timeout=0")
+        try:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                raise StoreBusy(f"{self.path} is being written by another connection") from exc
+            raise
+        finally:
+            self.db.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def transaction(self, work: Callable[[Store], T], *, wait: bool = True) -> T:
+        """Run `work(store)`, its reads and writes, as one transaction: all of it or none.
+
+        With wait=False, raise StoreBusy at once, having done nothing, when another
+        connection holds the write lock, instead of waiting up to the busy timeout.
+        """
+        with self._writing(wait=wait):
+            return work(self)
 
     def changed_elsewhere(self) -> None:
         """Another connection wrote to this database: what readers cached may be stale."""

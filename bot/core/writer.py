@@ -1,10 +1,11 @@
 """Database writes on a thread of their own, for a front end that must never stall.
 
 A bot answers many members from one event loop. SQLite lets one connection write at a time, and
-another process (a `glossary-bot load`, a second bot) may hold the write lock for a moment: a write
-made on the event loop would then freeze every other answer with it. Here writes wait on their own
-thread, one after another in the order they were asked for, through a connection of their own,
-while answers keep being read on the event loop (WAL readers never wait for a writer).
+another process (a `glossary-bot load`, a second bot) may hold the write lock for a while: a
+write that waited for it on the event loop would freeze every other answer with it. Writes that
+find the database busy wait here instead, on their own thread and connection, one after another
+in the order they were asked for, while answers keep being read on the event loop (WAL readers
+never wait for a writer).
 """
 
 from __future__ import annotations
