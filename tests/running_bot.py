@@ -38,6 +38,22 @@ def bot_env(standin: DiscordStandin, *, token: str | None = None) -> dict[str, s
     return env
 
 
+async def run_cli(standin: DiscordStandin, *args: str, timeout: float = 30) -> tuple[int, str]:
+    """Run another `glossary-bot` command (sync, load, ...) to the end: exit status, output."""
+    command, _ = bot_command()
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        *args,
+        env=bot_env(standin),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, output.decode(errors="replace")
+
+
 class BotProcess:
     """`glossary-bot run --db DB` in a subprocess whose discord.py talks to the stand-in."""
 

@@ -74,6 +74,16 @@ async def test_the_same_answer_is_not_repeated_in_a_row(world):
     await world.discord.expect_silence(world.channel)
 
 
+async def test_a_message_delivered_twice_is_answered_once(world):
+    """Discord may deliver an event again; a question, even one addressed to the bot, gets one
+    reply."""
+    me = world.discord.bot.id
+    sent = await world.discord.send_message(world.channel, world.alice, f"<@{me}> what is NPS?")
+    await world.discord.next_bot_message(world.channel, after=sent.id)
+    world.discord.deliver_again(sent)
+    await world.discord.expect_silence(world.channel)
+
+
 async def test_without_message_content_intent_slash_commands_still_work(tmp_path):
     """Refused the intent, the bot runs on, says how to enable it, and answers /define."""
     async with DiscordStandin(message_content_intent=False) as discord:

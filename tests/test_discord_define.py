@@ -1,5 +1,6 @@
 """/define end to end: the real bot, started as `glossary-bot run`, answering the stand-in."""
 
+from running_bot import run_cli
 from standin.bare import until
 
 
@@ -135,23 +136,33 @@ async def test_a_question_asked_while_disconnected_is_answered_once_after_resume
 
 async def test_sync_command_syncs_on_request(world, tmp_path):
     """`glossary-bot sync` pushes the commands even when nothing changed."""
-    import asyncio
-
-    from running_bot import bot_command, bot_env
-
-    command, _ = bot_command()
-    env = bot_env(world.discord)
     before = len(world.discord.command_syncs)
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        "sync",
-        "--db",
-        str(world.bot.db),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, output.decode()
-    assert "Slash commands synced." in output.decode()
+    status, output = await run_cli(world.discord, "sync", "--db", str(world.bot.db))
+    assert status == 0, output
+    assert "Slash commands synced." in output
     assert len(world.discord.command_syncs) == before + 1
+
+
+async def test_a_glossary_loaded_while_the_bot_runs_is_answered_from_at_once(world, tmp_path):
+    """`glossary-bot load` into the running bot's database: new terms answer, no restart."""
+    glossary = tmp_path / "extra.yaml"
+    glossary.write_text(
+        "name: Extra\nterms:\n"
+        "  - term: Zebra Metric\n    aliases: [ZM]\n"
+        "    definition: A made-up measure of stripes per customer.\n"
+    )
+    ix = await world.discord.slash(
+        world.guild, world.channel, world.alice, "define", {"term": "ZM"}
+    )
+    assert (await ix.message()).embed["title"] != "Zebra Metric"
+    status, output = await run_cli(world.discord, "load", str(glossary), "--db", str(world.bot.db))
+    assert status == 0, output
+    await until(lambda: "answering from the new one" in world.bot.output(), timeout=10)
+    ix = await world.discord.slash(
+        world.guild, world.channel, world.alice, "define", {"term": "ZM"}
+    )
+    assert (await ix.message()).embed["title"] == "Zebra Metric"
+    choices = await world.discord.autocomplete(
+        world.guild, world.channel, world.alice, "define", {"term": "zebra"}, focused="term"
+    )
+    assert choices[0]["name"] == "Zebra Metric"

@@ -89,3 +89,34 @@ async def test_answers_follow_writes_made_in_the_background(service):
         )
     )
     assert before.pages == 1 and service.term_answer(term, guild_id=GUILD).pages == 2
+
+
+async def test_a_glossary_loaded_by_another_process_is_followed(tmp_path):
+    """A second process loads a changed file; the first answers from it once it catches up."""
+    first = GlossaryService.open(tmp_path / "g.db", seed=False)
+    first.load(small_glossary())
+    customer = first.store.find_term("Customer").id
+    before = first.term_answer(customer, guild_id=GUILD)
+    assert not await first.follow_other_writers()  # nothing changed: nothing to do
+    second = GlossaryService.open(tmp_path / "g.db", seed=False)
+    second.load(small_glossary(SMALL.replace("\nfaqs:", "\n" + EXTRA + "faqs:")))
+    second.store.add_definition(
+        term_id=customer, guild_id=GUILD, author_id=2, author_name="b", text="Pays."
+    )
+    assert first.ask("zebra metric").answer.title != "Zebra Metric"
+    assert await first.follow_other_writers()
+    assert first.ask("zebra metric").answer.title == "Zebra Metric"
+    assert before.pages == 1 and first.term_answer(customer, guild_id=GUILD).pages == 2
+    second.store.add_definition(
+        term_id=customer, guild_id=GUILD, author_id=3, author_name="c", text="Buys."
+    )
+    assert not await first.follow_other_writers()  # no new load: the matcher stays
+    assert first.term_answer(customer, guild_id=GUILD).pages == 3
+    first.close()
+    second.close()
+
+
+EXTRA = """\
+  - term: Zebra Metric
+    definition: A made-up measure of stripes per customer.
+"""

@@ -119,6 +119,9 @@ class LoadReport:
             parts.append(f"{kind} +{self.added[kind]} ~{self.changed[kind]} -{self.removed[kind]}")
         return f"{self.glossary}: " + ", ".join(parts)
 
+    def changed_anything(self) -> bool:
+        return any(sum(counts.values()) for counts in (self.added, self.changed, self.removed))
+
 
 @dataclass(frozen=True, slots=True)
 class MemberStats:

@@ -48,6 +48,8 @@ class Reply:
 class GlossaryService:
     def __init__(self, store: Store):
         self.store = store
+        self._generation = store.glossary_generation()
+        self._data_version = store.data_version()
         self.matcher = Matcher(store.matcher_entries())
         self._answers: dict[tuple[int, int | None, int], Answer] = {}
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
@@ -114,9 +116,34 @@ class GlossaryService:
     ) -> LoadReport:
         report = self.store.load_glossary(glossary, progress=progress)
         # A load can touch thousands of names; one rebuild is cheaper than diffing them here.
-        self.matcher = Matcher(self.store.matcher_entries())
-        self._decisions.clear()
+        generation = self.store.glossary_generation()
+        self._use(Matcher(self.store.matcher_entries()), generation)
         return report
+
+    def _use(self, matcher: Matcher, generation: int) -> None:
+        self.matcher = matcher
+        self._generation = generation
+        self._decisions.clear()
+
+    async def follow_other_writers(self) -> bool:
+        """Catch up with what other processes wrote to the database since the last call.
+
+        Cached answers are dropped when anything changed. When another process loaded a
+        changed glossary (`glossary-bot load` while the bot runs), the matcher is rebuilt on
+        a worker thread and swapped in, and this returns True. When nothing changed it costs
+        one cheap query, so a bot can call it every few seconds.
+        """
+        version = self.store.data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.store.changed_elsewhere()
+        generation = self.store.glossary_generation()
+        if generation == self._generation:
+            return False
+        entries = list(self.store.matcher_entries())
+        self._use(await asyncio.to_thread(Matcher, entries), generation)
+        return True
 
     # -- asking ---------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from bot.core.model import (
 migrations = Migrations("glossary-bot")
 
 BUSY_TIMEOUT_MS = 30_000
+GLOSSARY_GENERATION = "glossary_generation"
 T = TypeVar("T")
 
 
@@ -339,7 +340,18 @@ class Store:
                     report.removed_terms.append(row["name"])
                     report.kept_votes_on_removed += self._count_votes(row["id"])
                     self._sync_faqs(glossary_id, row["id"], [], report)
+            if report.changed_anything():
+                self.set_meta(GLOSSARY_GENERATION, str(self.glossary_generation() + 1))
         return report
+
+    def glossary_generation(self) -> int:
+        """How many loads have changed the glossaries in this file: a running bot that sees
+        the number move (another process loaded a file) rebuilds its matcher."""
+        return int(self.get_meta(GLOSSARY_GENERATION) or 0)
+
+    def data_version(self) -> int:
+        """A number that moves whenever another connection commits a change to the file."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def _upsert_glossary(self, glossary: Glossary) -> int:
         key = name_key(glossary.name)

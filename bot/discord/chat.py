@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import deque
 
 import discord
 from discord.ext import commands
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 # answered, a second member asks the same: the answer is still on screen).
 REPEAT_COOLDOWN = 120.0
 CODE_BLOCK = re.compile(r"```")
+SEEN_MESSAGES = 1000
 MENTION_HELP = "Ask me about a term, for example “@me what is churn?”, or use /define and /faq."
 
 
@@ -29,6 +31,8 @@ class Chat(commands.Cog):
     def __init__(self, bot: commands.Bot):
         self.bot = bot
         self.last_answer: dict[int, tuple[tuple[str, int], float]] = {}
+        # Discord may deliver a message again (after a reconnect); answer each one once.
+        self.seen: deque[int] = deque(maxlen=SEEN_MESSAGES)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -37,6 +41,9 @@ class Chat(commands.Cog):
         text = message.content
         if not text:
             return  # no message content intent, or an attachment alone
+        if message.id in self.seen:
+            return
+        self.seen.append(message.id)
         me = self.bot.user
         mentioned = message.guild is None or _addressed(text, me.id)
         if mentioned:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.core.service import GlossaryService
 from bot.discord.components import DYNAMIC_ITEMS
@@ -44,6 +44,9 @@ PERMISSIONS = discord.Permissions(
 )
 SCOPES = ("bot", "applications.commands")
 
+# How often the bot looks for a glossary loaded by another process (one cheap query).
+FOLLOW_DATABASE_SECONDS = 2.0
+
 MESSAGE_CONTENT_HELP = (
     "Discord refused the Message Content intent, so free-text answers are off (slash commands"
     " and @mentions still work). To answer questions asked in channels, open"
@@ -54,7 +57,7 @@ MESSAGE_CONTENT_HELP = (
 
 class GlossaryBot(commands.Bot):
     def __init__(
-        self, service: GlossaryService, *, message_content: bool = True, sync: bool = True
+        self, service: GlossaryService, *, message_content: bool = True, serving: bool = True
     ):
         intents = discord.Intents.default()
         intents.message_content = message_content
@@ -70,15 +73,30 @@ class GlossaryBot(commands.Bot):
             max_messages=None,
         )
         self.service = service
-        self.sync_on_start = sync
+        # serving=False: the bot only logs in to sync its commands (`glossary-bot sync`).
+        self.serving = serving
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
         for cog in COGS:
             await self.load_extension(cog)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        if self.sync_on_start:
+        if self.serving:
             await self.sync_commands()
+            self.follow_database.start()
+
+    async def close(self) -> None:
+        self.follow_database.cancel()
+        await super().close()
+
+    @tasks.loop(seconds=FOLLOW_DATABASE_SECONDS)
+    async def follow_database(self) -> None:
+        # Maintainers run `glossary-bot load` while the bot runs; answer from the new file.
+        try:
+            if await self.service.follow_other_writers():
+                log.info("the glossary in the database changed; answering from the new one")
+        except Exception:
+            log.exception("could not catch up with the database; trying again shortly")
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync slash commands only when they changed, so restarts never hit the daily limit."""
@@ -183,7 +201,7 @@ async def sync_once(*, token: str, db: str | Path) -> bool:
     """Log in, sync the slash commands whatever the stored hash says, and log out."""
     service = GlossaryService.open(db)
     try:
-        bot = GlossaryBot(service, sync=False)
+        bot = GlossaryBot(service, serving=False)
         async with bot:
             await bot.login(token)
             return await bot.sync_commands(force=True)

@@ -505,18 +505,23 @@ class DiscordStandin:
         """A member posts in a channel; the bot sees it as Discord would deliver it."""
         message = Message(snowflake(), channel.id, channel.guild_id, user, content)
         self.messages[message.id] = message
+        self.deliver_again(message)
+        return message
+
+    def deliver_again(self, message: Message) -> None:
+        """Deliver a member's message (again: Discord's delivery is at least once)."""
+        channel = self.channels[message.channel_id]
         payload = message.payload()
-        mentioned = str(self.bot.id) in content
+        mentioned = str(self.bot.id) in message.content
         if not self.gateway.message_content and not mentioned and channel.guild_id is not None:
             # Without the message content intent Discord sends the message, not what it says.
             payload.update(content="", embeds=[], attachments=[], components=[])
         payload["mentions"] = [self.bot.payload()] if mentioned else []
         if channel.guild_id is not None:
-            member = self.guilds[channel.guild_id].members[user.id].payload()
+            member = self.guilds[channel.guild_id].members[message.author.id].payload()
             member.pop("user")
             payload["member"] = member
         self.gateway.dispatch("MESSAGE_CREATE", payload)
-        return message
 
     async def react(self, message: Message, user: User, emoji: str) -> None:
         message.reactions.setdefault(emoji, set()).add(user.id)
