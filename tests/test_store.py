@@ -7,7 +7,7 @@ import pytest
 from helpers import SMALL, small_glossary
 
 from bot.core.model import Source
-from bot.core.store import Store, StoreError
+from bot.core.store import Store, StoreBusy, StoreError
 
 GUILD, OTHER_GUILD = 111, 222
 ALICE, BOB, CAROL = 1, 2, 3
@@ -222,16 +222,36 @@ def test_a_write_waits_for_another_processs_write_instead_of_failing(store):
 
 
 def test_a_failed_write_leaves_nothing_half_written(store):
-    """A write that fails midway is rolled back whole, and the store goes on working."""
+    """Work that fails midway is rolled back whole, and the store goes on working."""
     customer = term_id(store, "Customer")
-    with pytest.raises(sqlite3.IntegrityError), store._writing():
-        store.db.execute(
-            "INSERT INTO missed_queries (guild_id, query, asked_at) VALUES (?, ?, ?)",
-            [GUILD, "half", "2026-01-01"],
+
+    def half_done(store):
+        store.record_missed_query(guild_id=GUILD, query="half")
+        store.add_definition(
+            term_id=customer, guild_id=GUILD, author_id=ALICE, author_name="a", text="Counted."
         )
-        store.db.execute("INSERT INTO missed_queries (guild_id) VALUES (?)", [GUILD])
+        raise RuntimeError("the process dies here")
+
+    with pytest.raises(RuntimeError):
+        store.transaction(half_done)
     assert store.missed_queries(guild_id=GUILD, limit=5) == []
+    assert len(store.definitions(customer, guild_id=GUILD)) == 1
     store.add_definition(
         term_id=customer, guild_id=GUILD, author_id=ALICE, author_name="a", text="Still works."
     )
     assert len(store.definitions(customer, guild_id=GUILD)) == 2
+
+
+def test_work_that_must_not_wait_is_refused_whole_while_another_process_writes(store):
+    """transaction(wait=False) raises StoreBusy at once, having written nothing."""
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreBusy):
+        store.transaction(
+            lambda s: s.record_missed_query(guild_id=GUILD, query="later"), wait=False
+        )
+    other.commit()
+    other.close()
+    assert store.missed_queries(guild_id=GUILD, limit=5) == []
+    store.transaction(lambda s: s.record_missed_query(guild_id=GUILD, query="later"), wait=False)
+    assert store.missed_queries(guild_id=GUILD, limit=5) == [("later", 1)]
