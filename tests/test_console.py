@@ -67,6 +67,8 @@ def test_faq_command_answers_with_the_question(service):
     """/faq matches only FAQ questions and prints question and answer."""
     out = run_lines(service, "/faq what is the difference between a customer and a consumer")
     assert out.lower().startswith("what is the difference between a customer and a consumer")
+    out = run_lines(service, "/faq how do I get more customers")
+    assert out.startswith("How can a business attract more customers?")
 
 
 def test_unknown_commands_and_empty_input_are_handled(service):

@@ -162,6 +162,11 @@ _STOP = _wordset(
     cant wont isnt arent hey hi hello lol ok okay thanks thank yes yeah yep nope mean means
     meaning meant stand stands exactly actually thing things something anything stuff"""
 )
+# In a question's content "get" means something ("get more customers" is "attract" them), but
+# little: it counts for a fraction of what its rarity says.
+_CONTENT_STOP = _STOP - {"get", "gets", "got"}
+_LIGHT = frozenset({canonical("get")})
+LIGHT_WEIGHT = 0.4
 # Subjects that a chat-mode "what is X" almost always uses about the conversation, not a term.
 _CHAT_SUBJECTS = _wordset(
     """time weather plan point deal matter problem issue news date day today tonight tomorrow
@@ -263,7 +268,7 @@ def _grams(key: str) -> set[str]:
 
 def _content(folded: str) -> list[str]:
     """The words of a question that carry its meaning, stemmed harder than names are."""
-    return [canonical(w) for w in folded.split() if w not in _STOP]
+    return [canonical(w) for w in folded.split() if w not in _CONTENT_STOP]
 
 
 _PAREN = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*(?P<rest>[^()]*)$")
@@ -625,7 +630,8 @@ class Matcher:
         total = max(index.live, 1)
 
         def weight(word: str) -> float:
-            return math.log(1.0 + total / (1.0 + index.df.get(word, 0)))
+            rarity = math.log(1.0 + total / (1.0 + index.df.get(word, 0)))
+            return rarity * LIGHT_WEIGHT if word in _LIGHT else rarity
 
         shared, count = 0.0, 0
         for word in mine:
