@@ -185,9 +185,12 @@ def test_chat_stays_silent_on_chatter(matcher, text):
     assert matcher.decide(text, mode="chat").decision == "none"
 
 
-def test_chat_answers_a_bare_term_name(matcher):
-    """A chat message that is exactly a term's name is a question about it."""
-    assert answer_label(matcher, "churn", mode="chat") == "Churn"
+def test_chat_answers_a_term_name_asked_as_a_question_but_not_a_bare_name(matcher):
+    """"churn?" asks about churn; "Churn." alone is a word of the conversation."""
+    assert answer_label(matcher, "churn?", mode="chat") == "Churn"
+    assert answer_label(matcher, "Customers ?", mode="chat") == "Customer"
+    assert answer_label(matcher, "churn", mode="chat") is None
+    assert answer_label(matcher, "Churn.", mode="chat") is None
 
 
 def test_define_answers_typos(matcher):

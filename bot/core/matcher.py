@@ -755,8 +755,15 @@ class Matcher:
             faq_behind = not faqs or faqs[0].score < terms[0].score if terms else False
             if terms and not personal and not idle and faq_behind and _clear(terms, CHAT_TERM):
                 return terms[0]
-        elif terms and question.body not in _CHITCHAT and len(words) <= 5 and _clear(terms, SURE):
-            # Nobody asked: only a message that is a term's name, give or take a plural.
+        elif (
+            terms
+            and question.asked
+            and question.body not in _CHITCHAT
+            and len(words) <= 5
+            and _clear(terms, SURE)
+        ):
+            # No "what is": only a term's name asked as a question ("CRM?"), give or take a
+            # plural. A bare name is a word of the conversation ("Customers." as a reply).
             return terms[0]
         # Chatter shares words with FAQs ("thanks for the help" / "Do you like helping people?");
         # a message that is not even phrased as a question must read almost like the FAQ.
