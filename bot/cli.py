@@ -49,7 +49,17 @@ def _validated(files: tuple[str, ...]) -> list:
 db_option = click.option("--db", "db", type=click.Path(dir_okay=False), help=DB_HELP)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        # A database that cannot be used as asked (busy, newer, not a database) is a message
+        # for the user, not a traceback.
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="glossary-bot")
 def main() -> None:
     """A Discord bot that answers glossary questions, and its tools.

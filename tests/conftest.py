@@ -32,12 +32,21 @@ class World:
 
 
 @pytest.fixture
-async def world(discord_standin, tmp_path):
-    """The real bot, started with `glossary-bot run`, in a server with alice and bob."""
+async def world(discord_standin, tmp_path, request):
+    """The real bot, started with `glossary-bot run`, in a server with alice and bob.
+
+    A test marked `@pytest.mark.bot_env(NAME="value")` starts it with those variables set.
+    """
     guild = discord_standin.add_guild()
     alice = discord_standin.add_member(guild, "alice")
     bob = discord_standin.add_member(guild, "bob")
-    process = BotProcess(discord_standin, tmp_path / "glossary.db", tmp_path / "bot.log")
+    marker = request.node.get_closest_marker("bot_env")
+    process = BotProcess(
+        discord_standin,
+        tmp_path / "glossary.db",
+        tmp_path / "bot.log",
+        env=marker.kwargs if marker else None,
+    )
     await process.start()
     yield World(discord_standin, guild, guild.general, alice, bob, process)
     assert await process.stop() == 0, process.output()

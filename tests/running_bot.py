@@ -57,8 +57,11 @@ async def run_cli(standin: DiscordStandin, *args: str, timeout: float = 30) -> t
 class BotProcess:
     """`glossary-bot run --db DB` in a subprocess whose discord.py talks to the stand-in."""
 
-    def __init__(self, standin: DiscordStandin, db: Path, log: Path):
+    def __init__(
+        self, standin: DiscordStandin, db: Path, log: Path, *, env: dict[str, str] | None = None
+    ):
         self.standin = standin
+        self.env = env or {}
         self.db = db
         self.log = log
         self.process: asyncio.subprocess.Process | None = None
@@ -66,7 +69,7 @@ class BotProcess:
 
     async def start(self, *, timeout: float = 30.0) -> BotProcess:
         command, _ = bot_command()
-        env = bot_env(self.standin)
+        env = {**bot_env(self.standin), **self.env}
         identified = self.standin.identify_count
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(

@@ -13,7 +13,7 @@ from helpers import NO_SHARED, SHARED_DATA, SMALL
 
 from bot.cli import main
 from bot.core.glossary import bundled_glossary_path, load_glossary
-from bot.core.store import Store
+from bot.core.store import Store, StoreError
 
 DATA = Path(__file__).parent / "data"
 
@@ -199,3 +199,23 @@ def test_a_wrong_log_level_is_named_not_a_traceback(runner, monkeypatch):
     result = runner.invoke(main, ["ask", "customer"])
     assert result.exit_code == 2
     assert "GLOSSARY_LOG_LEVEL='LOUD' is not a log level" in result.output
+
+
+def test_load_into_a_database_another_process_keeps_busy_says_so(runner, tmp_path, monkeypatch):
+    """A load that cannot get the database in time says why, writes nothing, and exits 1."""
+    import sqlite3
+
+    db = tmp_path / "busy.db"
+    assert invoke(runner, "ask", "--db", str(db), "churn").exit_code == 0  # created
+    (tmp_path / "small.yaml").write_text(SMALL)
+    monkeypatch.setenv("GLOSSARY_BUSY_TIMEOUT", "0.3")
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    result = invoke(runner, "load", str(tmp_path / "small.yaml"), "--db", str(db))
+    other.rollback()
+    other.close()
+    assert result.exit_code == 1, result.output
+    assert "stayed busy" in result.output and "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    with Store(db) as store, pytest.raises(StoreError, match="Small Glossary"):
+        store.export_glossary("Small Glossary")

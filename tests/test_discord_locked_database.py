@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import sqlite3
 
+import pytest
 from flows import contribute, submit_contribution
 from standin.bare import until
 
@@ -67,3 +68,16 @@ async def test_votes_given_while_the_database_is_held_are_counted_in_order(world
         return stats.upvotes, stats.downvotes
 
     await until(lambda: votes() == (0, 1), timeout=5)
+
+
+@pytest.mark.bot_env(GLOSSARY_BUSY_TIMEOUT="1")
+async def test_a_write_that_cannot_wait_long_enough_tells_the_member(world):
+    """Past the busy timeout a contribution is refused in plain words, whole; the bot goes on."""
+    async with write_lock_held(world.bot.db, seconds=3.0):
+        submitted = await submit_contribution(world, world.alice, text="Never saved.")
+        note = await submitted.message(timeout=3)
+        assert note.ephemeral and "busy" in note.content and "nothing was saved" in note.content
+    with Store(world.bot.db) as store:
+        assert store.member_definitions(guild_id=world.guild.id, user_id=world.alice.id) == []
+    answer = await contribute(world, world.alice, text="Saved this time.")
+    assert "Contributed by alice" in answer.embed["footer"]["text"]

@@ -186,7 +186,7 @@ def test_chat_stays_silent_on_chatter(matcher, text):
 
 
 def test_chat_answers_a_term_name_asked_as_a_question_but_not_a_bare_name(matcher):
-    """"churn?" asks about churn; "Churn." alone is a word of the conversation."""
+    """ "churn?" asks about churn; "Churn." alone is a word of the conversation."""
     assert answer_label(matcher, "churn?", mode="chat") == "Churn"
     assert answer_label(matcher, "Customers ?", mode="chat") == "Customer"
     assert answer_label(matcher, "churn", mode="chat") is None

@@ -19,7 +19,7 @@ from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import Glossary, LoadReport
-from bot.core.store import Store, StoreBusy
+from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
 from bot.core.writer import StoreWriter
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,22 @@ ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
+
+
+def busy_timeout() -> float:
+    """GLOSSARY_BUSY_TIMEOUT: seconds a write waits while another process writes."""
+    text = os.environ.get("GLOSSARY_BUSY_TIMEOUT", "").strip()
+    if not text:
+        return BUSY_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise StoreError(
+            f"GLOSSARY_BUSY_TIMEOUT={text!r} is not a number of seconds between 0 and 3600"
+        )
+    return seconds
 
 
 def database_path(explicit: str | Path | None = None) -> Path:
@@ -60,7 +76,7 @@ class GlossaryService:
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
         """Open (or create) the database; a new one is filled from the bundled glossary."""
-        store = Store(database_path(path))
+        store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
             log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
@@ -77,7 +93,7 @@ class GlossaryService:
     def write_in_background(self) -> None:
         """From now on `run` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
-            self._writer = StoreWriter(self.store.path)
+            self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
 
     def run(self, work: Callable[[Store], T]) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the

@@ -35,7 +35,7 @@ from bot.core.model import (
 
 migrations = Migrations("glossary-bot")
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
 GLOSSARY_GENERATION = "glossary_generation"
 T = TypeVar("T")
 
@@ -181,8 +181,9 @@ def m002_guild_settings(db: Database) -> None:
 class Store:
     """Glossaries, members' contributions and votes in one SQLite file."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT):
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
         try:
@@ -193,7 +194,7 @@ class Store:
             # last transaction before a power loss is rolled back.
             self.db.execute("PRAGMA synchronous=NORMAL")
             # A write waits this long for another process's write (a large load) to finish.
-            self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self.db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open {self.path} as a glossary database: {exc}") from exc
         self._migrate()
@@ -214,6 +215,10 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def _busy_ms(self) -> int:
+        return round(self.busy_timeout * 1000)
 
     @contextlib.contextmanager
     def _writing(self, *, wait: bool = True) -> Iterator[None]:
@@ -239,7 +244,15 @@ class Store:
 
     def _begin(self, *, wait: bool) -> None:
         if wait:
-            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                    raise StoreBusy(
+                        f"{self.path} stayed busy for {self.busy_timeout:g} s: another"
+                        " process is writing to it; nothing was written, try again"
+                    ) from exc
+                raise
             return
         self.db.conn.execute("PRAGMA busy_timeout=0")
         try:
@@ -249,7 +262,7 @@ class Store:
                 raise StoreBusy(f"{self.path} is being written by another connection") from exc
             raise
         finally:
-            self.db.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self.db.conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     def transaction(self, work: Callable[[Store], T], *, wait: bool = True) -> T:
         """Run `work(store)`, its reads and writes, as one transaction: all of it or none.

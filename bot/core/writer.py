@@ -22,8 +22,9 @@ T = TypeVar("T")
 
 
 class StoreWriter:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, busy_timeout: float):
         self.path = path
+        self.busy_timeout = busy_timeout
         self._store: Store | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossary-writer")
 
@@ -33,7 +34,8 @@ class StoreWriter:
 
     def _call(self, work: Callable[[Store], T]) -> T:
         if self._store is None:
-            self._store = Store(self.path)  # made on the thread that uses it
+            # Made on the thread that uses it.
+            self._store = Store(self.path, busy_timeout=self.busy_timeout)
         return work(self._store)
 
     def close(self) -> None:

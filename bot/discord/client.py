@@ -18,9 +18,10 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.core.service import GlossaryService
+from bot.core.store import StoreBusy
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
-from bot.discord.replies import ERROR_TEXT, send_error
+from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, send_error
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,10 @@ class GlossaryBot(commands.Bot):
     ) -> None:
         if isinstance(error, app_commands.CheckFailure):
             await send_error(interaction, "You don't have permission to do that here.")
+            return
+        if isinstance(getattr(error, "original", None), StoreBusy):
+            log.warning("%s", error.original)  # type: ignore[attr-defined]
+            await send_error(interaction, BUSY_TEXT)
             return
         log.error("error in /%s", interaction.command and interaction.command.name, exc_info=error)
         await send_error(interaction, ERROR_TEXT)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.core.answers import Answer
-from bot.core.store import Store
+from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ async def send_error(interaction: discord.Interaction, text: str) -> None:
 
 
 ERROR_TEXT = "Sorry, something went wrong. The error has been logged."
+BUSY_TEXT = "The glossary is busy being updated; nothing was saved. Please try again in a minute."
 
 
 def guarded(
@@ -175,6 +176,9 @@ def guarded(
     async def wrapper(self: Any, interaction: discord.Interaction) -> None:
         try:
             await callback(self, interaction)
+        except StoreBusy as exc:
+            log.warning("%s", exc)
+            await send_error(interaction, BUSY_TEXT)
         except Exception:
             custom_id = (interaction.data or {}).get("custom_id")
             log.exception("error handling component %s", custom_id)

@@ -14,6 +14,7 @@ import discord
 from discord.ext import commands
 
 from bot.core.karma import record_reaction, vote_value
+from bot.core.store import StoreBusy
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,12 @@ class Votes(commands.Cog):
             emoji=emoji,
             added=added,
         )
-        for badge in await self.bot.service.run(work):  # type: ignore[attr-defined]
+        try:
+            badges = await self.bot.service.run(work)  # type: ignore[attr-defined]
+        except StoreBusy as exc:
+            log.warning("a vote was not recorded: %s", exc)
+            return
+        for badge in badges:
             log.info("a member earned %s in server %s", badge.key, payload.guild_id)
 
     @commands.Cog.listener()
