@@ -28,7 +28,7 @@ from collections.abc import Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.core.model import Entry, Glossary
@@ -326,6 +326,30 @@ def _exact_ids(exact: dict[Any, int | list[int]], token: Hashable) -> list[int]:
     return [found] if isinstance(found, int) else list(found)
 
 
+class _Weights:
+    """What sharing a content word says, for one query: rarer among the FAQs says more.
+
+    Remembered for the query, since the same words come up in every candidate FAQ.
+    """
+
+    __slots__ = ("_index", "_known", "_total")
+
+    def __init__(self, index: _Index) -> None:
+        self._index = index
+        self._known: dict[str, float] = {}
+        self._total = max(index.live, 1)
+
+    def __call__(self, word: str) -> float:
+        known = self._known.get(word)
+        if known is None:
+            rarity = math.log(1.0 + self._total / (1.0 + self._index.df.get(word, 0)))
+            known = self._known[word] = rarity * LIGHT_WEIGHT if word in _LIGHT else rarity
+        return known
+
+    def total(self, words: Iterable[str]) -> float:
+        return sum(self(w) for w in words)
+
+
 class _Index:
     """The names of one kind ("term": names and aliases, or "faq") visible in one scope.
 
@@ -597,21 +621,22 @@ class Matcher:
         key = _words_key(body)
         if not key:
             return scores
-        content = _content(self._expand(body))
+        mine = set(_content(self._expand(body)))
         for index in self._visible("faq", scope):
             for rid in _exact_ids(index.by_key, key):
                 scores[rid] = EXACT
             counts: Counter[int] = Counter()
-            for word in set(content):
+            for word in mine:
                 posting = index.content.get(word)
                 if posting is not None and len(posting) <= GRAM_BUDGET:
                     counts.update(posting)
+            weight = _Weights(index)
             for rid, _ in counts.most_common(POOL):
                 if rid not in scores and self._rec_alive[rid]:
-                    scores[rid] = self._faq_similarity(index, key, content, rid)
+                    scores[rid] = self._faq_similarity(key, mine, rid, weight)
         return scores
 
-    def _faq_similarity(self, index: _Index, key: str, content: list[str], rid: int) -> float:
+    def _faq_similarity(self, key: str, mine: set[str], rid: int, weight: _Weights) -> float:
         """How well a question reads as an FAQ question.
 
         Near-verbatim questions score by their whole wording; otherwise by the content words
@@ -624,26 +649,19 @@ class Matcher:
         if whole >= NEAR_VERBATIM:
             return min(FUZZY_CAP, whole)
         theirs = self._rec_words.get(rid, [])
-        mine = set(content)
         if not mine or not theirs:
             return 0.0
-        total = max(index.live, 1)
-
-        def weight(word: str) -> float:
-            rarity = math.log(1.0 + total / (1.0 + index.df.get(word, 0)))
-            return rarity * LIGHT_WEIGHT if word in _LIGHT else rarity
-
         shared, count = 0.0, 0
         for word in mine:
             if word in theirs:
                 shared, count = shared + weight(word), count + 1
-            elif len(word) >= 5:
+            elif len(word) >= 5 and process.extractOne(
+                word, theirs, scorer=OSA.normalized_similarity, score_cutoff=0.8
+            ):
                 # A misspelt content word still counts, at a discount.
-                near = max((OSA.normalized_similarity(word, w) for w in theirs), default=0.0)
-                if near >= 0.8:
-                    shared, count = shared + 0.8 * weight(word), count + 1
+                shared, count = shared + 0.8 * weight(word), count + 1
         their_weight = sum(weight(w) for w in theirs)
-        score = 100.0 * 2 * shared / (sum(weight(w) for w in mine) + their_weight)
+        score = 100.0 * 2 * shared / (weight.total(mine) + their_weight)
         if count < 2 and shared < 0.9 * their_weight:
             # One word in common, and the FAQ is about more than that word: "what's your
             # name?" shares "name" with "What is a Domain Name?" and nothing else.
