@@ -218,6 +218,16 @@ def bench_size(label: str, entries: list[Entry], queries: dict, scan_queries: in
             f"intended name first    matcher {statistics.mean(ours):6.1%} (n={len(ours)})"
             f"   full WRatio scan {statistics.mean(theirs):6.1%} (n={len(theirs)})"
         )
+        # Autocomplete: is the intended name among the 25 offered for what was typed so far?
+        offered = [
+            fold(e) in {fold(c.label) for c in matcher.complete(q)}
+            for q, e in zip(queries["complete"], expect, strict=True)
+        ]
+        prefixes, typos = offered[0::4] + offered[1::4] + offered[2::4], offered[3::4]
+        print(
+            f"intended name offered  prefixes {statistics.mean(prefixes):6.1%}"
+            f"   prefixes with a typo {statistics.mean(typos):6.1%}"
+        )
 
 
 def _top_label(matcher: Matcher, query: str) -> str:

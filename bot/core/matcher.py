@@ -593,14 +593,19 @@ class Matcher:
         entry = self._entries[self._rec_entry[rid]]
         return "" if entry is None else entry.text
 
-    def _pruned(self, index: _Index, key: str, pool: int = POOL) -> list[int]:
-        """The records sharing the most trigrams with the key, rarest trigrams counted first."""
+    def _pruned(
+        self, index: _Index, key: str, pool: int = POOL, *, scaled: bool = True
+    ) -> list[int]:
+        """The records sharing the most trigrams with the key, rarest trigrams counted first.
+
+        At most GRAM_BUDGET postings are read, or a share of a large index when `scaled`.
+        """
         postings = sorted(
             (p for g in _grams(key) if (p := index.grams.get(g)) is not None), key=len
         )
         counts: Counter[int] = Counter()
         read = 0
-        budget = max(GRAM_BUDGET, index.live // GRAM_SHARE)
+        budget = max(GRAM_BUDGET, index.live // GRAM_SHARE) if scaled else GRAM_BUDGET
         for posting in postings:
             if read and read + len(posting) > budget:
                 break
@@ -849,7 +854,11 @@ class Matcher:
         qkey = _words_key(query)
         for index in indexes:
             pool = (
-                self._pruned(index, qkey, POOL) if kind == "term" else self._faq_pool(index, query)
+                # A keystroke's completions must come quickly, and a typo in a few letters is
+                # ambiguous anyway: a fixed budget costs a point of recall at 100k names.
+                self._pruned(index, qkey, POOL, scaled=False)
+                if kind == "term"
+                else self._faq_pool(index, query)
             )
             for rid in pool:
                 folded = self._rec_folded[rid]
