@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.choices import picked, term_choices
-from bot.discord.replies import guild_id_of, record_missed, send_answer, service_of
+from bot.discord.replies import answer_question, guild_id_of, send_answer, service_of
 
 
 class Define(commands.Cog):
@@ -26,13 +26,7 @@ class Define(commands.Cog):
         if term_id is not None:
             await send_answer(interaction, service.term_answer(term_id, guild_id=guild_id))
             return
-        reply = service.ask(
-            term, mode="define", guild_id=guild_id, kinds=("term",), record_missed=False
-        )
-        assert reply.answer is not None  # define mode always says something
-        recorded = record_missed(service, interaction.guild_id, reply.missed)
-        await send_answer(interaction, reply.answer)
-        await recorded
+        await answer_question(interaction, term, kinds=("term",))
 
 
 async def setup(bot: commands.Bot) -> None:

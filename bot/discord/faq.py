@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.choices import faq_choices, picked
-from bot.discord.replies import guild_id_of, record_missed, send_answer, service_of
+from bot.discord.replies import answer_question, send_answer, service_of
 
 
 class Faq(commands.Cog):
@@ -25,17 +25,7 @@ class Faq(commands.Cog):
         if faq_id is not None:
             await send_answer(interaction, service.faq_answer(faq_id))
             return
-        reply = service.ask(
-            question,
-            mode="define",
-            guild_id=guild_id_of(interaction),
-            kinds=("faq",),
-            record_missed=False,
-        )
-        assert reply.answer is not None  # define mode always says something
-        recorded = record_missed(service, interaction.guild_id, reply.missed)
-        await send_answer(interaction, reply.answer)
-        await recorded
+        await answer_question(interaction, question, kinds=("faq",))
 
 
 async def setup(bot: commands.Bot) -> None:

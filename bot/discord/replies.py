@@ -71,6 +71,21 @@ async def send_answer(
         await remember(interaction.client, answer, message)
 
 
+async def answer_question(
+    interaction: discord.Interaction, text: str, *, kinds: tuple[str, ...]
+) -> None:
+    """/define and /faq: the best match, "did you mean" or "nothing found" (kept for the
+    server's maintainers, written once the member has their answer)."""
+    service = service_of(interaction)
+    reply = service.ask(
+        text, mode="define", guild_id=interaction.guild_id, kinds=kinds, record_missed=False
+    )
+    assert reply.answer is not None  # define mode always says something
+    recorded = record_missed(service, interaction.guild_id, reply.missed)
+    await send_answer(interaction, reply.answer)
+    await recorded
+
+
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
     """Show another page of an answer in the same message (a component's update)."""
     embed, view = rendered(answer)
