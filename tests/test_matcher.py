@@ -193,6 +193,24 @@ def test_chat_answers_a_term_name_asked_as_a_question_but_not_a_bare_name(matche
     assert answer_label(matcher, "Churn.", mode="chat") is None
 
 
+def test_a_comparison_with_no_faq_for_it_offers_both_terms(matcher):
+    """A question about two terms ("churn vs consumer") offers both, not one of them."""
+    for text in ("what is the difference between churn and a consumer?", "churn vs consumer"):
+        decision = matcher.decide(text)
+        assert decision.decision == "suggest", text
+        assert [c.label for c in decision.candidates[:2]] == ["Churn", "Consumer"]
+    # An FAQ that makes the comparison is still the answer.
+    assert answer_label(matcher, "customer vs consumer") == DIFFERENCE_Q
+
+
+def test_a_whole_word_of_a_name_is_offered_not_answered(matcher):
+    """/define lifetime suggests "Customer Lifetime Value" instead of finding nothing."""
+    decision = matcher.decide("promoter")
+    assert decision.decision == "suggest"
+    assert decision.candidates[0].label == "Net Promoter Score"
+    assert matcher.decide("promoter", mode="chat").decision == "none"
+
+
 def test_define_answers_typos(matcher):
     """Define mode forgives a typo in a term's name."""
     assert (

@@ -64,6 +64,8 @@ MARGIN = 6.0  # the best must lead the next different name by this much, unless 
 SURE = STEMMED  # at or above this, no margin is needed
 CHAT_MAX_WORDS = 20  # longer chat messages are conversation, not questions to the bot
 SUGGEST_LIMIT = 5
+WORD_OF_NAME = 70.0  # define mode: the input is a whole word of a name (offered, not answered)
+WORD_OF_NAME_MAX = 12  # names holding that word, at most, for it to single any out
 POOL = 48  # names scored finely after trigram pruning
 # Postings read per query at most, the rarest trigrams first: GRAM_BUDGET, or one eighth of
 # the names when that is more. The share matters on large glossaries, where every trigram of a
@@ -132,6 +134,15 @@ _SUFFIX_ONLY_RE = re.compile(
     r"|meaning please|definition pls|definition please)$"
 )
 _SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
+# "the difference between X and Y", "X vs Y": a question about two things at once.
+_COMPARISON_RE = re.compile(
+    rf"^(?:(?:whats|what is|what s) )?(?:the )?(?:main |real |key )?differences? between"
+    rf" {_ARTICLE}(?P<a>.+?) and {_ARTICLE}(?P<b>.+?)(?: exactly| again| please)?$"
+    rf"|^{_ARTICLE}(?P<c>.+?) (?:vs|versus) {_ARTICLE}(?P<d>.+?)(?: whats the difference)?$"
+)
+_COMPARISON_WORDS = frozenset(
+    ["difference", "differences", "differ", "vs", "versus", "same", "compare", "compared"]
+)
 _ARTICLE_RE = re.compile(rf"^{_ARTICLE}")
 _TRAILING_RE = re.compile(
     r"(?: (?:please|pls|plz|thanks|thank you|thx|ty|lol|haha|anyone|someone|guys|folks|again))+$"
@@ -587,7 +598,30 @@ class Matcher:
                         _similarity(subject, self._rec_folded[rid]),
                     )
                     scores[rid] = min(FUZZY_CAP, score)
+            for rid, score in self._named_by_words(index, subject) if fuzzy else ():
+                if score > scores.get(rid, 0.0):
+                    scores[rid] = score
         return scores
+
+    def _named_by_words(self, index: _Index, subject: str) -> list[tuple[int, float]]:
+        """Names holding the subject's words whole ("loyalty" in "Customer Loyalty"): worth
+        offering as "did you mean", never enough to answer; the fewer other words, the closer.
+        A word that many names hold ("customer") singles none out."""
+        words = subject.split()
+        if not words or len(words) > 3:
+            return []
+        postings = [index.words.get(w) for w in words]
+        if any(p is None for p in postings):
+            return []
+        base = min(postings, key=len)  # type: ignore[arg-type]
+        if len(base) > WORD_OF_NAME_MAX:
+            return []
+        found = []
+        for rid in base:
+            theirs = self._rec_folded[rid].split()
+            if self._rec_alive[rid] and all(w in theirs for w in words):
+                found.append((rid, WORD_OF_NAME - 2.0 * (len(theirs) - len(words))))
+        return found
 
     def _text_of(self, rid: int) -> str:
         entry = self._entries[self._rec_entry[rid]]
@@ -742,12 +776,46 @@ class Matcher:
                 return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
             return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
         best = self._define_answer(terms, faqs)
+        compared = self._compared(question, scope) if "term" in kinds else None
+        if compared and (best is None or not self._compares(best, compared[1])):
+            # "difference between X and Y" with no FAQ that compares them: offer both terms.
+            pair, sides = compared
+            also = [c for c in faqs if c.score >= DEFINE_SUGGEST and self._compares(c, sides)]
+            return Decision(text, "suggest", None, [*pair, *also][:SUGGEST_LIMIT], subject)
         if best is not None:
             return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
         near = [c for c in ranked if c.score >= DEFINE_SUGGEST][:SUGGEST_LIMIT]
         if near:
             return Decision(text, "suggest", None, near, subject)
         return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+
+    def _compared(
+        self, question: Question, scope: int | None
+    ) -> tuple[list[Candidate], list[set[str]]] | None:
+        """The two terms a comparison asks about, when both are clearly in the glossary, and
+        the content words of each side."""
+        match = _COMPARISON_RE.match(question.body)
+        if not match:
+            return None
+        pair, sides = [], []
+        for side in (match.group("a") or match.group("c"), match.group("b") or match.group("d")):
+            ranked = self._ranked(self._name_scores(side.strip(), scope))
+            if not ranked or not _clear(ranked, DEFINE_ANSWER):
+                return None
+            pair.append(ranked[0])
+            sides.append(set(_content(self._expand(side))))
+        if pair[0].target == pair[1].target:
+            return None
+        return pair, sides
+
+    def _compares(self, candidate: Candidate, sides: list[set[str]]) -> bool:
+        """An FAQ that itself compares these two things ("What is the difference between a
+        customer and a consumer?" for "customer vs consumer")."""
+        if candidate.kind != "faq":
+            return False
+        folded = fold(candidate.label)
+        theirs = set(_content(self._expand(folded)))
+        return bool(set(folded.split()) & _COMPARISON_WORDS) and all(s <= theirs for s in sides)
 
     def _define_answer(self, terms: list[Candidate], faqs: list[Candidate]) -> Candidate | None:
         if faqs and faqs[0].score >= SURE:
