@@ -45,6 +45,14 @@ def test_typo_in_define_still_answers_or_suggests(service):
     assert "Customer" in out
 
 
+def test_a_comparison_offers_both_terms_to_open(service):
+    """/define "the difference between churn and retention" offers both, by number."""
+    out = run_lines(service, "/define what's the difference between churn and retention?", "2")
+    assert out.startswith("Did you mean")
+    assert "[1] see Churn" in out and "[2] see Customer Retention" in out
+    assert "\nCustomer Retention\n===" in out  # "2" opened the second
+
+
 def test_free_text_answers_questions_and_ignores_chitchat(service):
     """A glossary question gets an answer; small talk gets nothing at all."""
     assert run_lines(service, "hello everyone, how is it going?") == ""
