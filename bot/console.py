@@ -33,7 +33,8 @@ def render_text(answer: Answer, *, width: int = 88) -> str:
     if answer.footer:
         lines += ["", f"({answer.footer})"]
     if answer.actions:
-        lines.append("")
+        if lines[-1]:
+            lines.append("")
         lines += [f"  [{i}] {_action_text(a)}" for i, a in enumerate(answer.actions, 1)]
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
