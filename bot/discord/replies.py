@@ -137,15 +137,18 @@ async def remember(client: discord.Client, answer: Answer, message: discord.Mess
 
 def record_missed(
     service: GlossaryService, guild_id: int | None, query: str | None
-) -> Awaitable[None]:
+) -> asyncio.Future[None]:
     """Keep a question that found nothing for the server's maintainers.
 
-    The write is queued now and may be awaited after answering the member.
+    The write is queued now and may be awaited after answering the member; it is made even if
+    answering fails.
     """
     if not query:
-        return asyncio.sleep(0)
+        nothing: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        nothing.set_result(None)
+        return nothing
     record = functools.partial(Store.record_missed_query, guild_id=guild_id, query=query)
-    return _bookkeeping(service.run(record), "a question that found nothing")
+    return asyncio.ensure_future(_bookkeeping(service.run(record), "a question that found nothing"))
 
 
 async def _bookkeeping(pending: Awaitable[None], what: str) -> None:
