@@ -79,6 +79,20 @@ async def test_nothing_close_gets_a_short_private_note_and_is_recorded(world):
         assert store.missed_queries(guild_id=world.guild.id) == [("zxqv blorptastic", 1)]
 
 
+async def test_an_interaction_delivered_twice_is_answered_once(world):
+    """Discord may deliver an event twice: one answer, no "already acknowledged" error."""
+    ix = await world.discord.slash(
+        world.guild, world.channel, world.alice, "define", {"term": "customer"}
+    )
+    answer = await ix.message()
+    world.discord.deliver_interaction_again(ix)
+    click = await world.discord.click(answer, answer.button("Consumer"), world.bob)
+    await click.message()
+    world.discord.deliver_interaction_again(click)
+    await world.discord.expect_silence(world.channel)
+    assert len(ix.callbacks) == 1 and len(click.callbacks) == 1 and not click.followups
+
+
 async def test_related_terms_and_faqs_open_from_the_answer(world):
     """The answer's related-term and FAQ buttons open those answers for the clicker."""
     ix = await world.discord.slash(

@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import deque
 
 import discord
 from discord.ext import commands
 
 from bot.core.answers import info_answer
-from bot.discord.replies import record_missed, reply_to_message
+from bot.discord.replies import Once, record_missed, reply_to_message
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,6 @@ log = logging.getLogger(__name__)
 # answered, a second member asks the same: the answer is still on screen).
 REPEAT_COOLDOWN = 120.0
 CODE_BLOCK = re.compile(r"```")
-SEEN_MESSAGES = 1000
 MENTION_HELP = "Ask me about a term, for example “@me what is churn?”, or use /define and /faq."
 
 
@@ -32,7 +30,7 @@ class Chat(commands.Cog):
         self.bot = bot
         self.last_answer: dict[int, tuple[tuple[str, int], float]] = {}
         # Discord may deliver a message again (after a reconnect); answer each one once.
-        self.seen: deque[int] = deque(maxlen=SEEN_MESSAGES)
+        self.messages_seen = Once()
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -41,9 +39,8 @@ class Chat(commands.Cog):
         text = message.content
         if not text:
             return  # no message content intent, or an attachment alone
-        if message.id in self.seen:
+        if not self.messages_seen.first(message.id):
             return
-        self.seen.append(message.id)
         me = self.bot.user
         mentioned = message.guild is None or _addressed(text, me.id)
         if mentioned:

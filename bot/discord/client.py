@@ -21,7 +21,7 @@ from bot.core.service import GlossaryService
 from bot.core.store import StoreBusy
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
-from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, send_error
+from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, Once, first_delivery, send_error
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,13 @@ MESSAGE_CONTENT_HELP = (
 )
 
 
+class GlossaryTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # Discord may deliver an interaction twice; answering it twice would show the member
+        # an error ("already acknowledged") after their answer.
+        return first_delivery(interaction)
+
+
 class GlossaryBot(commands.Bot):
     def __init__(
         self, service: GlossaryService, *, message_content: bool = True, serving: bool = True
@@ -72,7 +79,9 @@ class GlossaryBot(commands.Bot):
             allowed_mentions=NO_PINGS,
             # Votes come from raw reaction events, so no message cache is needed.
             max_messages=None,
+            tree_cls=GlossaryTree,
         )
+        self.interactions_seen = Once()
         self.service = service
         # serving=False: the bot only logs in to sync its commands (`glossary-bot sync`).
         self.serving = serving

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,6 +44,30 @@ def rendered(answer: Answer) -> tuple[discord.Embed, discord.ui.View | None]:
         _RENDERED.clear()
     _RENDERED[id(answer)] = (answer, embed, view)
     return embed, view
+
+
+class Once:
+    """Ids already handled, the last few thousand: Discord may deliver an event twice (after
+    a resume), and a member must get one answer, not an answer and an error."""
+
+    def __init__(self, size: int = 4096):
+        self._order: deque[int] = deque()
+        self._seen: set[int] = set()
+        self._size = size
+
+    def first(self, key: int) -> bool:
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self._order.append(key)
+        if len(self._order) > self._size:
+            self._seen.discard(self._order.popleft())
+        return True
+
+
+def first_delivery(interaction: discord.Interaction) -> bool:
+    """True the first time this interaction arrives."""
+    return interaction.client.interactions_seen.first(interaction.id)  # type: ignore[attr-defined]
 
 
 def service_of(interaction: discord.Interaction) -> GlossaryService:
@@ -192,6 +217,8 @@ def guarded(
 
     @functools.wraps(callback)
     async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+        if not first_delivery(interaction):
+            return
         try:
             await callback(self, interaction)
         except StoreBusy as exc:

@@ -386,6 +386,10 @@ class DiscordStandin:
         self.gateway.dispatch("INTERACTION_CREATE", payload)
         return record
 
+    def deliver_interaction_again(self, ix: Interaction) -> None:
+        """Deliver an interaction's event a second time (Discord's delivery is at least once)."""
+        self.gateway.dispatch("INTERACTION_CREATE", ix.payload)
+
     def _command_data(
         self, name: str, options: dict[str, Any], focused: str | None, guild: Guild
     ) -> dict[str, Any]:
