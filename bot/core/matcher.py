@@ -134,6 +134,12 @@ _SUFFIX_ONLY_RE = re.compile(
     r"|meaning please|definition pls|definition please)$"
 )
 _SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
+# A yes/no question about a particular thing or about us ("is the CRM down?", "do we track
+# detractors", "did you update the personas?"): team talk, not a question for the glossary.
+_INSTANCE_RE = re.compile(
+    r"^(?:(?:is|are|was|were|did|has|have|had) (?:the|our|your|ur|their|this|that|these|those)"
+    r"|(?:do|does|did|can|could|should|will|would|shall|are|were|have|had) (?:we|you|u|they))\b"
+)
 # "the difference between X and Y", "X vs Y": a question about two things at once.
 _COMPARISON_RE = re.compile(
     rf"^(?:(?:whats|what is|what s) )?(?:the )?(?:main |real |key )?differences? between"
@@ -859,7 +865,11 @@ class Matcher:
         # Chatter shares words with FAQs ("thanks for the help" / "Do you like helping people?");
         # a message that is not even phrased as a question must read almost like the FAQ.
         interrogative = question.asked or question.body.split()[0] in _QUESTION_WORDS
-        if faqs and _clear(faqs, CHAT_FAQ if interrogative else CHAT_FAQ_STATEMENT):
+        if (
+            faqs
+            and _clear(faqs, CHAT_FAQ if interrogative else CHAT_FAQ_STATEMENT)
+            and (faqs[0].score >= NEAR_VERBATIM or not _INSTANCE_RE.match(question.body))
+        ):
             return faqs[0]
         return None
 
