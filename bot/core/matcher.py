@@ -73,6 +73,7 @@ POOL = 48  # names scored finely after trigram pruning
 # names, 125k find 99% at a p99 under 10 ms.
 GRAM_BUDGET = 8_000
 GRAM_SHARE = 8
+COMPLETE_GRAM_SHARE = 32  # autocomplete reads less: it runs on every keystroke
 WORD_BUDGET = 300  # records looked at when completing a word inside names
 COMPLETE_WALK = 400  # sorted names looked at for prefix completion
 
@@ -634,18 +635,18 @@ class Matcher:
         return "" if entry is None else entry.text
 
     def _pruned(
-        self, index: _Index, key: str, pool: int = POOL, *, scaled: bool = True
+        self, index: _Index, key: str, pool: int = POOL, *, share: int = GRAM_SHARE
     ) -> list[int]:
         """The records sharing the most trigrams with the key, rarest trigrams counted first.
 
-        At most GRAM_BUDGET postings are read, or a share of a large index when `scaled`.
+        At most GRAM_BUDGET postings are read, or 1/share of a large index.
         """
         postings = sorted(
             (p for g in _grams(key) if (p := index.grams.get(g)) is not None), key=len
         )
         counts: Counter[int] = Counter()
         read = 0
-        budget = max(GRAM_BUDGET, index.live // GRAM_SHARE) if scaled else GRAM_BUDGET
+        budget = max(GRAM_BUDGET, index.live // share)
         for posting in postings:
             if read and read + len(posting) > budget:
                 break
@@ -933,8 +934,8 @@ class Matcher:
         for index in indexes:
             pool = (
                 # A keystroke's completions must come quickly, and a typo in a few letters is
-                # ambiguous anyway: a fixed budget costs a point of recall at 100k names.
-                self._pruned(index, qkey, POOL, scaled=False)
+                # ambiguous anyway: a smaller budget costs a point of recall at 100k names.
+                self._pruned(index, qkey, POOL, share=COMPLETE_GRAM_SHARE)
                 if kind == "term"
                 else self._faq_pool(index, query)
             )
