@@ -37,14 +37,14 @@ async def test_answers_keep_coming_while_another_process_writes(world):
         ix = await world.discord.slash(
             world.guild, world.channel, world.bob, "define", {"term": "churn"}
         )
-        assert (await ix.message(timeout=1)).embed["title"] == "Churn"
+        assert (await ix.message(timeout=2.5)).embed["title"] == "Churn"
         submitted = await submit_contribution(world, world.alice, text="People who leave.")
         assert (await submitted.response(timeout=3))["type"] == 5  # "thinking…", in time
         # While alice's contribution waits for the lock, bob is still answered at once.
         ix = await world.discord.slash(
             world.guild, world.channel, world.bob, "define", {"term": "customer"}
         )
-        assert (await ix.message(timeout=1)).embed["title"] == "Customer"
+        assert (await ix.message(timeout=2.5)).embed["title"] == "Customer"
         assert not submitted.original.embeds  # still thinking: the lock is held
     answer = await submitted.message(timeout=5)
     assert "Contributed by alice" in answer.embed["footer"]["text"]
@@ -70,7 +70,7 @@ async def test_votes_given_while_the_database_is_held_are_counted_in_order(world
     await until(lambda: votes() == (0, 1), timeout=5)
 
 
-@pytest.mark.bot_env(GLOSSARY_BUSY_TIMEOUT="1")
+@pytest.mark.bot_env(GLOSSARY_BUSY_TIMEOUT="0.5")
 async def test_a_write_that_cannot_wait_long_enough_tells_the_member(world):
     """Past the busy timeout a contribution is refused in plain words, whole; the bot goes on."""
     async with write_lock_held(world.bot.db, seconds=3.0):

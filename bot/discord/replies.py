@@ -24,7 +24,7 @@ T = TypeVar("T")
 # Discord forgets an interaction not acknowledged within 3 seconds. Work that may wait (a write
 # while another process holds the database) gets this long before the bot says "thinking…" and
 # answers with a follow-up instead.
-DEFER_AFTER = 2.0
+DEFER_AFTER = 1.5
 
 
 # The service hands out the same Answer object until something changes it, so its embed and
