@@ -14,6 +14,7 @@ from standin.bare import until
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent / "e2e_site"
+READY_LINE = "server(s):"  # the bot's log line on READY: "serving N server(s): ..."
 
 
 def bot_command() -> tuple[list[str], str | None]:
@@ -70,7 +71,7 @@ class BotProcess:
     async def start(self, *, timeout: float = 30.0) -> BotProcess:
         command, _ = bot_command()
         env = {**bot_env(self.standin), **self.env}
-        identified = self.standin.identify_count
+        ready = self.output().count(READY_LINE)
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 *command,
@@ -83,13 +84,13 @@ class BotProcess:
                 stdin=asyncio.subprocess.DEVNULL,
             )
         process = self.process
+        # Ready once it says which servers it serves: their GUILD_CREATEs are in, so a message
+        # in a server is not mistaken for a direct message.
         await until(
-            lambda: self.standin.identify_count > identified or process.returncode is not None,
+            lambda: self.output().count(READY_LINE) > ready or process.returncode is not None,
             timeout=timeout,
         )
         assert process.returncode is None, f"the bot exited:\n{self.output()}"
-        # Commands are handled once GUILD_CREATE is in; give the bot the moment it needs.
-        await asyncio.sleep(0.2)
         return self
 
     async def stop(self) -> int | None:

@@ -62,6 +62,10 @@ async def running(client: discord.Client, standin: DiscordStandin) -> AsyncItera
             await until(lambda: bool(standin.command_syncs) or task.done(), timeout=10)
             if task.done():
                 task.result()
+            # Commands sync before the gateway connects; events sent before READY are lost.
+            await until(lambda: client.is_ready() or task.done(), timeout=10)
+            if task.done():
+                task.result()
             yield client
         finally:
             await client.close()

@@ -327,7 +327,11 @@ class DiscordStandin:
         guild.members[self.owner.id] = Member(self.owner, permissions=ALL_PERMISSIONS)
         self.guilds[guild.id] = guild
         if self.gateway.session is not None:
-            self.gateway.dispatch("GUILD_CREATE", guild.payload())
+            # The bot joins a server: unlike the GUILD_CREATEs that fill in READY's unavailable
+            # servers, this one carries no "unavailable" (discord.py tells them apart by it).
+            joined = guild.payload()
+            joined.pop("unavailable", None)
+            self.gateway.dispatch("GUILD_CREATE", joined)
         return guild
 
     def add_member(
