@@ -109,12 +109,15 @@ async def test_overlong_glossary_text_fits_discords_limits_with_read_more(
         definition = next(f for f in answer.embed["fields"] if f["name"] == "Definition")
         assert definition["value"].endswith("…") and len(definition["value"]) <= 1024
         more = await discord_standin.click(answer, answer.button("Read more"), alice)
-        pages = [await more.message()]
-        await until(lambda: len(more.followups) >= 1)
-        pages += more.followups
-        assert all(p.ephemeral for p in pages)
-        shown = " ".join(p.embed["description"] for p in pages)
-        assert shown.count("goes on and on") == 360
+        first = await more.message()
+
+        def shown() -> str:
+            return " ".join(p.embed["description"] for p in [first, *more.followups])
+
+        # Every page arrives, each private, and together they hold the whole text.
+        await until(lambda: shown().count("goes on and on") >= 360)
+        assert shown().count("goes on and on") == 360
+        assert first.ephemeral and more.followups and all(p.ephemeral for p in more.followups)
     finally:
         assert await bot.stop() == 0
 
