@@ -3,7 +3,7 @@
 import pytest
 from helpers import small_glossary
 
-from bot.core.karma import award_badges, vote_value
+from bot.core.karma import award_badges, profile_answer, vote_value
 from bot.core.store import Store
 
 GUILD = 5
@@ -34,3 +34,15 @@ def test_badges_follow_definitions_and_karma_and_are_given_once(store):
     assert [b.key for b in award_badges(store, guild_id=GUILD, user_id=1)] == ["helpful"]
     assert award_badges(store, guild_id=GUILD, user_id=1) == []
     assert store.badges(guild_id=GUILD, user_id=1) == ["first-definition", "helpful"]
+
+
+def test_a_long_profile_lists_the_first_definitions_and_counts_the_rest(store):
+    """20 definitions: the profile names 15 of them with their terms and says 5 more."""
+    term = store.find_term("Churn").id
+    for n in range(20):
+        store.add_definition(
+            term_id=term, guild_id=GUILD, author_id=1, author_name="ann", text=f"Leaving, {n}."
+        )
+    answer = profile_answer(store, guild_id=GUILD, user_id=1, name="ann")
+    listed = next(s for s in answer.sections if s.name == "Definitions (20)").text
+    assert listed.count("**Churn**") == 15 and listed.endswith("… and 5 more")

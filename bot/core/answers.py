@@ -181,24 +181,27 @@ def info_answer(title: str, body: str, *, private: bool = True) -> Answer:
     return Answer(kind="info", title=title, body=body, private=private)
 
 
+PROFILE_DEFINITIONS = 15  # definitions listed on a profile; the rest are counted
+
+
 def profile_answer(
     name: str,
     stats: MemberStats,
     *,
     badges: list[str],
-    definitions: list[tuple[DefinitionRecord, str]],
+    shown: list[tuple[DefinitionRecord, str]],
+    total: int,
 ) -> Answer:
-    """A member's karma, badges and definitions (each with its term's name)."""
-    lines = [
-        f"#{d.id} **{term}** (👍 {d.upvotes} 👎 {d.downvotes})" for d, term in definitions[:15]
-    ]
-    if len(definitions) > 15:
-        lines.append(f"… and {len(definitions) - 15} more")
+    """A member's karma, badges and the first of their `total` definitions (each with its
+    term's name)."""
+    lines = [f"#{d.id} **{term}** (👍 {d.upvotes} 👎 {d.downvotes})" for d, term in shown]
+    if total > len(shown):
+        lines.append(f"… and {total - len(shown)} more")
     sections = [
         Section("Karma", f"{stats.karma} (👍 {stats.upvotes} received, 👎 {stats.downvotes})"),
         Section("Badges", ", ".join(badges) or "None yet"),
         Section(
-            f"Definitions ({len(definitions)})",
+            f"Definitions ({total})",
             "\n".join(lines) or "None yet: add one with /contribute",
         ),
     ]

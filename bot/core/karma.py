@@ -54,10 +54,10 @@ def award_badges(store: Store, *, guild_id: int, user_id: int) -> list[Badge]:
 def profile_answer(store: Store, *, guild_id: int, user_id: int, name: str) -> Answer:
     """What /profile shows: the member's karma and badges in this server, and their definitions."""
     definitions = store.member_definitions(guild_id=guild_id, user_id=user_id)
-    named = []
-    for definition in definitions:
+    shown = []
+    for definition in definitions[: answers.PROFILE_DEFINITIONS]:
         term = store.term(definition.term_id)
-        named.append((definition, term.name if term else "?"))
+        shown.append((definition, term.name if term else "?"))
     return answers.profile_answer(
         name,
         store.member_stats(guild_id=guild_id, user_id=user_id),
@@ -66,7 +66,8 @@ def profile_answer(store: Store, *, guild_id: int, user_id: int, name: str) -> A
             for key in store.badges(guild_id=guild_id, user_id=user_id)
             if key in BADGES_BY_KEY
         ],
-        definitions=named,
+        shown=shown,
+        total=len(definitions),
     )
 
 

@@ -243,26 +243,22 @@ class Store:
             raise
 
     def _begin(self, *, wait: bool) -> None:
-        if wait:
-            try:
-                self.db.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
-                    raise StoreBusy(
-                        f"{self.path} stayed busy for {self.busy_timeout:g} s: another"
-                        " process is writing to it; nothing was written, try again"
-                    ) from exc
-                raise
-            return
-        self.db.conn.execute("PRAGMA busy_timeout=0")
+        if not wait:
+            self.db.conn.execute("PRAGMA busy_timeout=0")
         try:
             self.db.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            if not wait:
                 raise StoreBusy(f"{self.path} is being written by another connection") from exc
-            raise
+            raise StoreBusy(
+                f"{self.path} stayed busy for {self.busy_timeout:g} s: another"
+                " process is writing to it; nothing was written, try again"
+            ) from exc
         finally:
-            self.db.conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            if not wait:
+                self.db.conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     def transaction(self, work: Callable[[Store], T], *, wait: bool = True) -> T:
         """Run `work(store)`, its reads and writes, as one transaction: all of it or none.
