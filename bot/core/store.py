@@ -1,4 +1,4 @@
-"""The SQLite store: the only module that speaks SQL.
+"""The SQLite store: with search_index.py beside it, the only code that speaks SQL.
 
 One SQLite file in WAL mode, opened through sqlite-utils. The schema is versioned with
 sqlite-utils migrations, so a newer release opens an older ``glossary.db`` in place. Everything a
@@ -32,6 +32,9 @@ from bot.core.model import (
     TermRecord,
     name_key,
 )
+from bot.core.search import SearchResult
+from bot.core.search import search as search_glossary
+from bot.core.search_index import create_search_index, vocabulary
 
 migrations = Migrations("glossary-bot")
 
@@ -178,6 +181,13 @@ def m002_guild_settings(db: Database) -> None:
     db["guild_settings"].create({"guild_id": int, "key": str, "value": str}, pk=("guild_id", "key"))
 
 
+@migrations()
+def m007_search_index(db: Database) -> None:
+    # /search: full-text tables kept in step with terms, aliases, definitions and FAQs by
+    # triggers, filled from what the database already holds.
+    create_search_index(db)
+
+
 class Store:
     """Glossaries, members' contributions and votes in one SQLite file."""
 
@@ -186,6 +196,8 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
+        self._vocabulary: dict[str, int] = {}
+        self._vocabulary_key: tuple[int, int] | None = None
         try:
             self.db = Database(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -868,6 +880,22 @@ class Store:
             self.db["missed_queries"].insert(
                 {"guild_id": guild_id, "query": query[:500], "asked_at": _now()}
             )
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
+        """Terms and FAQs whose texts hold the words of `text`, as `guild_id` sees them."""
+        return search_glossary(
+            self.db.conn, text, guild_id=guild_id, vocabulary=self._search_vocabulary, page=page
+        )
+
+    def _search_vocabulary(self) -> dict[str, int]:
+        # Read once per change to the database: a search with a typo must not scan it.
+        key = (self.data_version(), self.version)
+        if self._vocabulary_key != key:
+            self._vocabulary = vocabulary(self.db.conn)
+            self._vocabulary_key = key
+        return self._vocabulary
 
     def missed_queries(self, *, guild_id: int | None, limit: int = 50) -> list[tuple[str, int]]:
         """The most asked queries that found nothing, in one server."""
