@@ -205,7 +205,9 @@ def _decision_json(text: str, reply: Reply) -> dict[str, object]:
 @click.argument("words")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as one JSON object.")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page.")
+@click.option(
+    "--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page to show."
+)
 def search(words: str, db: str | None, as_json: bool, page: int) -> None:
     """Search names, aliases, definitions, examples and FAQs for WORDS, ten hits a page.
 

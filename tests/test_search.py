@@ -58,6 +58,24 @@ def test_a_name_hit_ranks_above_any_text_hit(store):
     }
 
 
+def test_a_long_name_holding_the_word_outranks_a_text_full_of_it(tmp_path):
+    """bm25 alone prefers the short text that repeats the word; the name still comes first."""
+    text = (
+        "name: N\nterms:\n"
+        "  - term: Gadget Maintenance Schedule Planner Extended Edition\n"
+        "    definition: A plan for servicing equipment over the year, in many long words.\n"
+        "  - term: Widget\n    definition: gadget gadget gadget.\n"
+    )
+    with Store(tmp_path / "n.db") as store:
+        store.load_glossary(small_glossary(text))
+        hits = store.search("gadget", guild_id=None).shown
+        assert [h.hit.title for h in hits] == [
+            "Gadget Maintenance Schedule Planner Extended Edition",
+            "Widget",
+        ]
+        assert hits[1].hit.score > hits[0].hit.score
+
+
 def test_an_alias_hit_is_a_name_hit(store):
     """'welcome' is in Onboarding's alias and in its example: found once, as a name."""
     result = store.search("welcome", guild_id=None)
