@@ -11,7 +11,7 @@ from helpers import SMALL, small_glossary
 
 from bot.cli import main
 from bot.console import ConsoleSession
-from bot.core.search import PAGE_SIZE, closest_word, query_words
+from bot.core.search import PAGE_SIZE, Vocabulary, query_words
 from bot.core.service import GlossaryService
 from bot.core.store import Store
 
@@ -104,8 +104,11 @@ def test_a_typo_is_read_as_the_closest_word_the_glossary_uses(store):
     result = store.search("retension", guild_id=None)
     assert result.corrected == {"retension": "retention"}
     assert result.shown[0].hit.title == "Retention"
-    assert closest_word("zzzzzzz", {"retention": 3}) is None
-    assert closest_word("cat", {"cart": 1}) is None  # too short to guess at
+    words = Vocabulary({"retention": 3, "retentive": 1, "cart": 1, "cards": 5, "carts": 2})
+    assert words.closest("zzzzzzz") is None
+    assert words.closest("cat") is None  # too short to guess at
+    assert words.closest("retenton") == "retention"
+    assert words.closest("carte") == "carts"  # one edit from cart and carts: the more used
 
 
 def test_a_word_no_entry_uses_is_left_out_and_said(store):
@@ -249,3 +252,19 @@ def test_cli_search_prints_hits_and_json(tmp_path):
     assert data["hits"][0]["title"] == "Customer" and "[" in data["hits"][0]["snippet"]
     help_text = runner.invoke(main, ["search", "--help"]).output
     assert "--json" in help_text and "--page" in help_text and "Typos" in help_text
+
+
+def test_a_word_in_very_many_texts_still_finds_the_name_stored_last(tmp_path, monkeypatch):
+    """Past RANKED_AT_MOST matches only the first texts are ranked, never fewer names."""
+    from bot.core import search_index
+
+    monkeypatch.setattr(search_index, "RANKED_AT_MOST", 5)
+    many = "name: Many\nterms:\n" + "".join(
+        f"  - term: Entry {n:02}\n    definition: A gizmo numbered {n}.\n" for n in range(30)
+    )
+    many += "  - term: Gizmo\n    definition: The thing itself.\n"
+    with Store(tmp_path / "many.db") as store:
+        store.load_glossary(small_glossary(many))
+        result = store.search("gizmo", guild_id=None)
+        assert result.shown[0].hit.title == "Gizmo"
+        assert result.total == 6  # the name, and the first five texts ranked

@@ -32,6 +32,7 @@ from bot.core.search_index import (
 PAGE_SIZE = 10
 MAX_HITS = 100  # rows read per table; a search shows at most ten pages
 MAX_WORDS = 8
+DESCRIBED_ROWS = 3  # rows of a hit shown for where its words were found
 NAME_FIELDS = frozenset({"name", "alias"})
 # Words too common to search for on their own ("what is the ..."); kept when nothing else is.
 STOP_WORDS = frozenset(
@@ -101,7 +102,7 @@ def search(
     text: str,
     *,
     guild_id: int | None,
-    vocabulary: Callable[[], dict[str, int]],
+    vocabulary: Callable[[], Vocabulary],
     page: int = 0,
 ) -> SearchResult:
     """Search what the glossaries visible in `guild_id` say (None: the shared ones only), and
@@ -113,7 +114,7 @@ def search(
     searched = []
     for word in words:
         if not matches_anything(conn, fts_term(word)):
-            better = closest_word(word, vocabulary())
+            better = vocabulary().closest(word)
             if better is None:
                 result.unknown.append(word)  # in no entry: it would only make AND fail
                 continue
@@ -141,26 +142,45 @@ def search(
 def shown(conn: sqlite3.Connection, hit: SearchHit, expression: str) -> ShownHit:
     """Where a hit's words were found, and a snippet: from its texts where they hold the
     words (a name alone says nothing new), summary and definition first."""
-    found = [place for row in hit.rows for place in describe(conn, row, expression)]
+    # The best few rows say enough; each costs a query of its own.
+    found = [
+        place for row in hit.rows[:DESCRIBED_ROWS] for place in describe(conn, row, expression)
+    ]
     fields = tuple(dict.fromkeys(f for f, _ in found))
     found.sort(key=lambda place: SNIPPET_ORDER.index(place[0]))
     return ShownHit(hit, fields, found[0][1] if found else hit.title)
 
 
-def closest_word(word: str, vocabulary: dict[str, int]) -> str | None:
-    """The glossary's word nearest a typed one: one edit for short words, two for long ones;
-    among equals, the one most entries use. Words of under four letters are not guessed at."""
-    if len(word) < 4 or word.isdigit():
-        return None
-    allowed = 1 if len(word) <= 6 else 2
-    candidates = [w for w in vocabulary if abs(len(w) - len(word)) <= allowed]
-    found = process.extract(
-        word, candidates, scorer=Levenshtein.distance, score_cutoff=allowed, limit=20
-    )
-    if not found:
-        return None
-    best = min(distance for _, distance, _ in found)
-    return max((w for w, d, _ in found if d == best), key=lambda w: (vocabulary[w], w))
+class Vocabulary:
+    """The index's words by length, with how many rows use each: a typo is compared with the
+    words of about its length only."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+        self.by_length: dict[int, list[str]] = {}
+        for word in sorted(counts):
+            if word.isalpha():
+                self.by_length.setdefault(len(word), []).append(word)
+
+    def closest(self, word: str) -> str | None:
+        """The word nearest a typed one: one edit for short words, two for long ones; among
+        equals, the one most rows use. Words of under four letters are not guessed at."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        allowed = 1 if len(word) <= 6 else 2
+        found = []
+        for length in range(len(word) - allowed, len(word) + allowed + 1):
+            found += process.extract(
+                word,
+                self.by_length.get(length, ()),
+                scorer=Levenshtein.distance,
+                score_cutoff=allowed,
+                limit=20,
+            )
+        if not found:
+            return None
+        best = min(distance for _, distance, _ in found)
+        return max((w for w, d, _ in found if d == best), key=lambda w: (self.counts[w], w))
 
 
 def ranked(rows: Iterable[RawHit]) -> list[SearchHit]:

@@ -121,38 +121,68 @@ _VISIBLE = {
 }
 
 
+# bm25 reads every matching row's positions (about 10 µs a row): a word in tens of thousands
+# of texts would take a second. Past this many matches in a table, only the first this many (in
+# the order they were stored) are ranked; names and aliases are always ranked in full.
+RANKED_AT_MOST = 500
+
+
 def search_rows(
     conn: sqlite3.Connection, expression: str, *, guild_id: int | None, limit: int
 ) -> list[RawHit]:
-    """Every visible row matching an FTS5 expression, best first, at most `limit` per table.
+    """The visible rows matching an FTS5 expression, best first, at most `limit` per table.
 
     No snippets here: SQLite would make one for every matching row before sorting; `describe`
     makes them for the few hits shown.
     """
     hits: list[RawHit] = []
-    for table, (fts, _) in INDEXED.items():
-        joins, visible, term, faq, title = _VISIBLE[table]
-        weights = ", ".join(str(w) for w in WEIGHTS[table])
-        sql = (
-            f"SELECT b.id, {term}, {faq}, {title}, -bm25({fts}, {weights}) AS score"
-            f" FROM {fts} JOIN {table} b ON b.id = {fts}.rowid {joins}"
-            f" WHERE {fts} MATCH :expression AND {visible} ORDER BY score DESC LIMIT :limit"
-        )
-        names: set[int] = set()
-        if table == "terms":
-            # Which terms hold the words in their name (a name hit outranks any text hit).
-            names = {
-                rowid
-                for (rowid,) in conn.execute(
-                    f"SELECT rowid FROM {fts} WHERE {fts} MATCH :expression",
-                    {"expression": f"name : ({expression})"},
-                )
-            }
-        params = {"expression": expression, "guild": guild_id, "limit": limit}
-        for rowid, term_id, faq_id, name, score in conn.execute(sql, params):
-            in_name = table == "aliases" or rowid in names
-            hits.append(RawHit(table, rowid, term_id, faq_id, name, score, in_name))
+    for table in INDEXED:
+        if table == "aliases":
+            hits += _rows(conn, table, expression, guild_id, limit, in_name=True)
+        elif table == "terms":
+            # A term whose name holds the words outranks any text hit, so names are ranked
+            # on their own and in full.
+            named = _rows(conn, table, f"name : ({expression})", guild_id, limit, in_name=True)
+            ids = {hit.rowid for hit in named}
+            texts = _rows(conn, table, expression, guild_id, limit, capped=True)
+            hits += named + [hit for hit in texts if hit.rowid not in ids]
+        else:
+            hits += _rows(conn, table, expression, guild_id, limit, capped=True)
     return hits
+
+
+def _rows(
+    conn: sqlite3.Connection,
+    table: str,
+    expression: str,
+    guild_id: int | None,
+    limit: int,
+    *,
+    in_name: bool = False,
+    capped: bool = False,
+) -> list[RawHit]:
+    fts, _ = INDEXED[table]
+    joins, visible, term, faq, title = _VISIBLE[table]
+    weights = ", ".join(str(w) for w in WEIGHTS[table])
+    params: dict[str, object] = {"expression": expression, "guild": guild_id, "limit": limit}
+    bound = ""
+    if capped:
+        beyond = conn.execute(
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT 1 OFFSET ?",
+            [expression, RANKED_AT_MOST],
+        ).fetchone()
+        if beyond is not None:
+            bound = f" AND {fts}.rowid < :beyond"
+            params["beyond"] = beyond[0]
+    sql = (
+        f"SELECT b.id, {term}, {faq}, {title}, -bm25({fts}, {weights}) AS score"
+        f" FROM {fts} JOIN {table} b ON b.id = {fts}.rowid {joins}"
+        f" WHERE {fts} MATCH :expression{bound} AND {visible} ORDER BY score DESC LIMIT :limit"
+    )
+    return [
+        RawHit(table, rowid, term_id, faq_id, name, score, in_name)
+        for rowid, term_id, faq_id, name, score in conn.execute(sql, params)
+    ]
 
 
 def describe(conn: sqlite3.Connection, hit: RawHit, expression: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,13 +33,14 @@ from bot.core.model import (
     TermRecord,
     name_key,
 )
-from bot.core.search import SearchResult
+from bot.core.search import SearchResult, Vocabulary
 from bot.core.search import search as search_glossary
 from bot.core.search_index import create_search_index, vocabulary
 
 migrations = Migrations("glossary-bot")
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
+VOCABULARY_SECONDS = 60.0  # how stale the words a search's typos are read as may get
 GLOSSARY_GENERATION = "glossary_generation"
 T = TypeVar("T")
 
@@ -196,8 +198,9 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
-        self._vocabulary: dict[str, int] = {}
-        self._vocabulary_key: tuple[int, int] | None = None
+        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_key: tuple[int, tuple[int, int]] = (-1, (-1, -1))
+        self._vocabulary_read = 0.0
         try:
             self.db = Database(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -889,12 +892,20 @@ class Store:
             self.db.conn, text, guild_id=guild_id, vocabulary=self._search_vocabulary, page=page
         )
 
-    def _search_vocabulary(self) -> dict[str, int]:
-        # Read once per change to the database: a search with a typo must not scan it.
-        key = (self.data_version(), self.version)
-        if self._vocabulary_key != key:
-            self._vocabulary = vocabulary(self.db.conn)
-            self._vocabulary_key = key
+    def _search_vocabulary(self) -> Vocabulary:
+        # Read again after a load, and at most once a minute after other writes: a word a
+        # member's definition brings is a typo's target a little later, and a search with a
+        # typo never waits for the whole index to be read after every vote.
+        generation = self.glossary_generation()
+        stale = self._vocabulary_read < time.monotonic() - VOCABULARY_SECONDS
+        if (
+            self._vocabulary is None
+            or self._vocabulary_key[0] != generation
+            or (stale and self._vocabulary_key[1] != (self.data_version(), self.version))
+        ):
+            self._vocabulary = Vocabulary(vocabulary(self.db.conn))
+            self._vocabulary_key = (generation, (self.data_version(), self.version))
+            self._vocabulary_read = time.monotonic()
         return self._vocabulary
 
     def missed_queries(self, *, guild_id: int | None, limit: int = 50) -> list[tuple[str, int]]:
