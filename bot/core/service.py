@@ -7,6 +7,7 @@ question gets the same answer everywhere.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers
+from bot.core import answers, contributions, server
 from bot.core.answers import Answer
+from bot.core.contributions import Saved
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
-from bot.core.model import Glossary, LoadReport
+from bot.core.model import DefinitionRecord, Glossary, LoadReport, MissedQuery, TermRecord
+from bot.core.server import FreeText, ImportPlan, TermForm
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
 from bot.core.writer import StoreWriter
 
@@ -72,6 +75,8 @@ class GlossaryService:
         self._cached_version = -1
         self._writer: StoreWriter | None = None
         self._queued = 0
+        # Held while the matcher is rebuilt or patched, so neither undoes the other.
+        self._matcher_lock = asyncio.Lock()
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -157,9 +162,180 @@ class GlossaryService:
         generation = self.store.glossary_generation()
         if generation == self._generation:
             return False
-        entries = list(self.store.matcher_entries())
-        self._use(await asyncio.to_thread(Matcher, entries), generation)
+        async with self._matcher_lock:
+            entries = list(self.store.matcher_entries())
+            self._use(await asyncio.to_thread(Matcher, entries), generation)
         return True
+
+    async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None:
+        """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
+        async with self._matcher_lock:
+            entries, faq_ids = self.store.term_matcher_entries(term_ids)
+            for term_id in term_ids:
+                self.matcher.remove("term", term_id)
+            for faq_id in faq_ids:
+                self.matcher.remove("faq", faq_id)
+            for entry in entries:
+                self.matcher.add(entry)
+            self._decisions.clear()
+            generation = self.store.glossary_generation()
+            if generation_before == self._generation and generation == generation_before + 1:
+                # Only this change moved the number: the matcher is up to date without a rebuild.
+                self._generation = generation
+
+    async def _rebuild(self) -> None:
+        async with self._matcher_lock:
+            generation = self.store.glossary_generation()
+            entries = list(self.store.matcher_entries())
+            self._use(await asyncio.to_thread(Matcher, entries), generation)
+
+    # -- members' definitions -------------------------------------------------------------
+
+    def term(self, term_id: int) -> TermRecord | None:
+        return self.store.term(term_id)
+
+    def author_definition(
+        self, term_id: int, *, guild_id: int, author_id: int
+    ) -> DefinitionRecord | None:
+        """The member's own definition of the term, to open /contribute pre-filled with it."""
+        return self.store.author_definition(term_id, guild_id=guild_id, author_id=author_id)
+
+    def own_definition(
+        self, definition_id: int, *, guild_id: int, user_id: int
+    ) -> DefinitionRecord:
+        """The member's own live definition (to edit it), or Refused."""
+        return contributions.own_definition(
+            self.store, definition_id, guild_id=guild_id, user_id=user_id
+        )
+
+    async def contribute(
+        self,
+        *,
+        term_id: int,
+        guild_id: int,
+        author_id: int,
+        author_name: str,
+        text: str | None,
+        source_name: str | None = None,
+        source_url: str | None = None,
+    ) -> Saved:
+        """A member's definition of a term, checked; their earlier one is edited instead."""
+        return await self.run(
+            functools.partial(
+                contributions.save,
+                term_id=term_id,
+                guild_id=guild_id,
+                author_id=author_id,
+                author_name=author_name,
+                text=text,
+                source_name=source_name,
+                source_url=source_url,
+            )
+        )
+
+    async def create_member_term(
+        self,
+        *,
+        name: str | None,
+        guild_id: int,
+        author_id: int,
+        author_name: str,
+        text: str | None,
+        source_name: str | None = None,
+        source_url: str | None = None,
+    ) -> Saved:
+        """A new term in the member's server, with their definition."""
+        before = self._generation
+        saved = await self.run(
+            functools.partial(
+                contributions.create_term,
+                name=name,
+                guild_id=guild_id,
+                author_id=author_id,
+                author_name=author_name,
+                text=text,
+                source_name=source_name,
+                source_url=source_url,
+            )
+        )
+        if saved.new_term:
+            await self._terms_changed([saved.term_id], before)
+        return saved
+
+    async def delete_definition(
+        self, definition_id: int, *, guild_id: int, user_id: int, moderator: bool = False
+    ) -> DefinitionRecord:
+        """Take a definition down (its author, or a moderator): it leaves /define, and its
+        votes leave its author's karma."""
+        return await self.run(
+            functools.partial(
+                contributions.delete,
+                definition_id=definition_id,
+                guild_id=guild_id,
+                user_id=user_id,
+                moderator=moderator,
+            )
+        )
+
+    # -- the server's own glossary --------------------------------------------------------
+
+    def server_term_form(self, guild_id: int, term_id: int) -> TermForm:
+        """A server term as the admin's form shows it, to edit it; Refused if not one."""
+        return TermForm.of(server.server_term(self.store, guild_id, term_id))
+
+    async def add_server_term(self, guild_id: int, form: TermForm) -> int:
+        before = self._generation
+        term_id = await self.run(functools.partial(server.add_term, guild_id=guild_id, form=form))
+        await self._terms_changed([term_id], before)
+        return term_id
+
+    async def edit_server_term(self, guild_id: int, term_id: int, form: TermForm) -> int:
+        before = self._generation
+        await self.run(
+            functools.partial(server.edit_term, guild_id=guild_id, term_id=term_id, form=form)
+        )
+        await self._terms_changed([term_id], before)
+        return term_id
+
+    async def remove_server_term(self, guild_id: int, term_id: int) -> str:
+        before = self._generation
+        name = await self.run(
+            functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id)
+        )
+        await self._terms_changed([term_id], before)
+        return name
+
+    async def plan_import(self, guild_id: int, glossary: Glossary) -> ImportPlan:
+        """What importing a checked file would change, changing nothing."""
+        return await self.run(
+            functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary)
+        )
+
+    async def apply_import(self, guild_id: int, glossary: Glossary) -> LoadReport:
+        """The file becomes the server's glossary, all of it in one transaction."""
+        report = await self.run(
+            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary)
+        )
+        if report.changed_anything():
+            await self._rebuild()
+        return report
+
+    def export_server_glossary(self, guild_id: int) -> tuple[str, str]:
+        """The server's glossary as a file: (file name, YAML text)."""
+        glossary = self.store.export_glossary(guild_id=guild_id)
+        return server.export_filename(glossary.name), server.export_text(self.store, guild_id)
+
+    def free_text(self, guild_id: int) -> FreeText:
+        return server.free_text(self.store, guild_id)
+
+    async def set_free_text(self, guild_id: int, setting: FreeText) -> None:
+        await self.run(functools.partial(server.set_free_text, guild_id=guild_id, setting=setting))
+
+    def missed_report(self, guild_id: int | None) -> list[MissedQuery]:
+        return self.store.missed_report(guild_id=guild_id, limit=server.REPORT_LIMIT)
+
+    def missed_query(self, query_id: int, *, guild_id: int | None) -> str | None:
+        return self.store.missed_query(query_id, guild_id=guild_id)
 
     # -- asking ---------------------------------------------------------------------------
 
