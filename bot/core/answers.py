@@ -28,6 +28,7 @@ class Action:
     label: str
     target: int
     page: int = 0
+    text: str | None = None  # what a target id cannot carry (a new term's name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.core.answers import Action, Answer
 from bot.core.karma import award_badges
 from bot.core.model import DefinitionRecord, Source, TermRecord
 from bot.core.store import Store
@@ -20,7 +21,7 @@ MIN_DEFINITION = 10
 MAX_DEFINITION = 1500
 MAX_SOURCE_NAME = 100
 MAX_SOURCE_URL = 300
-MAX_TERM_NAME = 100
+MAX_TERM_NAME = 80  # a new term's name rides in its button's custom id (100)
 NOTHING_SAVED = "Nothing was saved."
 
 EMPTY_TEXT = f"Your definition is empty. {NOTHING_SAVED}"
@@ -85,6 +86,37 @@ def source_of(name: str | None, url: str | None) -> Source | None:
     if name is None and url is None:
         return None
     return Source(name or "link", url)
+
+
+def check_form(text: str | None, source_name: str | None, source_url: str | None) -> None:
+    """The checks a contribution's form passes before any database is asked."""
+    definition_text(text)
+    source_of(source_name, source_url)
+
+
+def unknown_term_answer(name: str, choices: list[tuple[int, str]]) -> Answer:
+    """/contribute on a name that is no term here: the closest terms, or a new one."""
+    actions = [Action("contribute", label, target) for target, label in choices[:4]]
+    try:
+        new_name = term_name(name)
+    except Refused:
+        new_name = None
+    if new_name and not new_name.startswith("#"):
+        actions.append(Action("new-term", f"Create “{new_name}”", 0, text=new_name))
+    offer = "Did you mean one of these? Or create it" if choices else "Create it"
+    return Answer(
+        kind="info",
+        title="Not a term yet",
+        body=f"“{_shown(name)}” is not a term in this glossary. {offer} in this server with your"
+        " definition (the server's admins can remove it).",
+        actions=actions,
+        private=True,
+    )
+
+
+def _shown(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def plain_link(url: str) -> bool:

@@ -1,93 +1,253 @@
-"""/contribute: a member adds their own definition of a term, with its source."""
+"""/contribute: a member adds, edits or deletes their own definition of a term, or creates a
+term their server lacks. Every check is the core's (bot/core/contributions.py): what a Discord
+client enforces in the modal is a courtesy, not a guarantee."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Awaitable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.karma import award_badges
-from bot.core.model import Source
-from bot.core.store import Store
+from bot.core import contributions
+from bot.core.contributions import MAX_DEFINITION, MAX_TERM_NAME, MIN_DEFINITION, Refused, Saved
+from bot.core.model import DefinitionRecord
 from bot.discord.choices import picked, term_choices
 from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
 
+DELETED = (
+    "Your definition of “{term}” is deleted; it no longer shows, and its votes no longer count."
+)
 
-class DefinitionModal(discord.ui.Modal, title="Add a definition"):
-    text = discord.ui.TextInput(
-        label="Definition", style=discord.TextStyle.paragraph, min_length=10, max_length=1500
-    )
-    source_name = discord.ui.TextInput(label="Source (optional)", required=False, max_length=100)
-    source_url = discord.ui.TextInput(
-        label="Source link (optional)",
-        required=False,
-        max_length=300,
-        placeholder="https://...",
-    )
 
-    def __init__(self, term_id: int, term_name: str):
-        super().__init__()
+def _boxes(mine: DefinitionRecord | None) -> list[discord.ui.TextInput]:
+    """The definition and its source, pre-filled with the member's own when they have one."""
+    source = mine.source if mine else None
+    return [
+        discord.ui.TextInput(
+            label="Definition",
+            style=discord.TextStyle.paragraph,
+            min_length=MIN_DEFINITION,
+            max_length=MAX_DEFINITION,
+            default=mine.text if mine else None,
+        ),
+        discord.ui.TextInput(
+            label="Source (optional)",
+            required=False,
+            max_length=contributions.MAX_SOURCE_NAME,
+            default=source.name if source and source.name != "link" else None,
+        ),
+        discord.ui.TextInput(
+            label="Source link (optional)",
+            required=False,
+            max_length=contributions.MAX_SOURCE_URL,
+            placeholder="https://...",
+            default=source.url if source else None,
+        ),
+    ]
+
+
+class DefinitionModal(discord.ui.Modal):
+    def __init__(self, term_id: int, term_name: str, mine: DefinitionRecord | None = None):
+        verb = "Edit your definition of" if mine else "Define"
+        super().__init__(title=f"{verb} {term_name}"[:45])
         self.term_id = term_id
-        self.title = f"Define {term_name}"[:45]
+        self.text, self.source_name, self.source_url = _boxes(mine)
+        for box in (self.text, self.source_name, self.source_url):
+            self.add_item(box)
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        url = self.source_url.value.strip() or None
-        if url and not url.startswith(("http://", "https://")):
-            await send_error(interaction, "The source link must start with http:// or https://.")
-            return
-        name = self.source_name.value.strip() or (url and "link") or None
         service = service_of(interaction)
-        guild_id, user = interaction.guild_id, interaction.user
-        assert guild_id is not None
-        text, source = self.text.value.strip(), Source(name, url) if name else None
+        assert interaction.guild_id is not None
+        if not await _checked(interaction, self.text, self.source_name, self.source_url):
+            return
+        pending = service.contribute(
+            term_id=self.term_id,
+            guild_id=interaction.guild_id,
+            author_id=interaction.user.id,
+            author_name=interaction.user.display_name,
+            text=self.text.value,
+            source_name=self.source_name.value,
+            source_url=self.source_url.value,
+        )
+        await _saved(interaction, pending)
 
-        def add(store: Store) -> int:
-            """The new definition's page among the term's definitions."""
-            definition_id = store.add_definition(
-                term_id=self.term_id,
-                guild_id=guild_id,
-                author_id=user.id,
-                author_name=user.display_name,
-                text=text,
-                source=source,
-            )
-            award_badges(store, guild_id=guild_id, user_id=user.id)
-            definitions = store.definitions(self.term_id, guild_id=guild_id)
-            return next(i for i, d in enumerate(definitions) if d.id == definition_id)
 
-        page = await in_time(interaction, service.run(add), ephemeral=False)
-        answer = service.term_answer(self.term_id, guild_id=guild_id, page=page)
-        await send_answer(interaction, answer, private=False)
+class NewTermModal(discord.ui.Modal):
+    def __init__(self, name: str):
+        super().__init__(title=f"New term: {name}"[:45])
+        self.name = discord.ui.TextInput(label="Term", max_length=MAX_TERM_NAME, default=name)
+        self.add_item(self.name)
+        self.text, self.source_name, self.source_url = _boxes(None)
+        for box in (self.text, self.source_name, self.source_url):
+            self.add_item(box)
+
+    @guarded
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        service = service_of(interaction)
+        assert interaction.guild_id is not None
+        if not await _checked(interaction, self.text, self.source_name, self.source_url):
+            return
+        pending = service.create_member_term(
+            name=self.name.value,
+            guild_id=interaction.guild_id,
+            author_id=interaction.user.id,
+            author_name=interaction.user.display_name,
+            text=self.text.value,
+            source_name=self.source_name.value,
+            source_url=self.source_url.value,
+        )
+        await _saved(interaction, pending)
+
+
+async def _checked(interaction: discord.Interaction, *boxes: discord.ui.TextInput) -> bool:
+    """The checks that need no database, before the answer may go public ("thinking…")."""
+    text, source_name, source_url = (box.value for box in boxes)
+    try:
+        contributions.check_form(text, source_name, source_url)
+    except Refused as refused:
+        await send_error(interaction, str(refused))
+        return False
+    return True
+
+
+async def _saved(interaction: discord.Interaction, pending: Awaitable[Saved]) -> None:
+    """Post the stored definition for everyone, or tell the member privately why not."""
+    try:
+        saved: Saved = await in_time(interaction, pending, ephemeral=False)
+    except Refused as refused:
+        await send_error(interaction, str(refused))
+        return
+    service = service_of(interaction)
+    answer = service.term_answer(saved.term_id, guild_id=interaction.guild_id, page=saved.page)
+    await send_answer(interaction, answer, private=False)
+
+
+async def open_definition_modal(interaction: discord.Interaction, term_id: int) -> None:
+    """The modal for the member's definition of a term: pre-filled when they have one."""
+    service = service_of(interaction)
+    assert interaction.guild_id is not None
+    term = service.term(term_id)
+    if term is None or term.removed or term.guild_id not in (None, interaction.guild_id):
+        await send_error(interaction, contributions.TERM_GONE)
+        return
+    mine = service.author_definition(
+        term.id, guild_id=interaction.guild_id, author_id=interaction.user.id
+    )
+    await interaction.response.send_modal(DefinitionModal(term.id, term.name, mine))
 
 
 class Contribute(commands.Cog):
     def __init__(self, bot: commands.Bot):
         self.bot = bot
 
-    @app_commands.command(name="contribute", description="Add your own definition of a term")
-    @app_commands.describe(term="The term you want to define")
+    @app_commands.command(name="contribute", description="Add or edit your definition of a term")
+    @app_commands.describe(term="The term you want to define (a new one is fine)")
     @app_commands.autocomplete(term=term_choices)
     @app_commands.guild_only()
     async def contribute(
         self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]
     ) -> None:
         service = service_of(interaction)
-        found = None
         term_id = picked(term, "term")
-        if term_id is not None:
-            found = service.store.term(term_id)
-        else:
+        if term_id is None:
             decision = service.decide(term, guild_id=interaction.guild_id, kinds=("term",))
             if decision.decision == "answer" and decision.best:
-                found = service.store.term(decision.best.target)
-        if found is None or found.removed:
-            await send_error(
-                interaction, "Pick a term from the list; new terms are added to the glossary file."
-            )
+                term_id = decision.best.target
+            else:
+                choices = [(c.target, c.label) for c in decision.candidates if c.kind == "term"]
+                await send_answer(interaction, contributions.unknown_term_answer(term, choices))
+                return
+        await open_definition_modal(interaction, term_id)
+
+
+class ContributeButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"gb:contribute:(?P<term>\d+)"
+):
+    """ "Define this one": a term offered for a name that is not a term."""
+
+    def __init__(self, item: discord.ui.Button, term_id: int):
+        super().__init__(item)
+        self.term_id = term_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ContributeButton:
+        return cls(item, int(match["term"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await open_definition_modal(interaction, self.term_id)
+
+
+class NewTermButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"gb:new-term:(?P<name>.+)"
+):
+    """Create the term the member asked for, in their server, with their definition."""
+
+    def __init__(self, item: discord.ui.Button, name: str):
+        super().__init__(item)
+        self.name = name
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> NewTermButton:
+        return cls(item, match["name"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(NewTermModal(self.name))
+
+
+class OwnDefinitionButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"gb:(?P<action>edit|delete):(?P<definition>\d+)",
+):
+    """Edit or delete: on a definition its author is looking at. Anyone else is refused."""
+
+    def __init__(self, item: discord.ui.Button, action: str, definition_id: int):
+        super().__init__(item)
+        self.action = action
+        self.definition_id = definition_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> OwnDefinitionButton:
+        return cls(item, match["action"], int(match["definition"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        service = service_of(interaction)
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        if guild_id is None:
+            await send_error(interaction, contributions.DEFINITION_GONE)
             return
-        await interaction.response.send_modal(DefinitionModal(found.id, found.name))
+        try:
+            if self.action == "edit":
+                mine = service.own_definition(
+                    self.definition_id, guild_id=guild_id, user_id=user_id
+                )
+                term = service.term(mine.term_id)
+                name = term.name if term else "this term"
+                await interaction.response.send_modal(DefinitionModal(mine.term_id, name, mine))
+                return
+            pending = service.delete_definition(
+                self.definition_id, guild_id=guild_id, user_id=user_id
+            )
+            gone = await in_time(interaction, pending)
+        except Refused as refused:
+            await send_error(interaction, str(refused))
+            return
+        term = service.term(gone.term_id)
+        await send_error(interaction, DELETED.format(term=term.name if term else "that term"))
 
 
 async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(ContributeButton, NewTermButton, OwnDefinitionButton)
     await bot.add_cog(Contribute(bot))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
-from bot.core.answers import Answer
+from bot.core.answers import Answer, for_viewer
 from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
@@ -82,6 +82,7 @@ async def send_answer(
     interaction: discord.Interaction, answer: Answer, *, private: bool | None = None
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
+    answer = for_viewer(answer, interaction.user.id)
     embed, view = rendered(answer)
     ephemeral = answer.private if private is None else private
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
@@ -113,6 +114,7 @@ async def answer_question(
 
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
     """Show another page of an answer in the same message (a component's update)."""
+    answer = for_viewer(answer, interaction.user.id)
     embed, view = rendered(answer)
     await interaction.response.edit_message(embed=embed, view=view)
     if interaction.message is not None and not interaction.message.flags.ephemeral:
