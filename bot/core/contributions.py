@@ -54,7 +54,7 @@ class Saved:
     new_term: bool = False
 
 
-def definition_text(text: str | None) -> str:
+def definition_text(text: str | None, *, limit: int = MAX_DEFINITION) -> str:
     """The definition as it will be stored, or Refused saying what is wrong with it."""
     text = (text or "").strip()
     if not text:
@@ -64,9 +64,9 @@ def definition_text(text: str | None) -> str:
             f"A definition needs at least {MIN_DEFINITION} characters (yours has {len(text)})."
             f" {NOTHING_SAVED}"
         )
-    if len(text) > MAX_DEFINITION:
+    if len(text) > limit:
         raise Refused(
-            f"A definition can be at most {MAX_DEFINITION} characters (yours has {len(text)})."
+            f"A definition can be at most {limit} characters (yours has {len(text)})."
             f" {NOTHING_SAVED}"
         )
     return text
@@ -262,6 +262,13 @@ def delete(
         definition = own_definition(store, definition_id, guild_id=guild_id, user_id=user_id)
     store.remove_definition(definition_id)
     return definition
+
+
+def definition_removed(definition_id: int) -> str:
+    return (
+        f"Definition {definition_id} is removed: it no longer shows, and its votes no longer"
+        " count in its author's karma."
+    )
 
 
 def _page(store: Store, term_id: int, guild_id: int, definition_id: int) -> int:

@@ -14,7 +14,13 @@ from datetime import datetime
 
 from bot.core import answers
 from bot.core.answers import Action, Answer
-from bot.core.contributions import NOTHING_SAVED, Refused, definition_text, term_name
+from bot.core.contributions import (
+    MAX_TERM_NAME,
+    NOTHING_SAVED,
+    Refused,
+    definition_text,
+    term_name,
+)
 from bot.core.export import dump_glossary
 from bot.core.glossary import GlossaryError, parse_glossary
 from bot.core.model import Glossary, LoadReport, MissedQuery, Related, Term, name_key
@@ -27,12 +33,26 @@ NEED_MANAGE_SERVER = (
 NEED_MANAGE_MESSAGES = (
     f"You need the Manage Messages permission to remove a member's definition. {NOTHING_CHANGED}"
 )
+PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
+
+
+def missing_permission_text(missing: list[str]) -> str:
+    """Why a member was refused a command, naming the permission it takes."""
+    if "manage_guild" in missing:
+        return NEED_MANAGE_SERVER
+    if "manage_messages" in missing:
+        return NEED_MANAGE_MESSAGES
+    names = ", ".join(PERMISSION_NAMES.get(m, m.replace("_", " ").title()) for m in missing)
+    return f"You need the {names} permission for that. {NOTHING_CHANGED}"
+
+
 TERM_NOT_HERE = f"That is not one of this server's own terms. {NOTHING_CHANGED}"
 IMPORT_LIMIT = 5 * 1024 * 1024  # bytes: far more than any glossary file so far
 FREE_TEXT = "free_text"
 FREE_TEXT_CHANNELS = "free_text_channels"
 REPORT_LIMIT = 20  # questions on one report, each with its button (Discord allows 25)
 MAX_SUMMARY = 300
+MAX_TERM_DEFINITION = 4000  # what one box of a Discord modal holds
 MAX_NAMES = 25  # aliases or related terms typed in one box
 
 
@@ -75,7 +95,7 @@ def term_of(form: TermForm, *, keep: Term | None = None) -> Term:
     old_notes = {name_key(r.term): r.note for r in keep.related} if keep else {}
     term = Term(
         name=term_name(form.name),
-        definition=definition_text(form.definition),
+        definition=definition_text(form.definition, limit=MAX_TERM_DEFINITION),
         summary=summary,
         aliases=_names(form.aliases, "aliases"),
         related=[
@@ -113,6 +133,24 @@ def server_term(store: Store, guild_id: int, term_id: int) -> Term:
         first = store.definitions(term_id, guild_id=guild_id)
         term.definition = first[0].text if first else ""
     return term
+
+
+_QUESTION_FRAME = re.compile(
+    r"^(?:what(?:'?s| is| are| does)|define|meaning of|who is)\s+(?:an?\s+|the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def term_name_from(query: str) -> str:
+    """A question that found nothing, as the name of the term that would answer it."""
+    name = _QUESTION_FRAME.sub("", " ".join(query.split())).rstrip("?!. ")
+    return name[:MAX_TERM_NAME].strip() or query[:MAX_TERM_NAME]
+
+
+def find_server_term(store: Store, guild_id: int, name: str) -> int | None:
+    """One of the server's own terms by its name or alias (case-insensitive)."""
+    found = store.server_names(guild_id).get(name_key(name))
+    return found[0] if found else None
 
 
 def add_term(store: Store, guild_id: int, form: TermForm) -> int:

@@ -283,6 +283,17 @@ class GlossaryService:
         """A server term as the admin's form shows it, to edit it; Refused if not one."""
         return TermForm.of(server.server_term(self.store, guild_id, term_id))
 
+    def find_server_term(self, guild_id: int, name: str) -> int | None:
+        return server.find_server_term(self.store, guild_id, name)
+
+    def server_term_choices(self, guild_id: int, current: str) -> list[tuple[int, str]]:
+        """Autocomplete over the server's own terms only (to edit or remove one)."""
+        own = {term_id for term_id, _ in self.store.server_names(guild_id).values()}
+        if not own:
+            return []
+        candidates = self.matcher.complete(current, limit=100, scope=guild_id)
+        return [(c.target, c.label) for c in candidates if c.target in own]
+
     async def add_server_term(self, guild_id: int, form: TermForm) -> int:
         before = self._generation
         term_id = await self.run(functools.partial(server.add_term, guild_id=guild_id, form=form))

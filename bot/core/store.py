@@ -1134,7 +1134,7 @@ class Store:
             MissedQuery(r["latest"], r["query"], r["n"], r["last_asked"])
             for r in self._rows(
                 # SQLite takes the bare column from the row holding max(): the latest spelling.
-                "SELECT query, max(id) AS latest, count(*) AS n, max(asked_at) AS last_asked"
+                "SELECT query, max(asked_at) AS last_asked, count(*) AS n, max(id) AS latest"
                 " FROM missed_queries WHERE guild_id IS ?"
                 " GROUP BY lower(query) ORDER BY n DESC, max(id) DESC LIMIT ?",
                 [guild_id, limit],

@@ -97,6 +97,30 @@ async def send_answer(
         await remember(interaction.client, answer, message)
 
 
+async def send_private(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    answer: Answer | None = None,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+) -> None:
+    """A private reply with what `send_answer` cannot carry: buttons of its own, a file."""
+    kwargs: dict = {"ephemeral": True, "allowed_mentions": NO_PINGS}
+    if content:
+        kwargs["content"] = content
+    if answer is not None:
+        kwargs["embed"] = rendered(answer)[0]
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
 async def answer_question(
     interaction: discord.Interaction, text: str, *, kinds: tuple[str, ...]
 ) -> None:
