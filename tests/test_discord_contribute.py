@@ -2,11 +2,14 @@
 
 import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flows import contribute, submit_contribution
 from standin.bare import until
 
+from bot.console import ConsoleSession
+from bot.core.service import GlossaryService
 from bot.core.store import Store
 
 
@@ -193,3 +196,27 @@ async def test_an_author_edits_and_deletes_with_buttons_others_are_refused(world
     after = await ix.message()
     assert "Someone who pays us" not in str(after.embed) and "of 2" not in str(after.embed)
     assert definitions_stored(world) == ["Someone who pays us for a thing."]  # hidden, not lost
+
+
+async def test_the_console_refuses_what_discord_refuses_in_the_same_words(world):
+    """The same bad contributions get the same messages on Discord and in the console."""
+    # The console runs as it does in a terminal: on a thread of its own, with no event loop.
+    terminal = ThreadPoolExecutor(max_workers=1)
+    loop = asyncio.get_running_loop()
+    service = await loop.run_in_executor(terminal, GlossaryService.open, world.bot.db)
+    console = ConsoleSession(service)
+    try:
+        for text, source in [
+            ("Too short", ("", "")),
+            ("   ", ("", "")),
+            ("A fine definition of it.", ("", "ftp://example.com/x")),
+            ("A fine definition of it.", ("Our wiki", "https://exa mple.com")),
+        ]:
+            submitted = await submit_contribution(world, world.alice, text=text, source=source)
+            on_discord = (await submitted.message()).content
+            for line in ("/contribute customer", text, *source):
+                in_console = await loop.run_in_executor(terminal, console.handle, line)
+            assert in_console.body == on_discord, text
+    finally:
+        await loop.run_in_executor(terminal, service.close)
+        terminal.shutdown()

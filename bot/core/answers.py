@@ -62,6 +62,8 @@ def for_viewer(answer: Answer, viewer_id: int | None) -> Answer:
     edit or delete it (others do not, and are refused if they press them anyway)."""
     if answer.author_id is None or answer.author_id != viewer_id or answer.definition_id is None:
         return answer
+    if any(a.kind in AUTHOR_ACTIONS for a in answer.actions):
+        return answer  # already the author's view
     own = [
         Action("edit", "Edit my definition", answer.definition_id),
         Action("delete", "Delete my definition", answer.definition_id),

@@ -28,6 +28,9 @@ EMPTY_TEXT = f"Your definition is empty. {NOTHING_SAVED}"
 TERM_GONE = "That term is no longer in the glossary. " + NOTHING_SAVED
 DEFINITION_GONE = "That definition is no longer here."
 NOT_YOURS = "Only its author can change this definition."
+DELETED = (
+    "Your definition of “{term}” is deleted: it no longer shows, and its votes no longer count."
+)
 BAD_URL = (
     "The source link must be a plain http:// or https:// address, like"
     f" https://example.com/page. {NOTHING_SAVED}"

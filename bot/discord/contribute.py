@@ -245,7 +245,9 @@ class OwnDefinitionButton(
             await send_error(interaction, str(refused))
             return
         term = service.term(gone.term_id)
-        await send_error(interaction, DELETED.format(term=term.name if term else "that term"))
+        await send_error(
+            interaction, contributions.DELETED.format(term=term.name if term else "that term")
+        )
 
 
 async def setup(bot: commands.Bot) -> None:
