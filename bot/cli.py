@@ -202,9 +202,10 @@ def _decision_json(text: str, reply: Reply) -> dict[str, object]:
 @main.command()
 @db_option
 def console(db: str | None) -> None:
-    """Talk to the bot in the terminal: /define, /faq, /help, or free text.
+    """Talk to the bot in the terminal: /define, /faq, /contribute, /glossary, /help, free text.
 
-    Reads one input per line; Ctrl-D (end of input) exits.
+    Reads one input per line; Ctrl-D (end of input) exits. /contribute and /glossary act as a
+    member and admin of a local server, with the checks and messages of Discord.
     """
     from bot.console import run_console
 
