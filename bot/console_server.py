@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from bot.core import contributions, server
 from bot.core.answers import Action, Answer, for_viewer, info_answer
-from bot.core.contributions import Refused, Saved
+from bot.core.contributions import Contribution, Refused, Saved
 from bot.core.glossary import GlossaryError
 from bot.core.server import FreeText, TermForm
 from bot.core.service import GlossaryService
@@ -122,15 +122,7 @@ class ServerCommands:
         source = mine.source if mine else None
 
         def submit(values: dict[str, str]) -> Answer:
-            return self._saved(
-                lambda: self.service.contribute(
-                    term_id=term_id,
-                    guild_id=LOCAL_SERVER,
-                    author_id=LOCAL_USER,
-                    author_name=self.author,
-                    **values,
-                )
-            )
+            return self._saved(lambda: self.service.contribute(term_id, self._sent(values)))
 
         verb = "Edit your definition of" if mine else "Define"
         return self._open(
@@ -151,11 +143,8 @@ class ServerCommands:
 
     def new_term_form(self, name: str) -> Answer:
         def submit(values: dict[str, str]) -> Answer:
-            return self._saved(
-                lambda: self.service.create_member_term(
-                    guild_id=LOCAL_SERVER, author_id=LOCAL_USER, author_name=self.author, **values
-                )
-            )
+            sent = self._sent(values)
+            return self._saved(lambda: self.service.create_member_term(values["name"], sent))
 
         return self._open(
             Form(
@@ -168,6 +157,16 @@ class ServerCommands:
                 ],
                 submit,
             )
+        )
+
+    def _sent(self, values: dict[str, str]) -> Contribution:
+        return Contribution(
+            LOCAL_SERVER,
+            LOCAL_USER,
+            self.author,
+            values["text"],
+            values["source_name"],
+            values["source_url"],
         )
 
     def _saved(self, make: Callable[[], Awaitable[Saved]]) -> Answer:

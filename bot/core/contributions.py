@@ -91,12 +91,6 @@ def source_of(name: str | None, url: str | None) -> Source | None:
     return Source(name or "link", url)
 
 
-def check_form(text: str | None, source_name: str | None, source_url: str | None) -> None:
-    """The checks a contribution's form passes before any database is asked."""
-    definition_text(text)
-    source_of(source_name, source_url)
-
-
 def unknown_term_answer(name: str, choices: list[tuple[int, str]]) -> Answer:
     """/contribute on a name that is no term here: the closest terms, or a new one."""
     actions = [Action("contribute", label, target) for target, label in choices[:4]]
@@ -154,22 +148,28 @@ def visible_term(store: Store, term_id: int, guild_id: int) -> TermRecord:
     return term
 
 
-def save(
-    store: Store,
-    *,
-    term_id: int,
-    guild_id: int,
-    author_id: int,
-    author_name: str,
-    text: str | None,
-    source_name: str | None = None,
-    source_url: str | None = None,
-) -> Saved:
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What a member sent: their definition and its source, as typed (unchecked)."""
+
+    guild_id: int
+    author_id: int
+    author_name: str
+    text: str | None
+    source_name: str | None = None
+    source_url: str | None = None
+
+    def checked(self) -> tuple[str, Source | None]:
+        """The text and source as stored, or Refused: the checks that need no database."""
+        return definition_text(self.text), source_of(self.source_name, self.source_url)
+
+
+def save(store: Store, term_id: int, sent: Contribution) -> Saved:
     """The member's definition of a term in their server: added, or their earlier one edited
     (one definition per member per term; an edit keeps its votes)."""
-    term = visible_term(store, term_id, guild_id)
-    text = definition_text(text)
-    source = source_of(source_name, source_url)
+    term = visible_term(store, term_id, sent.guild_id)
+    text, source = sent.checked()
+    guild_id, author_id = sent.guild_id, sent.author_id
     mine = store.author_definition(term_id, guild_id=guild_id, author_id=author_id)
     for other in store.definitions(term_id, guild_id=guild_id):
         if (mine is None or other.id != mine.id) and same_text(other.text, text):
@@ -182,53 +182,32 @@ def save(
             term_id=term_id,
             guild_id=guild_id,
             author_id=author_id,
-            author_name=author_name,
+            author_name=sent.author_name,
             text=text,
             source=source,
         )
         award_badges(store, guild_id=guild_id, user_id=author_id)
-    return Saved(
-        term_id, definition_id, _page(store, term_id, guild_id, definition_id), mine is not None
-    )
+    page = _page(store, term_id, guild_id, definition_id)
+    return Saved(term_id, definition_id, page, edited=mine is not None)
 
 
-def create_term(
-    store: Store,
-    *,
-    name: str | None,
-    guild_id: int,
-    author_id: int,
-    author_name: str,
-    text: str | None,
-    source_name: str | None = None,
-    source_url: str | None = None,
-) -> Saved:
+def create_term(store: Store, name: str | None, sent: Contribution) -> Saved:
     """A new term in the member's server, with their definition as its only one. A name that
     is already a term there gets the definition instead."""
     name = term_name(name)
-    existing = store.find_term(name, guild_id=guild_id)
+    existing = store.find_term(name, guild_id=sent.guild_id)
     if existing is not None:
-        return save(
-            store,
-            term_id=existing.id,
-            guild_id=guild_id,
-            author_id=author_id,
-            author_name=author_name,
-            text=text,
-            source_name=source_name,
-            source_url=source_url,
-        )
-    text = definition_text(text)
-    source = source_of(source_name, source_url)
+        return save(store, existing.id, sent)
+    text, source = sent.checked()
     term_id, definition_id = store.add_member_term(
-        guild_id=guild_id,
+        guild_id=sent.guild_id,
         name=name,
-        author_id=author_id,
-        author_name=author_name,
+        author_id=sent.author_id,
+        author_name=sent.author_name,
         text=text,
         source=source,
     )
-    award_badges(store, guild_id=guild_id, user_id=author_id)
+    award_badges(store, guild_id=sent.guild_id, user_id=sent.author_id)
     return Saved(term_id, definition_id, 0, new_term=True)
 
 

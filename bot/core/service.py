@@ -17,7 +17,7 @@ from typing import Literal, TypeVar
 
 from bot.core import answers, contributions, server
 from bot.core.answers import Answer
-from bot.core.contributions import Saved
+from bot.core.contributions import Contribution, Saved
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import DefinitionRecord, Glossary, LoadReport, MissedQuery, TermRecord
@@ -208,56 +208,14 @@ class GlossaryService:
             self.store, definition_id, guild_id=guild_id, user_id=user_id
         )
 
-    async def contribute(
-        self,
-        *,
-        term_id: int,
-        guild_id: int,
-        author_id: int,
-        author_name: str,
-        text: str | None,
-        source_name: str | None = None,
-        source_url: str | None = None,
-    ) -> Saved:
+    async def contribute(self, term_id: int, sent: Contribution) -> Saved:
         """A member's definition of a term, checked; their earlier one is edited instead."""
-        return await self.run(
-            functools.partial(
-                contributions.save,
-                term_id=term_id,
-                guild_id=guild_id,
-                author_id=author_id,
-                author_name=author_name,
-                text=text,
-                source_name=source_name,
-                source_url=source_url,
-            )
-        )
+        return await self.run(functools.partial(contributions.save, term_id=term_id, sent=sent))
 
-    async def create_member_term(
-        self,
-        *,
-        name: str | None,
-        guild_id: int,
-        author_id: int,
-        author_name: str,
-        text: str | None,
-        source_name: str | None = None,
-        source_url: str | None = None,
-    ) -> Saved:
+    async def create_member_term(self, name: str | None, sent: Contribution) -> Saved:
         """A new term in the member's server, with their definition."""
         before = self._generation
-        saved = await self.run(
-            functools.partial(
-                contributions.create_term,
-                name=name,
-                guild_id=guild_id,
-                author_id=author_id,
-                author_name=author_name,
-                text=text,
-                source_name=source_name,
-                source_url=source_url,
-            )
-        )
+        saved = await self.run(functools.partial(contributions.create_term, name=name, sent=sent))
         if saved.new_term:
             await self._terms_changed([saved.term_id], before)
         return saved

@@ -114,11 +114,15 @@ async def server_term_choices(
     ]
 
 
-def _server_term_id(interaction: discord.Interaction, term: str) -> int | None:
+def _server_term_id(interaction: discord.Interaction, term: str) -> int:
+    """The server's own term picked or typed, or Refused."""
     assert interaction.guild_id is not None
-    return picked(term, "term") or service_of(interaction).find_server_term(
+    found = picked(term, "term") or service_of(interaction).find_server_term(
         interaction.guild_id, term
     )
+    if found is None:
+        raise Refused(server.TERM_NOT_HERE)
+    return found
 
 
 @app_commands.command(name="add", description="Add a term to this server's own glossary")
@@ -134,10 +138,8 @@ async def add(interaction: discord.Interaction, term: app_commands.Range[str, 1,
 @app_commands.checks.has_permissions(manage_guild=True)
 async def edit(interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]) -> None:
     assert interaction.guild_id is not None
-    term_id = _server_term_id(interaction, term)
     try:
-        if term_id is None:
-            raise Refused(server.TERM_NOT_HERE)
+        term_id = _server_term_id(interaction, term)
         form = service_of(interaction).server_term_form(interaction.guild_id, term_id)
     except Refused as refused:
         await send_error(interaction, str(refused))
@@ -151,10 +153,8 @@ async def edit(interaction: discord.Interaction, term: app_commands.Range[str, 1
 @app_commands.checks.has_permissions(manage_guild=True)
 async def remove(interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]) -> None:
     assert interaction.guild_id is not None
-    term_id = _server_term_id(interaction, term)
     try:
-        if term_id is None:
-            raise Refused(server.TERM_NOT_HERE)
+        term_id = _server_term_id(interaction, term)
         pending = service_of(interaction).remove_server_term(interaction.guild_id, term_id)
         name = await in_time(interaction, pending)
     except Refused as refused:

@@ -12,7 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import contributions
-from bot.core.contributions import MAX_DEFINITION, MAX_TERM_NAME, MIN_DEFINITION, Refused, Saved
+from bot.core.contributions import (
+    MAX_DEFINITION,
+    MAX_TERM_NAME,
+    MIN_DEFINITION,
+    Contribution,
+    Refused,
+    Saved,
+)
 from bot.core.model import DefinitionRecord
 from bot.discord.choices import picked, term_choices
 from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
@@ -60,20 +67,9 @@ class DefinitionModal(discord.ui.Modal):
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        service = service_of(interaction)
-        assert interaction.guild_id is not None
-        if not await _checked(interaction, self.text, self.source_name, self.source_url):
-            return
-        pending = service.contribute(
-            term_id=self.term_id,
-            guild_id=interaction.guild_id,
-            author_id=interaction.user.id,
-            author_name=interaction.user.display_name,
-            text=self.text.value,
-            source_name=self.source_name.value,
-            source_url=self.source_url.value,
-        )
-        await _saved(interaction, pending)
+        sent = await _sent(interaction, self.text, self.source_name, self.source_url)
+        if sent is not None:
+            await _saved(interaction, service_of(interaction).contribute(self.term_id, sent))
 
 
 class NewTermModal(discord.ui.Modal):
@@ -87,31 +83,33 @@ class NewTermModal(discord.ui.Modal):
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        service = service_of(interaction)
-        assert interaction.guild_id is not None
-        if not await _checked(interaction, self.text, self.source_name, self.source_url):
-            return
-        pending = service.create_member_term(
-            name=self.name.value,
-            guild_id=interaction.guild_id,
-            author_id=interaction.user.id,
-            author_name=interaction.user.display_name,
-            text=self.text.value,
-            source_name=self.source_name.value,
-            source_url=self.source_url.value,
-        )
-        await _saved(interaction, pending)
+        sent = await _sent(interaction, self.text, self.source_name, self.source_url)
+        if sent is not None:
+            pending = service_of(interaction).create_member_term(self.name.value, sent)
+            await _saved(interaction, pending)
 
 
-async def _checked(interaction: discord.Interaction, *boxes: discord.ui.TextInput) -> bool:
-    """The checks that need no database, before the answer may go public ("thinking…")."""
+async def _sent(
+    interaction: discord.Interaction, *boxes: discord.ui.TextInput
+) -> Contribution | None:
+    """The member's contribution, after the checks that need no database: they come before
+    the answer may go public ("thinking…"), so a refusal stays private."""
+    assert interaction.guild_id is not None
     text, source_name, source_url = (box.value for box in boxes)
+    sent = Contribution(
+        interaction.guild_id,
+        interaction.user.id,
+        interaction.user.display_name,
+        text,
+        source_name,
+        source_url,
+    )
     try:
-        contributions.check_form(text, source_name, source_url)
+        sent.checked()
     except Refused as refused:
         await send_error(interaction, str(refused))
-        return False
-    return True
+        return None
+    return sent
 
 
 async def _saved(interaction: discord.Interaction, pending: Awaitable[Saved]) -> None:
@@ -164,92 +162,57 @@ class Contribute(commands.Cog):
         await open_definition_modal(interaction, term_id)
 
 
-class ContributeButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"gb:contribute:(?P<term>\d+)"
-):
-    """ "Define this one": a term offered for a name that is not a term."""
-
-    def __init__(self, item: discord.ui.Button, term_id: int):
-        super().__init__(item)
-        self.term_id = term_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> ContributeButton:
-        return cls(item, int(match["term"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await open_definition_modal(interaction, self.term_id)
-
-
-class NewTermButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"gb:new-term:(?P<name>.+)"
-):
-    """Create the term the member asked for, in their server, with their definition."""
-
-    def __init__(self, item: discord.ui.Button, name: str):
-        super().__init__(item)
-        self.name = name
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> NewTermButton:
-        return cls(item, match["name"])
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(NewTermModal(self.name))
-
-
-class OwnDefinitionButton(
+class ContributionButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"gb:(?P<action>edit|delete):(?P<definition>\d+)",
+    template=r"gb:(?P<action>contribute|new-term|edit|delete):(?P<arg>.+)",
 ):
-    """Edit or delete: on a definition its author is looking at. Anyone else is refused."""
+    """The buttons of contributions: on "not a term yet", define one of the closest terms or
+    create the one asked for; on a definition its author is looking at, edit or delete it
+    (anyone else pressing those is refused)."""
 
-    def __init__(self, item: discord.ui.Button, action: str, definition_id: int):
+    def __init__(self, item: discord.ui.Button, action: str, arg: str):
         super().__init__(item)
         self.action = action
-        self.definition_id = definition_id
+        self.arg = arg
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> OwnDefinitionButton:
-        return cls(item, match["action"], int(match["definition"]))
+    ) -> ContributionButton:
+        return cls(item, match["action"], match["arg"])
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
+        if self.action == "new-term":
+            await interaction.response.send_modal(NewTermModal(self.arg))
+        elif interaction.guild_id is None or not self.arg.isdigit():
+            await send_error(interaction, contributions.TERM_GONE)
+        elif self.action == "contribute":
+            await open_definition_modal(interaction, int(self.arg))
+        else:
+            await self._own_definition(interaction, int(self.arg))
+
+    async def _own_definition(self, interaction: discord.Interaction, definition_id: int) -> None:
         service = service_of(interaction)
         guild_id, user_id = interaction.guild_id, interaction.user.id
-        if guild_id is None:
-            await send_error(interaction, contributions.DEFINITION_GONE)
-            return
+        assert guild_id is not None
         try:
             if self.action == "edit":
-                mine = service.own_definition(
-                    self.definition_id, guild_id=guild_id, user_id=user_id
-                )
+                mine = service.own_definition(definition_id, guild_id=guild_id, user_id=user_id)
                 term = service.term(mine.term_id)
                 name = term.name if term else "this term"
                 await interaction.response.send_modal(DefinitionModal(mine.term_id, name, mine))
                 return
-            pending = service.delete_definition(
-                self.definition_id, guild_id=guild_id, user_id=user_id
-            )
+            pending = service.delete_definition(definition_id, guild_id=guild_id, user_id=user_id)
             gone = await in_time(interaction, pending)
         except Refused as refused:
             await send_error(interaction, str(refused))
             return
         term = service.term(gone.term_id)
-        await send_error(
-            interaction, contributions.DELETED.format(term=term.name if term else "that term")
-        )
+        name = term.name if term else "that term"
+        await send_error(interaction, contributions.DELETED.format(term=name))
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(ContributeButton, NewTermButton, OwnDefinitionButton)
+    bot.add_dynamic_items(ContributionButton)
     await bot.add_cog(Contribute(bot))
