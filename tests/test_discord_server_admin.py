@@ -240,13 +240,26 @@ async def test_export_imports_back_unchanged(world):
     """Export, import the export: nothing changes, and the next export is the same file."""
     await import_file(world, SERVER_FILE)
     await add_term(world, "Blip", "A short spike on the sales chart.", related="Zorblax")
+    # A member's own term is the member's: not in the file, and kept by an import.
+    ix = await world.discord.slash(
+        world.guild, world.channel, world.alice, "contribute", {"term": "Wibblet"}
+    )
+    offer = await ix.message()
+    pressed = await world.discord.click(offer, offer.button("Create “Wibblet”"), world.alice)
+    await pressed.response()
+    made = await world.discord.submit_modal(
+        pressed, world.alice, {"Definition": "A very small wibble."}
+    )
+    assert (await made.message()).embed["title"] == "Wibblet"
     exported = await export_file(world)
     assert b"term: Blip" in exported and b"Mondays at ten." in exported
+    assert b"Wibblet" not in exported
     before = server_tables(world)
     reply = await import_file(world, exported.decode(), filename="acme-terms.yaml")
     assert reply.embed["description"] == "Nothing changed."
     assert await export_file(world) == exported
     assert server_tables(world)[1:] == before[1:]  # terms, definitions, settings as they were
+    assert (await define(world, "wibblet"))["title"] == "Wibblet"
 
 
 async def test_a_moderator_removes_a_members_definition(world):
@@ -279,10 +292,12 @@ async def test_a_removed_definition_leaves_its_authors_karma(world):
         )
         return str((await ix.message()).embed["fields"])
 
-    await until(lambda: True)
-    for _ in range(20):
-        if "1 (👍 1 received" in await karma():
-            break
+    def upvoted() -> bool:
+        with Store(world.bot.db) as store:
+            return store.member_stats(guild_id=world.guild.id, user_id=world.alice.id).upvotes == 1
+
+    await until(upvoted)
+    assert "1 (👍 1 received" in await karma()
     ix = await glossary(
         world, world.discord.owner, "remove-definition", {"definition_id": definition.id}
     )
