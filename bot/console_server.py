@@ -306,7 +306,7 @@ class ServerCommands:
         return info_answer(asked.title, f"{asked.body}\n\n{form.prompt().body}")
 
     def export_file(self, path: str) -> Answer:
-        filename, text = self.service.export_server_glossary(LOCAL_SERVER)
+        filename, text = self._wait(lambda: self.service.export_server_glossary(LOCAL_SERVER))
         if not path:
             return info_answer(filename, text)
         try:

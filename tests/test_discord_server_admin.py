@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from flows import contribute
+from helpers import NO_SHARED, SHARED_DATA
 from running_bot import bot_command, bot_env
 from standin.bare import until
 from standin.state import MEMBER_PERMISSIONS
@@ -408,3 +409,17 @@ async def test_two_servers_never_see_each_others_terms_contributions_settings_or
     ] == "Churn"
     await world.discord.send_message(a.general, world.alice, "what is churn?")
     await world.discord.expect_silence(a.general)
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=NO_SHARED)
+async def test_a_real_public_glossary_imports_and_exports_back_unchanged(world):
+    """A real glossary file (GitHub's) as a server's glossary: its terms answer in that server,
+    and its export imports back with nothing changed."""
+    text = (SHARED_DATA / "github-glossary.yaml").read_text()
+    reply = await import_file(world, text, filename="github-glossary.yaml")
+    assert "added" in reply.embed["description"] and "0 removed." in reply.embed["description"]
+    assert (await define(world, "pull request"))["title"].lower() == "pull request"
+    exported = await export_file(world)
+    again = await import_file(world, exported.decode(), filename="github-glossary.yaml")
+    assert again.embed["description"] == "Nothing changed."
+    assert await export_file(world) == exported

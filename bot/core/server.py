@@ -256,13 +256,11 @@ def import_done_answer(report: LoadReport) -> Answer:
     return answers.info_answer(f"Imported “{report.glossary}”", body)
 
 
-def export_text(store: Store, guild_id: int) -> str:
-    return dump_glossary(store.export_glossary(guild_id=guild_id))
-
-
-def export_filename(glossary_name: str) -> str:
-    stem = re.sub(r"[^a-z0-9]+", "-", glossary_name.casefold()).strip("-")
-    return f"{stem or 'glossary'}.yaml"
+def export_file(store: Store, guild_id: int) -> tuple[str, str]:
+    """The server's glossary as a file: (file name, YAML text that imports back unchanged)."""
+    glossary = store.export_glossary(guild_id=guild_id)
+    stem = re.sub(r"[^a-z0-9]+", "-", glossary.name.casefold()).strip("-")
+    return f"{stem or 'glossary'}.yaml", dump_glossary(glossary)
 
 
 # -- free text --------------------------------------------------------------------------------

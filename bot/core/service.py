@@ -100,7 +100,7 @@ class GlossaryService:
         if self._writer is None:
             self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
 
-    def run(self, work: Callable[[Store], T]) -> asyncio.Future[T]:
+    def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
         work asked for before it.
 
@@ -108,9 +108,10 @@ class GlossaryService:
         await the result after. In the background, work runs at once when nothing is queued
         and the database is free (the usual case, and the quickest), else on the writer's
         thread, so that waiting for another process's write never stalls the event loop.
+        Work that takes long by itself (a whole glossary file) says so, and always goes there.
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if self._writer is None or not self._queued:
+        if self._writer is None or not (self._queued or long):
             try:
                 done.set_result(self.store.transaction(work, wait=self._writer is None))
                 return done
@@ -277,22 +278,21 @@ class GlossaryService:
     async def plan_import(self, guild_id: int, glossary: Glossary) -> ImportPlan:
         """What importing a checked file would change, changing nothing."""
         return await self.run(
-            functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary)
+            functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary), long=True
         )
 
     async def apply_import(self, guild_id: int, glossary: Glossary) -> LoadReport:
         """The file becomes the server's glossary, all of it in one transaction."""
         report = await self.run(
-            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary)
+            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary), long=True
         )
         if report.changed_anything():
             await self._rebuild()
         return report
 
-    def export_server_glossary(self, guild_id: int) -> tuple[str, str]:
+    async def export_server_glossary(self, guild_id: int) -> tuple[str, str]:
         """The server's glossary as a file: (file name, YAML text)."""
-        glossary = self.store.export_glossary(guild_id=guild_id)
-        return server.export_filename(glossary.name), server.export_text(self.store, guild_id)
+        return await self.run(functools.partial(server.export_file, guild_id=guild_id), long=True)
 
     def free_text(self, guild_id: int) -> FreeText:
         return server.free_text(self.store, guild_id)

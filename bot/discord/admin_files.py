@@ -131,7 +131,8 @@ async def import_file(interaction: discord.Interaction, file: discord.Attachment
 @app_commands.checks.has_permissions(manage_guild=True)
 async def export_file(interaction: discord.Interaction) -> None:
     assert interaction.guild_id is not None
-    filename, text = service_of(interaction).export_server_glossary(interaction.guild_id)
+    pending = service_of(interaction).export_server_glossary(interaction.guild_id)
+    filename, text = await in_time(interaction, pending)
     await send_private(
         interaction,
         content="This server's own glossary. Change it and bring it back with /glossary import.",
