@@ -57,10 +57,15 @@ def _boxes(mine: DefinitionRecord | None) -> list[discord.ui.TextInput]:
 
 
 class DefinitionModal(discord.ui.Modal):
-    def __init__(self, term_id: int, term_name: str, mine: DefinitionRecord | None = None):
-        verb = "Edit your definition of" if mine else "Define"
+    """A member's definition of a term; with no term (term_id None), of the new term it names."""
+
+    def __init__(self, term_id: int | None, term_name: str, mine: DefinitionRecord | None = None):
+        verb = "New term:" if term_id is None else "Edit your definition of" if mine else "Define"
         super().__init__(title=f"{verb} {term_name}"[:45])
         self.term_id = term_id
+        self.name = discord.ui.TextInput(label="Term", max_length=MAX_TERM_NAME, default=term_name)
+        if term_id is None:
+            self.add_item(self.name)
         self.text, self.source_name, self.source_url = _boxes(mine)
         for box in (self.text, self.source_name, self.source_url):
             self.add_item(box)
@@ -68,25 +73,13 @@ class DefinitionModal(discord.ui.Modal):
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
         sent = await _sent(interaction, self.text, self.source_name, self.source_url)
-        if sent is not None:
-            await _saved(interaction, service_of(interaction).contribute(self.term_id, sent))
-
-
-class NewTermModal(discord.ui.Modal):
-    def __init__(self, name: str):
-        super().__init__(title=f"New term: {name}"[:45])
-        self.name = discord.ui.TextInput(label="Term", max_length=MAX_TERM_NAME, default=name)
-        self.add_item(self.name)
-        self.text, self.source_name, self.source_url = _boxes(None)
-        for box in (self.text, self.source_name, self.source_url):
-            self.add_item(box)
-
-    @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        sent = await _sent(interaction, self.text, self.source_name, self.source_url)
-        if sent is not None:
-            pending = service_of(interaction).create_member_term(self.name.value, sent)
-            await _saved(interaction, pending)
+        if sent is None:
+            return
+        service = service_of(interaction)
+        if self.term_id is None:
+            await _saved(interaction, service.create_member_term(self.name.value, sent))
+        else:
+            await _saved(interaction, service.contribute(self.term_id, sent))
 
 
 async def _sent(
@@ -184,7 +177,7 @@ class ContributionButton(
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.action == "new-term":
-            await interaction.response.send_modal(NewTermModal(self.arg))
+            await interaction.response.send_modal(DefinitionModal(None, self.arg))
         elif interaction.guild_id is None or not self.arg.isdigit():
             await send_error(interaction, contributions.TERM_GONE)
         elif self.action == "contribute":
