@@ -114,9 +114,9 @@ class ConsoleSession:
         if (opened := self.server.open_action(action)) is not None:
             return opened
         if action.kind == "faq":
-            return self.service.faq_answer(action.target)
+            return self.service.faq_answer(action.target, guild_id=LOCAL_SERVER)
         if action.kind == "faqs":
-            return self.service.faq_list(action.target)
+            return self.service.faq_list(action.target, guild_id=LOCAL_SERVER)
         return self.service.term_answer(action.target, guild_id=LOCAL_SERVER, page=action.page)
 
     def _remember(self, answer: Answer | None) -> Answer | None:

@@ -373,6 +373,29 @@ async def test_two_servers_never_see_each_others_terms_contributions_settings_or
         b.id: ("Quuxify", "To turn a report into a dashboard.", "Beta pays us money.", "qqq beta"),
     }
     members = {a.id: world.alice, b.id: carol}
+    # A's own FAQ, imported with its file; B's /faq and a crafted button must not show it.
+    await import_file(
+        world,
+        SERVER_FILE[: SERVER_FILE.index("  - term: Zorblax")]
+        + SERVER_FILE[SERVER_FILE.index("  - term: Flumpf") :],
+        guild=a,
+    )
+    with Store(world.bot.db) as store:
+        (faq_id,) = [
+            r["id"]
+            for r in store.db.query("SELECT id FROM faqs WHERE question LIKE 'When is the flumpf%'")
+        ]
+    ix = await world.discord.slash(
+        b, b.general, carol, "faq", {"question": "when is the flumpf held"}
+    )
+    asked = (await ix.message()).embed
+    # Not found at all (rather than found, then hidden): B's matcher does not know A's FAQ.
+    assert asked["title"] in ("No match", "Did you mean…") and "Mondays" not in str(asked)
+    assert "When is the flumpf held?" not in str(asked)
+    ix = await world.discord.slash(b, b.general, carol, "faq", {"question": f"#faq:{faq_id}"})
+    assert "Mondays at ten." not in str((await ix.message()).embed)
+    ix = await world.discord.slash(a, a.general, world.alice, "faq", {"question": f"#faq:{faq_id}"})
+    assert "Mondays at ten." in str((await ix.message()).embed)
     for guild in (a, b):
         name, definition, contribution, missed = texts[guild.id]
         await add_term(world, name, definition, guild=guild)

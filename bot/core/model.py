@@ -84,6 +84,7 @@ class FaqRecord:
     term_name: str | None
     glossary: str
     source: Source | None
+    guild_id: int | None = None  # a server's own FAQ
 
 
 @dataclass(frozen=True, slots=True)

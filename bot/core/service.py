@@ -362,7 +362,7 @@ class GlossaryService:
 
     def open_candidate(self, candidate: Candidate, *, guild_id: int | None) -> Answer:
         if candidate.kind == "faq":
-            return self.faq_answer(candidate.target)
+            return self.faq_answer(candidate.target, guild_id=guild_id)
         return self.term_answer(candidate.target, guild_id=guild_id)
 
     def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
@@ -391,15 +391,16 @@ class GlossaryService:
             related_ids=related_ids,
         )
 
-    def faq_answer(self, faq_id: int) -> Answer:
+    def faq_answer(self, faq_id: int, *, guild_id: int | None = None) -> Answer:
         faq = self.store.faq(faq_id)
-        if faq is None:
+        # A server's own FAQ is answered in that server only.
+        if faq is None or faq.guild_id not in (None, guild_id):
             return answers.info_answer("Gone", "That question is no longer in the glossary.")
         return answers.faq_answer(faq, term_id=faq.term_id)
 
-    def faq_list(self, term_id: int) -> Answer:
+    def faq_list(self, term_id: int, *, guild_id: int | None = None) -> Answer:
         term = self.store.term(term_id)
-        if term is None:
+        if term is None or term.guild_id not in (None, guild_id):
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
 

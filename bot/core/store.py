@@ -1168,7 +1168,8 @@ _DEFINITION_SELECT = (
 )
 
 _FAQ_SELECT = (
-    "SELECT f.*, t.name AS term_name, g.name AS glossary, g.source_name, g.source_url"
+    "SELECT f.*, t.name AS term_name, g.name AS glossary, g.source_name, g.source_url,"
+    " g.guild_id AS guild_id"
     " FROM faqs f JOIN glossaries g ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
 )
 
@@ -1197,6 +1198,7 @@ def _faq_record(row: dict[str, Any]) -> FaqRecord:
         term_name=row["term_name"],
         glossary=row["glossary"],
         source=_source(row),
+        guild_id=row["guild_id"],
     )
 
 
