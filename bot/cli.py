@@ -253,9 +253,11 @@ def _search_json(result: SearchResult) -> dict[str, object]:
 @main.command()
 @db_option
 def console(db: str | None) -> None:
-    """Talk to the bot in the terminal: /define, /faq, /search, /help, or free text.
+    """Talk to the bot in the terminal: /define, /faq, /search, /contribute, /glossary, /help,
+    or free text.
 
-    Reads one input per line; Ctrl-D (end of input) exits.
+    Reads one input per line; Ctrl-D (end of input) exits. /contribute and /glossary act as a
+    member and admin of a local server, with the checks and messages of Discord.
     """
     from bot.console import run_console
 

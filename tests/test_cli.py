@@ -219,3 +219,10 @@ def test_load_into_a_database_another_process_keeps_busy_says_so(runner, tmp_pat
     assert "Traceback" not in result.output
     with Store(db) as store, pytest.raises(StoreError, match="Small Glossary"):
         store.export_glossary("Small Glossary")
+
+
+def test_console_help_names_contribute_and_glossary(runner):
+    """`console --help` says the console takes /contribute and /glossary too."""
+    result = invoke(runner, "console", "--help")
+    assert result.exit_code == 0
+    assert "/contribute" in result.output and "/glossary" in result.output

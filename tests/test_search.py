@@ -141,6 +141,20 @@ def test_members_definitions_are_searched_only_in_their_server(store):
     assert titles(store, "zebracorn") == []
 
 
+def test_a_servers_own_glossary_is_searched_in_that_server_only(store):
+    own = (
+        "name: Ours\nterms:\n  - term: Quasar Desk\n    definition: Our helpdesk.\n"
+        "faqs:\n  - q: Where is the quasar room?\n    a: Second floor.\n"
+    )
+    store.load_glossary(small_glossary(own), guild_id=GUILD)
+    assert set(titles(store, "quasar", guild_id=GUILD)) == {
+        "Quasar Desk",
+        "Where is the quasar room?",
+    }
+    assert titles(store, "quasar", guild_id=OTHER) == []
+    assert titles(store, "quasar") == []
+
+
 def test_the_index_follows_loads_and_removals(store):
     """A reload that changes a text is searched by its new words only; a removed term and a
     removed definition are not found."""

@@ -6,14 +6,30 @@ console can show everything and Discord can show what fits plus a button for the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.core.model import DefinitionRecord, FaqRecord, MemberStats, Source, TermRecord
 from bot.core.search import SearchResult, marked
 
 AnswerKind = Literal["definition", "faq", "suggest", "none", "info", "search"]
-ActionKind = Literal["term", "faq", "page", "faqs", "more", "search"]
+# term/faq/page/faqs/more open something; edit/delete act on the viewer's own definition;
+# contribute/new-term start a contribution; add-term starts /glossary add for a missed question;
+# search shows another page of a search.
+ActionKind = Literal[
+    "term",
+    "faq",
+    "page",
+    "faqs",
+    "more",
+    "edit",
+    "delete",
+    "contribute",
+    "new-term",
+    "add-term",
+    "search",
+]
+AUTHOR_ACTIONS = ("edit", "delete")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +40,7 @@ class Action:
     label: str
     target: int
     page: int = 0
+    text: str | None = None  # what a target id cannot carry (a new term's name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +66,22 @@ class Answer:
     page: int = 0
     pages: int = 1
     votes: tuple[int, int] | None = None
+    author_id: int | None = None  # who wrote the definition shown (a member's)
     query: str | None = None  # a search's words, for its page buttons
+
+
+def for_viewer(answer: Answer, viewer_id: int | None) -> Answer:
+    """The answer as its viewer sees it: the author of the definition shown gets buttons to
+    edit or delete it (others do not, and are refused if they press them anyway)."""
+    if answer.author_id is None or answer.author_id != viewer_id or answer.definition_id is None:
+        return answer
+    if any(a.kind in AUTHOR_ACTIONS for a in answer.actions):
+        return answer  # already the author's view
+    own = [
+        Action("edit", "Edit my definition", answer.definition_id),
+        Action("delete", "Delete my definition", answer.definition_id),
+    ]
+    return replace(answer, actions=[*answer.actions, *own])
 
 
 def definition_answer(
@@ -124,6 +156,7 @@ def definition_answer(
         page=page,
         pages=len(definitions),
         votes=(shown.upvotes, shown.downvotes),
+        author_id=shown.author_id if member_text else None,
     )
 
 

@@ -111,8 +111,9 @@ _VISIBLE = {
         "t.name",
     ),
     "faqs": (
-        "LEFT JOIN terms t ON t.id = b.term_id",
-        "b.removed_at IS NULL AND (t.id IS NULL OR (t.removed_at IS NULL"
+        "JOIN glossaries g ON g.id = b.glossary_id LEFT JOIN terms t ON t.id = b.term_id",
+        "b.removed_at IS NULL AND (g.guild_id IS NULL OR g.guild_id = :guild)"
+        " AND (t.id IS NULL OR (t.removed_at IS NULL"
         " AND (t.guild_id IS NULL OR t.guild_id = :guild)))",
         "b.term_id",
         "b.id",

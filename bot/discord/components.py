@@ -48,7 +48,7 @@ class AnswerButton(
             # A choice from "did you mean": the member's question, answered for everyone.
             kind = self.args[0]
             answer = (
-                service.faq_answer(target)
+                service.faq_answer(target, guild_id=guild_id)
                 if kind == "faq"
                 else service.term_answer(target, guild_id=guild_id)
             )
@@ -58,9 +58,13 @@ class AnswerButton(
                 interaction, service.term_answer(target, guild_id=guild_id), private=True
             )
         elif self.action == "faq":
-            await send_answer(interaction, service.faq_answer(target), private=True)
+            await send_answer(
+                interaction, service.faq_answer(target, guild_id=guild_id), private=True
+            )
         elif self.action == "faqs":
-            await send_answer(interaction, service.faq_list(target), private=True)
+            await send_answer(
+                interaction, service.faq_list(target, guild_id=guild_id), private=True
+            )
         elif self.action == "page":
             page = numbers[1] if len(numbers) > 1 else 0
             await edit_answer(
@@ -94,7 +98,7 @@ class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:rel
             return
         service = service_of(interaction)
         answer = (
-            service.faq_answer(int(target))
+            service.faq_answer(int(target), guild_id=guild_id_of(interaction))
             if kind == "faq"
             else service.term_answer(int(target), guild_id=guild_id_of(interaction))
         )

@@ -11,7 +11,7 @@ import re
 
 import discord
 
-from bot.core.answers import Action, Answer
+from bot.core.answers import AUTHOR_ACTIONS, Action, Answer
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_LIMIT = 256
@@ -23,6 +23,7 @@ FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
 BUTTON_LABEL_LIMIT = 80
+CUSTOM_ID_LIMIT = 100
 SELECT_OPTION_LIMIT = 25
 SELECT_LABEL_LIMIT = 100
 CHOICE_LIMIT = 25
@@ -45,6 +46,8 @@ COLOURS = {
 }
 
 NO_PINGS = discord.AllowedMentions.none()
+# Buttons that open something or start something, laid out in rows 1 to 4.
+LINK_KINDS = ("term", "faq", "contribute", "new-term", "add-term")
 # Discord rejects an embed whose url is not a well-formed http(s) link.
 _LINK = re.compile(r"https?://[^\s<>\"]{1,2000}")
 
@@ -89,6 +92,8 @@ def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
         embed.url = answer.url
     used = len(title) + len(embed.description or "") + len(footer)
     for section in answer.sections[:FIELD_COUNT_LIMIT]:
+        if not section.text.strip() or not section.name.strip():
+            continue  # Discord rejects a whole message over one empty field
         name = fit(section.name, FIELD_NAME_LIMIT)
         room = min(FIELD_VALUE_LIMIT, EMBED_BUDGET - used - len(name))
         if room < 40:
@@ -121,6 +126,8 @@ def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -
         return f"gb:pick:{action.kind}:{action.target}"
     if action.kind in ("page", "more"):
         return f"gb:{action.kind}:{action.target}:{action.page}"
+    if action.kind == "new-term":
+        return f"gb:new-term:{action.text or ''}"[:CUSTOM_ID_LIMIT]
     return f"gb:{action.kind}:{action.target}"
 
 
@@ -134,7 +141,7 @@ def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
         view.add_item(
             _button(action, row=0, style=discord.ButtonStyle.primary, query=answer.query)
         )
-    links = [a for a in answer.actions if a.kind in ("term", "faq")]
+    links = [a for a in answer.actions if a.kind in LINK_KINDS]
     if answer.kind == "search":
         view.add_item(_related_select(links, row=1, placeholder="Open a result…"))
     elif answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
@@ -145,6 +152,12 @@ def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
             view.add_item(
                 _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
             )
+    # A definition uses rows 0 and 1; its author's own buttons go below them.
+    for action in [a for a in answer.actions if a.kind in AUTHOR_ACTIONS]:
+        style = (
+            discord.ButtonStyle.danger if action.kind == "delete" else discord.ButtonStyle.secondary
+        )
+        view.add_item(_button(action, row=2, style=style))
     if not view.children:
         return None
     # The bot's dynamic items answer these buttons by their custom ids; a stopped view is sent

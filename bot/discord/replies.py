@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
-from bot.core.answers import Answer
+from bot.core.answers import Answer, for_viewer
 from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
@@ -82,6 +82,7 @@ async def send_answer(
     interaction: discord.Interaction, answer: Answer, *, private: bool | None = None
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
+    answer = for_viewer(answer, interaction.user.id)
     embed, view = rendered(answer)
     ephemeral = answer.private if private is None else private
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
@@ -94,6 +95,30 @@ async def send_answer(
         message = callback.resource if isinstance(callback.resource, discord.Message) else None
     if message is not None and not ephemeral:
         await remember(interaction.client, answer, message)
+
+
+async def send_private(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    answer: Answer | None = None,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+) -> None:
+    """A private reply with what `send_answer` cannot carry: buttons of its own, a file."""
+    kwargs: dict = {"ephemeral": True, "allowed_mentions": NO_PINGS}
+    if content:
+        kwargs["content"] = content
+    if answer is not None:
+        kwargs["embed"] = rendered(answer)[0]
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
 
 
 async def answer_question(
@@ -113,6 +138,7 @@ async def answer_question(
 
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
     """Show another page of an answer in the same message (a component's update)."""
+    answer = for_viewer(answer, interaction.user.id)
     embed, view = rendered(answer)
     await interaction.response.edit_message(embed=embed, view=view)
     if interaction.message is not None and not interaction.message.flags.ephemeral:
