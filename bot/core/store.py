@@ -296,6 +296,10 @@ class Store:
         with self._writing():
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
+    def forbid_writes(self) -> None:
+        """Make this connection read-only (a process that must never write, like the site)."""
+        self.db.execute("PRAGMA query_only = ON")
+
     def guild_setting(self, guild_id: int, key: str) -> str | None:
         row = self._one(
             "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
