@@ -98,3 +98,11 @@ def member_ids(store: Store, *, guild_id: int) -> list[int]:
             "SELECT user_id FROM members WHERE guild_id = ? ORDER BY user_id", [guild_id]
         )
     ]
+
+
+def is_public_term(store: Store, term_id: int) -> bool:
+    """A live term of a loaded glossary (not a server's own)."""
+    rows = store.db.query(
+        "SELECT 1 FROM terms WHERE id = ? AND guild_id IS NULL AND removed_at IS NULL", [term_id]
+    )
+    return next(iter(rows), None) is not None

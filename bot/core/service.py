@@ -324,6 +324,14 @@ class GlossaryService:
             return None
         return self.store.guild_setting(guild_id, browse.WEB_KEY)
 
+    def web_path(self, term_id: int, *, guild_id: int | None) -> str | None:
+        """Where a term's page is on the web site as read from a server: the server's own
+        view while its web view is on, else the public page (None for a server's term)."""
+        key = self.web_key(guild_id) if guild_id is not None else None
+        if key is not None:
+            return f"/s/{key}/term/{term_id}"
+        return f"/term/{term_id}" if browse.is_public_term(self.store, term_id) else None
+
     def guild_of_web_key(self, key: str) -> int | None:
         return browse.guild_of_web_key(self.store, key)
 

@@ -14,8 +14,10 @@ short and one of a few at a time, so a burst of them leaves the bot's gateway ro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import signal
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from urllib.parse import urlsplit
@@ -347,12 +349,45 @@ async def start_site(service: GlossaryService, *, host: str, port: int) -> web.A
 FOLLOW_DATABASE_SECONDS = 2.0
 
 
+class WebSettingError(ValueError):
+    """GLOSSARY_WEB_PORT, GLOSSARY_WEB_HOST or GLOSSARY_WEB_URL cannot be used as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    host: str | None  # None: the bot serves no pages itself
+    port: int | None
+    url: str | None  # the public address: answers get an "Open on the web" button
+
+
+def web_settings(environ: Mapping[str, str]) -> WebSettings:
+    """The web settings of `glossary-bot run`, checked before the bot starts."""
+    port_text = environ.get("GLOSSARY_WEB_PORT", "").strip()
+    port = None
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise WebSettingError(f"GLOSSARY_WEB_PORT={port_text!r} is not a port (1-65535)")
+        port = int(port_text)
+    url = environ.get("GLOSSARY_WEB_URL", "").strip().rstrip("/") or None
+    if url is not None and http_link(url) is None:
+        raise WebSettingError(
+            f"GLOSSARY_WEB_URL={url!r} is not an http(s) address like https://glossary.example.org"
+        )
+    host = environ.get("GLOSSARY_WEB_HOST", "").strip() or "127.0.0.1"
+    return WebSettings(host if port else None, port, url)
+
+
 async def serve_forever(service: GlossaryService, *, host: str, port: int) -> None:
-    """`glossary-bot web`: the site alone, following what the bot writes to the database."""
+    """`glossary-bot web`: the site alone, following what the bot writes to the database,
+    until SIGTERM or Ctrl-C."""
     runner = await start_site(service, host=host, port=port)
+    stopping = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     try:
-        while True:
-            await asyncio.sleep(FOLLOW_DATABASE_SECONDS)
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), FOLLOW_DATABASE_SECONDS)
             try:
                 await service.follow_other_writers()
             except Exception:
