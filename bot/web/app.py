@@ -37,7 +37,7 @@ MAX_QUERY = 200  # characters of a search that are read
 MAX_PAGE = 10_000
 PAGE_CACHE_SIZE = 2048
 # Requests are GETs: a line, a few headers, no body.
-HANDLER_LIMITS = {
+HANDLER_LIMITS: dict[str, object] = {
     "max_line_size": 4096,
     "max_field_size": 4096,
     "max_headers": 64,
@@ -45,6 +45,21 @@ HANDLER_LIMITS = {
     "lingering_time": 1.0,
 }
 CLIENT_MAX_SIZE = 4096
+
+
+class _BadRequestsQuietly(logging.Filter):
+    """aiohttp logs a malformed or oversized request with its traceback; in the bot's log
+    that is noise from the internet, so it becomes one line at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        log.debug("bad request refused: %s", str(error).splitlines()[0] if error else record.msg)
+        return False
+
+
+_requests_log = logging.getLogger("bot.web.requests")
+_requests_log.addFilter(_BadRequestsQuietly())
+HANDLER_LIMITS["logger"] = _requests_log
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
     " base-uri 'none'; frame-ancestors 'none'"
