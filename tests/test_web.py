@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import signal
+import socket
 import sqlite3
 from html import unescape
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from click.testing import CliRunner
 from helpers import small_glossary
+from running_bot import bot_command
 
+from bot.cli import main
 from bot.core.glossary import parse_glossary
 from bot.core.karma import award_badges
 from bot.core.model import Source
@@ -488,3 +496,57 @@ async def test_web_link_points_at_the_servers_view_while_it_is_on(service):
     key = await service.set_web_view(GUILD, True)
     assert service.web_path(customer, guild_id=GUILD) == f"/s/{key}/term/{customer}"
     assert service.web_path(customer, guild_id=OTHER_GUILD) == f"/term/{customer}"
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def until_served(url: str, process: asyncio.subprocess.Process, timeout: float = 30) -> str:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(int(timeout / 0.1)):
+            assert process.returncode is None, "glossary-bot web exited"
+            try:
+                async with session.get(url) as response:
+                    return await response.text()
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing served at {url}")
+
+
+async def test_glossary_bot_web_serves_the_pages_and_stops_on_sigterm(tmp_path):
+    command, _ = bot_command()
+    port = free_port()
+    db = tmp_path / "glossary.db"
+    process = await asyncio.create_subprocess_exec(
+        *command, "web", "--db", str(db), "--port", str(port),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if k != "GLOSSARY_DB"},
+    )
+    try:
+        html = await until_served(f"http://127.0.0.1:{port}/letter/C", process)
+        assert "Customer" in html  # made from the bundled glossary on first use
+        taken = await asyncio.create_subprocess_exec(
+            *command, "web", "--db", str(db), "--port", str(port),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(taken.communicate(), 30)
+        assert taken.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in output.decode()
+        assert "Traceback" not in output.decode()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, output.decode()
+    assert f"Serving the glossary on http://127.0.0.1:{port}/" in output.decode()
+
+
+def test_run_refuses_bad_web_settings_before_starting(monkeypatch):
+    monkeypatch.setenv("DISCORD_TOKEN", "not-used")
+    for name, value in (("GLOSSARY_WEB_PORT", "eighty"), ("GLOSSARY_WEB_URL", "ftp://x")):
+        result = CliRunner().invoke(main, ["run"], env={name: value})
+        assert result.exit_code == 2 and name in result.output, result.output
