@@ -41,3 +41,12 @@ faqs:
 
 def small_glossary(text: str = SMALL) -> Glossary:
     return parse_glossary(text, filename="small.yaml")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on loopback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

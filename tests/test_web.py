@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import sqlite3
 from html import unescape
 
@@ -14,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
-from helpers import small_glossary
+from helpers import free_port, small_glossary
 from running_bot import bot_command
 
 from bot.cli import main
@@ -499,12 +498,6 @@ async def test_web_link_points_at_the_servers_view_while_it_is_on(service):
 
 
 # -- the command line ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def until_served(url: str, process: asyncio.subprocess.Process, timeout: float = 30) -> str:
