@@ -40,7 +40,6 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    f"--window-size={PHONE[0]},{PHONE[1]}",
 )
 HOSTILE = (
     "<script>document.title='pwned'</script>"
@@ -83,6 +82,14 @@ class Browser:
             options.add_argument(flag)
         self.driver = webdriver.Chrome(service=Service(chromedriver), options=options)
         self.driver.set_page_load_timeout(20)
+        self.screen(*PHONE)
+
+    def screen(self, width: int, height: int) -> None:
+        """Be a phone: its width and height in CSS pixels, mobile viewport rules."""
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+        )
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(work, *args)
@@ -119,6 +126,7 @@ class Browser:
         """Nothing is wider than the screen: a reader never scrolls sideways."""
         wide = await self.js("return document.documentElement.scrollWidth")
         inner = await self.js("return window.innerWidth")
+        assert inner == PHONE[0], inner
         assert wide <= inner, f"{self.driver.current_url}: {wide}px wide on a {inner}px screen"
 
     async def screenshot(self, name: str) -> Path:
@@ -126,9 +134,9 @@ class Browser:
         path = ARTEFACTS / name
         # The whole page, not just the first screen: as tall as the document.
         height = await self.js("return document.documentElement.scrollHeight")
-        await self(self.driver.set_window_size, PHONE[0], min(max(height + 140, PHONE[1]), 6000))
+        await self(self.screen, PHONE[0], min(max(height, PHONE[1]), 8000))
         await self(self.driver.save_screenshot, str(path))
-        await self(self.driver.set_window_size, *PHONE)
+        await self(self.screen, *PHONE)
         return path
 
     def quit(self) -> None:

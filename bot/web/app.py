@@ -95,6 +95,7 @@ _templates = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # templates are package data: never re-read them for each page
 )
 _templates.filters["http_link"] = http_link
 _templates.globals["LETTERS"] = browse.LETTERS
