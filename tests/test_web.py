@@ -300,6 +300,17 @@ async def test_profile_shows_the_figures_profile_counts(client, service, server_
     assert "Alice: a customer pays." in html and "Customer" in html
 
 
+async def test_profile_and_term_page_give_a_definition_the_same_source(
+    client, service, server_view
+):
+    """A definition without a source of its own shows its glossary's, as /define shows it."""
+    term_page = await page(client, f"/s/{server_view}/term/{term_id(service, 'churn')}")
+    profile = await page(client, f"/s/{server_view}/member/{member_token(server_view, ALICE)}")
+    for html in (term_page, profile):
+        meta = re.search(r'churn is leaving\.</p>\s*<p class="meta">(.*?)</p>', html, re.DOTALL)
+        assert meta and 'source: <a href="https://small.example"' in meta.group(1), html
+
+
 async def test_profile_definitions_are_paged(client, service, server_view):
     for n in range(web_app.pages.PROFILE_PAGE_SIZE):
         contribute(service, "churn", text=f"Alice, take {n:02}.")
