@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
-from helpers import free_port, small_glossary
+from helpers import free_port
 from running_bot import bot_command
 
 from bot.cli import main
@@ -52,14 +52,6 @@ HOSTILE_MARKUP = re.compile(
     r"<(script|img|style|iframe|svg|marquee|object|em|b|i|u)\b|<p onclick|<a href=javascript",
     re.IGNORECASE,
 )
-
-
-@pytest.fixture
-def service(tmp_path):
-    service = GlossaryService.open(tmp_path / "glossary.db", seed=False)
-    service.load(small_glossary())
-    yield service
-    service.close()
 
 
 @pytest.fixture

@@ -300,7 +300,11 @@ class GlossaryService:
         shown = []
         for definition in definitions[page * size : (page + 1) * size]:
             term = self.store.term(definition.term_id)
-            source = answers.source_of(definition, term, None) if term else definition.source
+            source = (
+                answers.source_of(definition, term, self.store.glossary_source(term.glossary))
+                if term
+                else definition.source
+            )
             shown.append(pages.ProfileDefinition(definition, term.name if term else "?", source))
         return pages.profile_page(
             stats.name or (definitions[0].author_name if definitions else None) or "a member",

@@ -121,13 +121,17 @@ class Site:
         self._members: dict[int, dict[str, int]] = {}
         self._version = -1
 
-    def cached(self, key: str, build: Callable[[], str]) -> str:
-        """A page as built for the current state of the database."""
+    def _follow(self) -> None:
+        """Forget what was built from an older state of the database."""
         version = self.service.store.version
         if version != self._version:
             self._pages.clear()
             self._members.clear()
             self._version = version
+
+    def cached(self, key: str, build: Callable[[], str]) -> str:
+        """A page as built for the current state of the database."""
+        self._follow()
         page = self._pages.get(key)
         if page is None:
             if len(self._pages) >= PAGE_CACHE_SIZE:
@@ -136,8 +140,9 @@ class Site:
         return page
 
     def member(self, scope: Scope, token: str) -> int | None:
+        """The member of the scope's server whose profile address holds this token."""
         assert scope.guild_id is not None and scope.web_key is not None
-        self.cached("", str)  # drops the token table when the database changed
+        self._follow()
         tokens = self._members.get(scope.guild_id)
         if tokens is None:
             tokens = self._members[scope.guild_id] = self.service.member_tokens(
