@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import signal
@@ -215,11 +216,14 @@ async def test_every_answer_carries_the_security_headers(client):
     assert css.content_type == "text/css" and "max-width" in await css.text()
 
 
-async def test_oversized_requests_are_refused(client):
+async def test_oversized_requests_are_refused_quietly(client, caplog):
+    """Refused by the HTTP parser, and logged as one line at DEBUG, not a traceback."""
     response = await client.get("/", headers={"X-Big": "x" * 10_000})
     assert response.status in (400, 431)
     response = await client.get("/search?q=" + "x" * 10_000)
     assert response.status in (400, 414)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "Traceback" not in caplog.text
 
 
 async def test_a_busy_site_answers_503_instead_of_queueing_forever(client, monkeypatch):

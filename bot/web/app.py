@@ -53,7 +53,8 @@ class _BadRequestsQuietly(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        log.debug("bad request refused: %s", str(error).splitlines()[0] if error else record.msg)
+        first_line = (str(error).splitlines() or [type(error).__name__])[0] if error else ""
+        log.debug("bad request refused: %s", first_line or record.getMessage())
         return False
 
 
