@@ -241,6 +241,21 @@ async def test_a_busy_site_answers_503_instead_of_queueing_forever(client, monke
     assert (await client.get("/")).status == 200
 
 
+async def test_a_request_that_takes_too_long_is_cut_off_with_a_503(service, monkeypatch):
+    monkeypatch.setattr(web_app, "REQUEST_SECONDS", 0.05)
+    app = make_app(service)
+
+    async def slow(request):
+        await asyncio.sleep(5)
+
+    app.router.add_get("/slow", slow)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/slow")
+        assert response.status == 503 and "busy" in await response.text()
+        assert response.headers["Content-Security-Policy"] == CSP
+        assert (await client.get("/")).status == 200  # its page slot was given back
+
+
 async def test_a_failing_page_is_a_500_page_and_is_logged(client, service, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("the disk fell off")
