@@ -21,6 +21,7 @@ from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import Glossary, LoadReport, MemberStats
+from bot.core.search import SearchResult
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
 from bot.core.writer import StoreWriter
 
@@ -210,7 +211,7 @@ class GlossaryService:
         if decision.decision == "suggest" and decision.candidates:
             choices = [(c.kind, c.label, c.target) for c in decision.candidates[:5]]
             return Reply(decision, answers.suggest_answer(text.strip(), choices))
-        reply = Reply(decision, answers.not_found_answer(_shorten(text.strip(), 100)))
+        reply = Reply(decision, answers.not_found_answer(answers.clip(text.strip(), 100)))
         if text.strip():
             reply.missed = text.strip()
             if record_missed:
@@ -253,6 +254,13 @@ class GlossaryService:
         if faq is None:
             return answers.info_answer("Gone", "That question is no longer in the glossary.")
         return answers.faq_answer(faq, term_id=faq.term_id)
+
+    def search(self, text: str, *, guild_id: int | None, page: int = 0) -> Answer:
+        """A page of the terms and FAQs whose texts hold the words of `text`."""
+        return answers.search_answer(self.search_result(text, guild_id=guild_id, page=page))
+
+    def search_result(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
+        return self.store.search(text, guild_id=guild_id, page=page)
 
     def faq_list(self, term_id: int) -> Answer:
         term = self.store.term(term_id)
@@ -369,7 +377,3 @@ def _switch_web_view(store: Store, *, guild_id: int, enabled: bool, new_key: str
         key = new_key
         store.set_guild_setting(guild_id, browse.WEB_KEY, key)
     return key if enabled else None
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
