@@ -168,15 +168,42 @@ async def test_public_pages_never_show_a_servers_definitions(client, service):
     assert "Only our server says this." not in html and "Definitions (1)" in html
 
 
-async def test_search_finds_terms_and_faqs_and_says_when_nothing_matches(client, service):
+async def test_search_finds_what_slash_search_finds(client, service):
+    """The words in every text, typos read as glossary words, the words found marked."""
+    customer = term_id(service, "customer")
     html = await page(client, "/search?q=custmer")
-    assert f"/term/{term_id(service, 'customer')}" in links(html)
-    html = await page(client, "/search?q=how+do+I+measure+loyalty")
-    assert "Track repeat purchases." in html
-    assert "Nothing matches “qqqzzz wibble”" in await page(client, "/search?q=qqqzzz+wibble")
-    assert "Type a term or a question" in await page(client, "/search")
+    assert links(html).index(f"/term/{customer}") < links(html).index(
+        f"/term/{term_id(service, 'churn')}"
+    )  # the name first, then a text that holds the word
+    assert "<strong>customer</strong> for “custmer”" in html and "<mark>" in html
+    faq = service.store.faqs_of_term(customer)[0]
+    assert f"/term/{customer}#faq-{faq.id}" in links(html)  # a term's FAQ, on its page
+    html = await page(client, "/search?q=measure+loyalty")
+    assert "How do I measure loyalty?" in html and "Track repeat purchases." in html
+
+
+async def test_search_offers_names_when_no_text_holds_the_words(client, service):
+    html = await page(client, "/search?q=churnrate")
+    assert "Nothing in the glossary mentions “churnrate”" in html and "Did you mean" in html
+    assert f"/term/{term_id(service, 'churn')}" in links(html)
+    html = await page(client, "/search?q=qqqzzz+wibble")
+    assert "Nothing in the glossary mentions “qqqzzz wibble”" in html
+    assert "Did you mean" not in html
+    assert "Type words to find" in await page(client, "/search")
     long = await page(client, "/search?q=" + "a" * 3000)
     assert "a" * 201 not in long
+
+
+async def test_search_results_are_paged_with_the_words_kept(client, service):
+    terms = "".join(f"  - term: Widget {n:02}\n    definition: A gadget, number {n}.\n"
+                    for n in range(25))
+    service.load(parse_glossary(f"name: Gadgets\nterms:\n{terms}", filename="g.yaml"))
+    first = await page(client, "/search?q=gadget")
+    assert "25 found" in first and "page 1 of 3" in first
+    assert "/search?q=gadget&page=2" in links(first)
+    third = await page(client, "/search?q=gadget&page=3")
+    assert text_of(third).count("Widget") == 5
+    await page(client, "/search?q=gadget&page=4", 404)
 
 
 async def test_unknown_pages_are_a_404_page_never_a_traceback(client, service):
@@ -422,7 +449,8 @@ async def test_hostile_member_text_is_shown_as_text_on_every_page(client, servic
 async def test_hostile_glossary_fields_are_shown_as_text(client, service):
     service.load(parse_glossary(HOSTILE, filename="hostile.yaml"))
     bold = term_id(service, "<b>Bold</b> term")
-    for path in ("/", "/letter/%23", f"/term/{bold}", "/search?q=bold+term"):
+    for path in ("/", "/letter/%23", f"/term/{bold}", "/search?q=bold+term",
+                 "/search?q=alert", "/search?q=evil+iframe", "/search?q=marquee"):
         html = await page(client, path)
         assert not HOSTILE_MARKUP.search(html), path
         assert not [link for link in links(html) if not link.startswith(("/", "http"))], path

@@ -24,8 +24,10 @@ from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from bot.core import browse, pages
+from bot.core.search_index import MARK_CLOSE, MARK_OPEN
 from bot.core.service import GlossaryService
 
 log = logging.getLogger(__name__)
@@ -227,19 +229,36 @@ async def letter(request: web.Request) -> web.Response:
 
 
 async def search(request: web.Request) -> web.Response:
+    """The words searched as /search searches them; when nothing holds them, the names the
+    matcher would offer ("did you mean")."""
     scope = scope_of(request)
     service = request.app[SERVICE]
     query = request.query.get("q", "").strip()[:MAX_QUERY]
-    results: list[object] = []
-    if query:
-        decision = service.decide(query, mode="define", guild_id=scope.guild_id)
-        for candidate in decision.candidates if decision.decision != "none" else []:
-            if candidate.kind == "faq":
-                results.append(("faq", service.faq_answer(candidate.target)))
-            else:
-                results.append(("term", candidate))
-    body = render("search.html", scope, query=query, results=results)
+    page = page_number(request)
+    result = service.search_result(query, guild_id=scope.guild_id, page=page) if query else None
+    if result is not None and page and page >= result.pages:
+        raise web.HTTPNotFound()
+    suggestions = []
+    if result is not None and not result.shown:
+        decision = service.decide(query, mode="define", guild_id=scope.guild_id, kinds=("term",))
+        suggestions = decision.candidates if decision.decision != "none" else []
+    body = render(
+        "search.html",
+        scope,
+        query=query,
+        result=result,
+        suggestions=suggestions,
+        faq_answer=service.faq_answer,
+    )
     return html(body, private=bool(scope.guild_id))
+
+
+def marked_snippet(snippet: str) -> Markup:
+    """A search snippet, escaped, with the words it found in <mark>."""
+    return Markup(str(escape(snippet)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
+
+
+_templates.filters["marked"] = marked_snippet
 
 
 async def term(request: web.Request) -> web.Response:
