@@ -271,13 +271,51 @@ def console(db: str | None) -> None:
 @main.command()
 @db_option
 def run(db: str | None) -> None:
-    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    """Run the Discord bot (needs DISCORD_TOKEN).
+
+    With GLOSSARY_WEB_PORT set, it serves the web pages of `glossary-bot web` too.
+    """
     if not os.environ.get("DISCORD_TOKEN"):
         click.echo(TOKEN_HELP, err=True)
         sys.exit(2)
     from bot.discord.client import run_bot
+    from bot.web.app import WebSettingError, web_settings
 
-    run_bot(token=os.environ["DISCORD_TOKEN"], db=database_path(db))
+    try:
+        site = web_settings(os.environ)
+    except WebSettingError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    run_bot(token=os.environ["DISCORD_TOKEN"], db=database_path(db), site=site)
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+def web(db: str | None, host: str, port: int) -> None:
+    """Serve the glossary as read-only web pages: an A-Z index, search and term pages, and
+    the profiles and leaderboard of servers whose admins ran `/glossary web on`.
+
+    Never writes to the database; follows what a running bot writes to it. Ctrl-C stops.
+    """
+    import asyncio
+
+    from bot.web.app import serve_forever
+
+    service = _open(db)
+    service.forbid_writes()
+    click.echo(f"Serving the glossary on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        asyncio.run(serve_forever(service, host=host, port=port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()
 
 
 @main.command()

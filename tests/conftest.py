@@ -5,8 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from helpers import small_glossary
 from running_bot import BotProcess
 from standin import Channel, DiscordStandin, Guild, User
+
+from bot.core.service import GlossaryService
+
+
+@pytest.fixture
+def service(tmp_path):
+    """A service over a fresh database holding the small test glossary."""
+    service = GlossaryService.open(tmp_path / "g.db", seed=False)
+    service.load(small_glossary())
+    yield service
+    service.close()
 
 
 @pytest.fixture

@@ -41,3 +41,20 @@ faqs:
 
 def small_glossary(text: str = SMALL) -> Glossary:
     return parse_glossary(text, filename="small.yaml")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on loopback, below the range the system draws
+    outgoing connections' ports from, so none of those takes it before the test binds it."""
+    import random
+    import socket
+
+    for _ in range(100):
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")

@@ -3,21 +3,12 @@
 import sqlite3
 import threading
 
-import pytest
 from helpers import SMALL, small_glossary
 
 from bot.core.service import GlossaryService
 from bot.core.store import Store
 
 GUILD = 9
-
-
-@pytest.fixture
-def service(tmp_path):
-    service = GlossaryService.open(tmp_path / "g.db", seed=False)
-    service.load(small_glossary())
-    yield service
-    service.close()
 
 
 def test_answers_show_new_votes_and_definitions_at_once(service):

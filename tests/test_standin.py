@@ -254,3 +254,21 @@ async def test_files_are_uploaded_served_and_threads_are_announced(world):
         thread = standin.add_thread(guild.general, "a question", alice)
         await until(lambda: client.get_channel(thread.id) is not None)
         assert client.get_channel(thread.id).parent_id == guild.general.id
+
+
+def test_link_buttons_need_an_http_url_and_no_custom_id():
+    """Discord's rule for link buttons (style 5), and custom ids for every other button."""
+    from standin.limits import check_components
+
+    def row(**button):
+        return [{"type": 1, "components": [{"type": 2, "label": "x", **button}]}]
+
+    assert not check_components(row(style=5, url="https://example.com/t/1"))
+    assert "URL_TYPE_INVALID_URL" in str(check_components(row(style=5, url="javascript:x")))
+    assert "URL_TYPE_INVALID_URL" in str(check_components(row(style=5)))
+    assert "BASE_TYPE_MAX_LENGTH" in str(
+        check_components(row(style=5, url="https://e.com/" + "a" * 600))
+    )
+    assert "custom_id" in str(check_components(row(style=5, url="https://e.com", custom_id="a")))
+    assert "BASE_TYPE_REQUIRED" in str(check_components(row(style=1)))
+    assert not check_components(row(style=1, custom_id="gb:term:1"))

@@ -116,7 +116,7 @@ def definition_answer(
         sections.append(Section("Related terms", "\n".join(lines)))
     if term.tags:
         sections.append(Section("Tags", ", ".join(term.tags)))
-    source = shown.source or term.source or glossary_source
+    source = source_of(shown, term, glossary_source)
     if source:
         sections.append(
             Section("Source", f"{source.name} ({source.url})" if source.url else source.name)
@@ -158,6 +158,13 @@ def definition_answer(
         votes=(shown.upvotes, shown.downvotes),
         author_id=shown.author_id if member_text else None,
     )
+
+
+def source_of(
+    definition: DefinitionRecord, term: TermRecord, glossary_source: Source | None
+) -> Source | None:
+    """Where a definition comes from: its own source, else its term's, else its glossary's."""
+    return definition.source or term.source or glossary_source
 
 
 def faq_answer(faq: FaqRecord, *, term_id: int | None = None) -> Answer:

@@ -10,17 +10,25 @@ import asyncio
 import functools
 import logging
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers, contributions, server
+from bot.core import answers, browse, contributions, pages, server
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
-from bot.core.model import DefinitionRecord, Glossary, LoadReport, MissedQuery, TermRecord
+from bot.core.model import (
+    DefinitionRecord,
+    Glossary,
+    LoadReport,
+    MemberStats,
+    MissedQuery,
+    TermRecord,
+)
 from bot.core.search import SearchResult
 from bot.core.server import FreeText, ImportPlan, TermForm
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
@@ -412,3 +420,112 @@ class GlossaryService:
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
 
+    # -- browsing: read-only, for the web site ----------------------------------------------
+
+    def glossaries(self) -> list[browse.GlossaryInfo]:
+        return browse.glossaries(self.store)
+
+    def letter_counts(self, *, guild_id: int | None) -> dict[str, int]:
+        return browse.letter_counts(self.store, guild_id=guild_id)
+
+    def terms_by_letter(
+        self, letter: str, *, guild_id: int | None, page: int, size: int = pages.INDEX_PAGE_SIZE
+    ) -> list[browse.IndexedTerm]:
+        return browse.terms_by_letter(
+            self.store, letter, guild_id=guild_id, offset=page * size, limit=size
+        )
+
+    def term_page(self, term_id: int, *, guild_id: int | None) -> pages.TermPage | None:
+        """A term's whole entry as read in one server (None: everywhere else), or None when
+        it is gone or belongs to another server."""
+        term = self.store.term(term_id)
+        if term is None or term.removed or term.guild_id not in (None, guild_id):
+            return None
+        return pages.term_page(
+            term,
+            self.store.definitions(term_id, guild_id=guild_id),
+            faqs=self.store.faqs_of_term(term_id),
+            glossary_source=self.store.glossary_source(term.glossary),
+            related_ids=self.store.term_ids([r.term for r in term.related], guild_id=guild_id),
+        )
+
+    def member_profile(
+        self, *, guild_id: int, user_id: int, page: int, size: int = pages.PROFILE_PAGE_SIZE
+    ) -> pages.ProfilePage:
+        """A member's figures, badges and one page of their definitions, as /profile counts
+        them."""
+        stats = self.store.member_stats(guild_id=guild_id, user_id=user_id)
+        definitions = self.store.member_definitions(guild_id=guild_id, user_id=user_id)
+        page = max(0, min(page, pages.pages_of(len(definitions), size) - 1))
+        shown = []
+        for definition in definitions[page * size : (page + 1) * size]:
+            term = self.store.term(definition.term_id)
+            source = (
+                answers.source_of(definition, term, self.store.glossary_source(term.glossary))
+                if term
+                else definition.source
+            )
+            shown.append(pages.ProfileDefinition(definition, term.name if term else "?", source))
+        return pages.profile_page(
+            stats.name or (definitions[0].author_name if definitions else None) or "a member",
+            stats,
+            badge_keys=self.store.badges(guild_id=guild_id, user_id=user_id),
+            definitions=shown,
+            total=len(definitions),
+            page=page,
+            size=size,
+        )
+
+    def leaderboard(
+        self, *, guild_id: int, limit: int = pages.LEADERBOARD_SIZE
+    ) -> list[MemberStats]:
+        """The server's members by karma, as /leaderboard ranks them."""
+        return self.store.leaderboard(guild_id=guild_id, limit=limit)
+
+    def web_key(self, guild_id: int) -> str | None:
+        """The key of the server's web pages while its web view is on, else None."""
+        if self.store.guild_setting(guild_id, browse.WEB_VIEW) != "on":
+            return None
+        return self.store.guild_setting(guild_id, browse.WEB_KEY)
+
+    def web_path(self, term_id: int, *, guild_id: int | None) -> str | None:
+        """Where a term's page is on the web site as read from a server: the server's own
+        view while its web view is on, else the public page (None for a server's term)."""
+        key = self.web_key(guild_id) if guild_id is not None else None
+        if key is not None:
+            return f"/s/{key}/term/{term_id}"
+        return f"/term/{term_id}" if browse.is_public_term(self.store, term_id) else None
+
+    def guild_of_web_key(self, key: str) -> int | None:
+        return browse.guild_of_web_key(self.store, key)
+
+    def member_tokens(self, *, guild_id: int, web_key: str) -> dict[str, int]:
+        """The server's members by the token in their profile's address."""
+        return {
+            pages.member_token(web_key, user_id): user_id
+            for user_id in browse.member_ids(self.store, guild_id=guild_id)
+        }
+
+    def set_web_view(self, guild_id: int, enabled: bool) -> asyncio.Future[str | None]:
+        """Turn a server's web pages on (their key, made once and kept) or off (None)."""
+        return self.run(
+            functools.partial(
+                _switch_web_view,
+                guild_id=guild_id,
+                enabled=enabled,
+                new_key=secrets.token_urlsafe(12),
+            )
+        )
+
+    def forbid_writes(self) -> None:
+        """From now on this process only reads (`glossary-bot web`): a write is an error."""
+        self.store.forbid_writes()
+
+
+def _switch_web_view(store: Store, *, guild_id: int, enabled: bool, new_key: str) -> str | None:
+    store.set_guild_setting(guild_id, browse.WEB_VIEW, "on" if enabled else None)
+    key = store.guild_setting(guild_id, browse.WEB_KEY)
+    if key is None:
+        key = new_key
+        store.set_guild_setting(guild_id, browse.WEB_KEY, key)
+    return key if enabled else None

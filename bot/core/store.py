@@ -345,6 +345,10 @@ class Store:
         with self._writing():
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
+    def forbid_writes(self) -> None:
+        """Make this connection read-only (a process that must never write, like the site)."""
+        self.db.execute("PRAGMA query_only = ON")
+
     def guild_setting(self, guild_id: int, key: str) -> str | None:
         row = self._one(
             "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
@@ -750,7 +754,9 @@ class Store:
         keys = {name_key(n): n for n in names}
         marks = ", ".join("?" for _ in keys)
         rows = self._rows(
-            f"SELECT id, key FROM terms WHERE key IN ({marks}) AND removed_at IS NULL"
+            # Naming the glossaries lets SQLite look the keys up in the (glossary, key) index.
+            "SELECT id, key FROM terms WHERE glossary_id IN (SELECT id FROM glossaries)"
+            f" AND key IN ({marks}) AND removed_at IS NULL"
             " AND (guild_id IS NULL OR guild_id = ?) ORDER BY id DESC",
             [*keys, guild_id],
         )
@@ -797,7 +803,8 @@ class Store:
         return [
             _faq_record(r)
             for r in self._rows(
-                _FAQ_SELECT + " WHERE f.term_id = ? AND f.removed_at IS NULL ORDER BY f.position",
+                _FAQ_SELECT + " WHERE f.glossary_id IN (SELECT id FROM glossaries)"
+                " AND f.term_id = ? AND f.removed_at IS NULL ORDER BY f.position",
                 [term_id],
             )
         ]

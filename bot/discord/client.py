@@ -14,6 +14,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 import discord
+from aiohttp import web
 from discord import app_commands
 from discord.ext import commands, tasks
 
@@ -23,6 +24,7 @@ from bot.core.store import StoreBusy
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
 from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, Once, first_delivery, send_error
+from bot.web.app import WebSettings, start_site
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ COGS = (
     "bot.discord.admin_terms",
     "bot.discord.admin_files",
     "bot.discord.admin_report",
+    "bot.discord.web",
 )
 
 # What the bot does in a channel: read it, answer with embeds, reply to messages, use threads.
@@ -71,7 +74,12 @@ class GlossaryTree(app_commands.CommandTree):
 
 class GlossaryBot(commands.Bot):
     def __init__(
-        self, service: GlossaryService, *, message_content: bool = True, serving: bool = True
+        self,
+        service: GlossaryService,
+        *,
+        message_content: bool = True,
+        serving: bool = True,
+        web_url: str | None = None,
     ):
         intents = discord.Intents.default()
         intents.message_content = message_content
@@ -91,6 +99,8 @@ class GlossaryBot(commands.Bot):
         self.service = service
         # serving=False: the bot only logs in to sync its commands (`glossary-bot sync`).
         self.serving = serving
+        # GLOSSARY_WEB_URL: answers link to their page on the web site.
+        self.web_url = web_url
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
@@ -179,10 +189,17 @@ def invite_url(application_id: int) -> str:
     return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
 
 
-async def serve(*, token: str, db: str | Path, message_content: bool = True) -> None:
-    """Run the bot until it is closed; falls back to no free text if the intent is refused."""
+async def serve(
+    *, token: str, db: str | Path, message_content: bool = True, site: WebSettings | None = None
+) -> None:
+    """Run the bot until it is closed; falls back to no free text if the intent is refused.
+
+    With a web port in `site`, the web pages are served on this same event loop.
+    """
     service = GlossaryService.open(db)
     service.write_in_background()
+    site = site or WebSettings(None, None, None)
+    pages = await _start_pages(service, site)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Service managers stop a bot with SIGTERM: close the gateway and the database cleanly.
@@ -190,7 +207,7 @@ async def serve(*, token: str, db: str | Path, message_content: bool = True) -> 
         loop.add_signal_handler(signal.SIGTERM, stopping.set)
     try:
         while True:
-            bot = GlossaryBot(service, message_content=message_content)
+            bot = GlossaryBot(service, message_content=message_content, web_url=site.url)
             try:
                 async with bot:
                     await _until_stopped(bot.start(token), stopping)
@@ -201,8 +218,21 @@ async def serve(*, token: str, db: str | Path, message_content: bool = True) -> 
                 log.warning(MESSAGE_CONTENT_HELP)
                 message_content = False
     finally:
+        if pages is not None:
+            await pages.cleanup()
         service.close()
         log.info("stopped")
+
+
+async def _start_pages(service: GlossaryService, site: WebSettings) -> web.AppRunner | None:
+    if site.port is None or site.host is None:
+        return None
+    try:
+        return await start_site(service, host=site.host, port=site.port)
+    except OSError as exc:
+        service.close()
+        log.error("cannot serve the web pages on %s:%d: %s", site.host, site.port, exc.strerror)
+        raise SystemExit(2) from None
 
 
 async def _until_stopped(running: Awaitable[None], stopping: asyncio.Event) -> None:
@@ -232,12 +262,12 @@ async def sync_once(*, token: str, db: str | Path) -> bool:
         service.close()
 
 
-def run_bot(*, token: str, db: str | Path) -> None:
+def run_bot(*, token: str, db: str | Path, site: WebSettings | None = None) -> None:
     if not os.environ.get("GLOSSARY_LOG_LEVEL"):
         # A running bot says which servers it serves and when it reconnects.
         logging.getLogger().setLevel(logging.INFO)
     try:
-        asyncio.run(serve(token=token, db=db))
+        asyncio.run(serve(token=token, db=db, site=site))
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Bot > Reset Token).")
         raise SystemExit(2) from None

@@ -24,6 +24,7 @@ EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
 BUTTON_LABEL_LIMIT = 80
 CUSTOM_ID_LIMIT = 100
+LINK_URL_LIMIT = 512
 SELECT_OPTION_LIMIT = 25
 SELECT_LABEL_LIMIT = 100
 CHOICE_LIMIT = 25
@@ -45,6 +46,7 @@ COLOURS = {
     "search": discord.Colour.blurple(),
 }
 
+WEB_LINK_LABEL = "Open on the web"
 NO_PINGS = discord.AllowedMentions.none()
 # Buttons that open something or start something, laid out in rows 1 to 4.
 LINK_KINDS = ("term", "faq", "contribute", "new-term", "add-term")
@@ -131,16 +133,25 @@ def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -
     return f"gb:{action.kind}:{action.target}"
 
 
-def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
-    """Buttons for the answer's actions; related terms go in a select menu when there are many."""
+def view_for(
+    answer: Answer, *, cut: bool = False, link: str | None = None
+) -> discord.ui.View | None:
+    """Buttons for the answer's actions; related terms go in a select menu when there are many.
+    A link (to the answer's web page) is a link button after the first row's buttons."""
     view = discord.ui.View(timeout=None)
     nav = [a for a in answer.actions if a.kind in ("page", "faqs", "search")]
     if cut and answer.term_id is not None:
         nav.append(Action("more", "Read more", answer.term_id, answer.page))
+    if link is not None and _LINK.fullmatch(link) and len(link) <= LINK_URL_LIMIT:
+        nav = nav[: BUTTONS_PER_ROW - 1]
+    else:
+        link = None
     for action in nav[:BUTTONS_PER_ROW]:
         view.add_item(
             _button(action, row=0, style=discord.ButtonStyle.primary, query=answer.query)
         )
+    if link is not None:
+        view.add_item(discord.ui.Button(label=WEB_LINK_LABEL, url=link, row=0))
     links = [a for a in answer.actions if a.kind in LINK_KINDS]
     if answer.kind == "search":
         view.add_item(_related_select(links, row=1, placeholder="Open a result…"))

@@ -29,21 +29,32 @@ DEFER_AFTER = 1.5
 
 # The service hands out the same Answer object until something changes it, so its embed and
 # buttons are built once. Entries keep their answer alive, so an id is never reused while cached.
-_RENDERED: dict[int, tuple[Answer, discord.Embed, discord.ui.View | None]] = {}
+_RENDERED: dict[tuple[int, str | None], tuple[Answer, discord.Embed, discord.ui.View | None]] = {}
 RENDER_CACHE_SIZE = 1024
 
 
-def rendered(answer: Answer) -> tuple[discord.Embed, discord.ui.View | None]:
+def rendered(
+    answer: Answer, *, link: str | None = None
+) -> tuple[discord.Embed, discord.ui.View | None]:
     """The answer's embed and buttons (a stopped view: plain components, reusable)."""
-    cached = _RENDERED.get(id(answer))
+    cached = _RENDERED.get((id(answer), link))
     if cached is not None and cached[0] is answer:
         return cached[1], cached[2]
     embed, cut = embed_for(answer)
-    view = view_for(answer, cut=cut)
+    view = view_for(answer, cut=cut, link=link)
     if len(_RENDERED) >= RENDER_CACHE_SIZE:
         _RENDERED.clear()
-    _RENDERED[id(answer)] = (answer, embed, view)
+    _RENDERED[(id(answer), link)] = (answer, embed, view)
     return embed, view
+
+
+def web_link(client: discord.Client, answer: Answer, guild_id: int | None) -> str | None:
+    """The web page of the term an answer shows, when GLOSSARY_WEB_URL names the site."""
+    base: str | None = getattr(client, "web_url", None)
+    if not base or answer.kind != "definition" or answer.term_id is None:
+        return None
+    path = client.service.web_path(answer.term_id, guild_id=guild_id)  # type: ignore[attr-defined]
+    return base + path if path else None
 
 
 class Once:
@@ -83,7 +94,7 @@ async def send_answer(
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
     answer = for_viewer(answer, interaction.user.id)
-    embed, view = rendered(answer)
+    embed, view = rendered(answer, link=web_link(interaction.client, answer, interaction.guild_id))
     ephemeral = answer.private if private is None else private
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
     if view is not None:
@@ -139,7 +150,7 @@ async def answer_question(
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
     """Show another page of an answer in the same message (a component's update)."""
     answer = for_viewer(answer, interaction.user.id)
-    embed, view = rendered(answer)
+    embed, view = rendered(answer, link=web_link(interaction.client, answer, interaction.guild_id))
     await interaction.response.edit_message(embed=embed, view=view)
     if interaction.message is not None and not interaction.message.flags.ephemeral:
         await remember(interaction.client, answer, interaction.message)
@@ -147,12 +158,14 @@ async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
 
 async def reply_to_message(message: discord.Message, answer: Answer) -> discord.Message:
     """Reply in a channel to a member's message, pinging nobody (not even the author)."""
-    embed, view = rendered(answer)
+    client = message._state._get_client()
+    guild_id = message.guild.id if message.guild else None
+    embed, view = rendered(answer, link=web_link(client, answer, guild_id))
     kwargs: dict = {"embed": embed, "mention_author": False, "allowed_mentions": NO_PINGS}
     if view is not None:
         kwargs["view"] = view
     sent = await message.reply(**kwargs)
-    await remember(message._state._get_client(), answer, sent)
+    await remember(client, answer, sent)
     return sent
 
 

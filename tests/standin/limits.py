@@ -21,6 +21,7 @@ EMBED_TOTAL = 6000
 ROWS = 5
 ROW_ITEMS = 5
 CUSTOM_ID = 100
+LINK_URL = 512
 BUTTON_LABEL = 80
 SELECT_OPTIONS = 25
 OPTION_LABEL = 100
@@ -133,6 +134,7 @@ def check_components(rows: list[dict[str, Any]]) -> dict[str, Any]:
             problems: dict[str, Any] = {}
             if (e := _too_long(item.get("custom_id"), CUSTOM_ID)) is not None:
                 problems["custom_id"] = e
+            problems.update(_button_problems(item))
             if (e := _too_long(item.get("label"), BUTTON_LABEL)) is not None:
                 problems["label"] = e
             options = item.get("options") or []
@@ -144,6 +146,24 @@ def check_components(rows: list[dict[str, Any]]) -> dict[str, Any]:
             if problems:
                 errors.setdefault(str(r), {"components": {}})["components"][str(i)] = problems
     return errors
+
+
+def _button_problems(item: dict[str, Any]) -> dict[str, Any]:
+    """A link button (style 5) has a url and no custom id; every other button the reverse."""
+    if item.get("type") != 2:
+        return {}
+    if item.get("style") == 5:
+        url = str(item.get("url") or "")
+        if not url.startswith(("http://", "https://", "discord://")):
+            return {"url": _error("URL_TYPE_INVALID_URL", "Not a well formed URL.")}
+        if (e := _too_long(url, LINK_URL)) is not None:
+            return {"url": e}
+        if "custom_id" in item:
+            return {"custom_id": _error("COMPONENT_CUSTOM_ID_NOT_ALLOWED", "Not for links.")}
+        return {}
+    if not item.get("custom_id"):
+        return {"custom_id": _error("BASE_TYPE_REQUIRED", "This field is required")}
+    return {}
 
 
 def check_choices(choices: list[dict[str, Any]]) -> dict[str, Any]:
