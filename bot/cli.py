@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
-from bot.core.glossary import GlossaryError, load_glossaries
+from bot.core.glossary import (
+    Glossary,
+    GlossaryError,
+    Problem,
+    file_digest,
+    names_given_twice,
+    parse_glossary,
+    read_glossary_file,
+)
+from bot.core.model import name_key
 from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.store import StoreError
 
@@ -26,9 +37,12 @@ No Discord token: set DISCORD_TOKEN to your bot's token.
 To try the bot without Discord: glossary-bot console"""
 
 
-def _open(db: str | None) -> GlossaryService:
+PROGRESS_STEPS = 1000
+
+
+def _open(db: str | None, *, answering: bool = True) -> GlossaryService:
     try:
-        return GlossaryService.open(db)
+        return GlossaryService.open(db, answering=answering)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except GlossaryError as exc:
@@ -36,14 +50,70 @@ def _open(db: str | None) -> GlossaryService:
         raise SystemExit(2) from exc
 
 
-def _validated(files: tuple[str, ...]) -> list:
-    """Every file checked before anything is written; problems end the command with status 2."""
-    try:
-        return load_glossaries(files)
-    except GlossaryError as exc:
-        click.echo(str(exc), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found; nothing was loaded.", err=True)
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr from the first moment of the work when stderr is a terminal;
+    nothing at all on a pipe or in a log. Yields a function taking the fraction done."""
+    if not sys.stderr.isatty():
+        yield lambda fraction: None
+        return
+    with click.progressbar(length=PROGRESS_STEPS, label=label, file=sys.stderr) as bar:
+        shown = 0
+
+        def update(fraction: float) -> None:
+            nonlocal shown
+            step = min(PROGRESS_STEPS, int(fraction * PROGRESS_STEPS))
+            if step > shown:
+                bar.update(step - shown)
+                shown = step
+
+        yield update
+
+
+def _checked(
+    files: tuple[str, ...],
+    contents: dict[str, bytes],
+    unchanged: dict[str, str],
+    *,
+    outcome: str,
+) -> dict[str, Glossary]:
+    """Every file read and validated before anything is written, by path; problems end the
+    command with status 2 saying `outcome` ("nothing was loaded"). Files in `unchanged` (path:
+    glossary name, for a file loaded before as it is) are not parsed again."""
+    problems: list[Problem] = []
+    glossaries: dict[str, Glossary] = {}
+    for path in dict.fromkeys(files):
+        if path in unchanged:
+            continue
+        try:
+            if path not in contents:
+                contents[path] = read_glossary_file(path)
+            with _progress(f"Checking {path}") as progress:
+                glossaries[path] = parse_glossary(contents[path], filename=path, progress=progress)
+        except GlossaryError as exc:
+            problems.extend(exc.problems)
+    if not problems:
+        names = [name_key(g.name) for g in glossaries.values()] + [
+            name_key(name) for name in unchanged.values()
+        ]
+        named = dict(glossaries)
+        for path, name in unchanged.items():
+            if names.count(name_key(name)) > 1:  # read only to say where it names it
+                named[path] = parse_glossary(contents[path], filename=path)
+        problems = names_given_twice((p, named[p]) for p in dict.fromkeys(files) if p in named)
+    if problems:
+        click.echo("\n".join(str(p) for p in sorted(problems, key=_in_file_order)), err=True)
+        click.echo(f"{_plural(len(problems), 'problem')} found; {outcome}.", err=True)
         sys.exit(2)
+    return glossaries
+
+
+def _in_file_order(problem: Problem) -> tuple[str, int, int]:
+    return (problem.file, problem.line, problem.column)
 
 
 db_option = click.option("--db", "db", type=click.Path(dir_okay=False), help=DB_HELP)
@@ -82,10 +152,10 @@ def check(files: tuple[str, ...]) -> None:
 
     Every problem is printed as FILE:LINE:COL: message; the exit status is 2 if any.
     """
-    glossaries = _validated(files)
-    for path, glossary in zip(files, glossaries, strict=True):
+    glossaries = _checked(files, {}, {}, outcome="the files were only checked")
+    for path, glossary in glossaries.items():
         faqs = len(glossary.faqs) + sum(len(t.faqs) for t in glossary.terms)
-        click.echo(f"{path}: ok ({len(glossary.terms)} terms, {faqs} FAQs)")
+        click.echo(f"{path}: ok ({_plural(len(glossary.terms), 'term')}, {_plural(faqs, 'FAQ')})")
 
 
 @main.command()
@@ -98,14 +168,33 @@ def load(files: tuple[str, ...], db: str | None) -> None:
     changed file updates it in place; members' definitions, votes and badges are kept, and terms
     that left the file are reported.
     """
-    glossaries = _validated(files)
-    service = _open(db)
+    path = database_path(db)
+    contents: dict[str, bytes] = {}
+    unchanged: dict[str, str] = {}
+    # A file loaded before, byte for byte, is known by its digest without being parsed: a
+    # reload of an unchanged file costs a read and a hash. A new database knows no files.
+    service = _open(db, answering=False) if path.is_file() and path.stat().st_size else None
     try:
-        for path, glossary in zip(files, glossaries, strict=True):
-            with click.progressbar(
-                length=len(glossary.terms), label=f"Loading {path}", file=sys.stderr
-            ) as bar:
-                report = service.load(glossary, progress=bar.update)
+        if service is not None:
+            for file in files:
+                with contextlib.suppress(GlossaryError):  # unreadable: _checked says so
+                    contents[file] = read_glossary_file(file)
+                    name = service.loaded_file(file_digest(contents[file]))
+                    if name is not None:
+                        unchanged[file] = name
+        glossaries = _checked(files, contents, unchanged, outcome="nothing was loaded")
+        if service is None:
+            service = _open(db, answering=False)
+        for file in dict.fromkeys(files):
+            if file not in glossaries:
+                click.echo(
+                    f"{unchanged[file]}: unchanged since it was loaded from {file}; nothing to do"
+                )
+                continue
+            with _progress(f"Loading {file}") as progress:
+                report = service.load(
+                    glossaries[file], progress=progress, file_digest=file_digest(contents[file])
+                )
             click.echo(report.summary())
             if report.removed_terms:
                 shown = ", ".join(report.removed_terms[:10])
@@ -116,7 +205,8 @@ def load(files: tuple[str, ...], db: str | None) -> None:
                     " brings them back restores them)"
                 )
     finally:
-        service.close()
+        if service is not None:
+            service.close()
 
 
 @main.command()

@@ -142,7 +142,7 @@ def parse_glossary(
         message = f"character {character} is not allowed in YAML (a control character?)"
         raise GlossaryError([Problem(filename, line, column, message)])
     root = _Composer(text, filename, progress).root()
-    validator = _Validator(filename)
+    validator = _Validator(filename, progress)
     glossary = validator.glossary(root)
     if validator.problems:
         raise GlossaryError(validator.problems)
@@ -280,8 +280,9 @@ def _position_of(data: bytes, offset: int) -> tuple[int, int]:
 
 
 class _Validator:
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, progress: Progress | None = None):
         self.filename = filename
+        self.progress = progress
         self.problems: list[Problem] = []
 
     def report(self, node: Node | None, message: str) -> None:
@@ -354,13 +355,23 @@ class _Validator:
         source = self.source(entries["source"][1]) if "source" in entries else None
         terms = []
         if "terms" in entries:
-            for node in self.sequence(entries["terms"][1], "'terms'"):
+            nodes = self.sequence(entries["terms"][1], "'terms'")
+            for number, node in enumerate(nodes):
                 term = self.term(node)
                 if term is not None:
                     terms.append(term)
+                if self.progress and not number % PROGRESS_EVERY:
+                    self.progress(PARSE_SHARE + (1 - PARSE_SHARE) * number / len(nodes))
         faqs = self.faqs(entries["faqs"][1], "'faqs'") if "faqs" in entries else []
         self.check_unique_names(terms)
-        return Glossary(name=name or "", source=source, terms=[t for t, _ in terms], faqs=faqs)
+        mark = entries["name"][1].start_mark if "name" in entries else root.start_mark
+        return Glossary(
+            name=name or "",
+            source=source,
+            terms=[t for t, _ in terms],
+            faqs=faqs,
+            name_at=(mark.line + 1, mark.column + 1),
+        )
 
     def source(self, node: Node) -> Source | None:
         if isinstance(node, ScalarNode):
@@ -487,9 +498,33 @@ def load_glossaries(paths: Iterable[str | Path]) -> list[Glossary]:
     glossaries, problems = [], []
     for path in paths:
         try:
-            glossaries.append(load_glossary(path))
+            glossaries.append((str(path), load_glossary(path)))
         except GlossaryError as exc:
             problems.extend(exc.problems)
+    problems.extend(names_given_twice(glossaries))
     if problems:
         raise GlossaryError(problems)
-    return glossaries
+    return [glossary for _, glossary in glossaries]
+
+
+def names_given_twice(glossaries: Iterable[tuple[str, Glossary]]) -> list[Problem]:
+    """Files (path, glossary) that name the same glossary: one run loads a glossary from one
+    file, or the second would silently replace the first and report its terms as removed."""
+    first: dict[str, tuple[str, Glossary]] = {}
+    problems = []
+    for path, glossary in glossaries:
+        key = name_key(glossary.name)
+        if key not in first:
+            first[key] = (path, glossary)
+            continue
+        other, other_glossary = first[key]
+        line = other_glossary.name_at[0]
+        problems.append(
+            Problem(
+                path,
+                *glossary.name_at,
+                f"the glossary {glossary.name!r} is also named in {other} (line {line});"
+                " load each glossary from one file",
+            )
+        )
+    return problems
