@@ -6,8 +6,9 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -220,7 +221,7 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
     """
     from bot.core.export import dump_glossary
 
-    service = _open(db)
+    service = _open(db, answering=False)
     try:
         text = dump_glossary(service.store.export_glossary(name))
     except StoreError as exc:
@@ -228,9 +229,43 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
     finally:
         service.close()
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write_whole(Path(output), text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a file that was there stays as it was when
+    the folder is missing, the path unwritable or the disk full. A regular file is written
+    beside it and renamed over it; a device or a pipe (/dev/stdout) is written to directly."""
+    existed = path.exists()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if existed and not path.is_file():
+            with path.open("wb") as stream:
+                stream.write(data)
+            return
+        try:
+            with temporary.open("xb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            if existed:
+                with contextlib.suppress(OSError):
+                    shutil.copymode(path, temporary)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        if path.parent.exists() and not path.parent.is_dir():
+            reason = f"{path.parent} is not a folder"
+        elif not path.parent.exists():
+            reason = f"there is no folder {path.parent}"
+        else:
+            reason = exc.strerror or str(exc)
+        kept = f"; {path} is as it was" if existed and path.is_file() else ""
+        message = f"cannot write {path}: {reason}; nothing was written{kept}"
+        raise click.ClickException(message) from exc
 
 
 @main.command()
@@ -250,13 +285,18 @@ def ask(question: str, db: str | None, as_json: bool, mode: str) -> None:
 
     The exit status is 0 whatever the answer.
     """
-    from bot.console import render_text
+    from bot.console import readable, render_text
 
     service = _open(db)
-    questions = sys.stdin if question == "-" else [question]
+    # Bytes, decoded line by line: a line that is not UTF-8 is answered like any other (its
+    # bad bytes shown as U+FFFD), and the lines after it still are.
+    if question == "-":
+        questions: Iterable[str] = (readable(line) for line in sys.stdin.buffer)
+    else:
+        questions = [readable(question)]
     try:
         for line in questions:
-            text = line.rstrip("\n")
+            text = line.rstrip("\r\n")
             if question == "-" and not text.strip():
                 continue
             reply = service.ask(text, mode=mode)  # type: ignore[arg-type]
@@ -265,7 +305,8 @@ def ask(question: str, db: str | None, as_json: bool, mode: str) -> None:
             elif reply.answer is None:
                 click.echo("(no answer: not a glossary question)")
             else:
-                click.echo(render_text(reply.answer))
+                # No number can be typed after a one-shot answer: options are listed plainly.
+                click.echo(render_text(reply.answer, numbered=False))
     finally:
         service.close()
 
@@ -309,12 +350,9 @@ def console(db: str | None) -> None:
 @db_option
 def run(db: str | None) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
-    if not os.environ.get("DISCORD_TOKEN"):
-        click.echo(TOKEN_HELP, err=True)
-        sys.exit(2)
     from bot.discord.client import run_bot
 
-    run_bot(token=os.environ["DISCORD_TOKEN"], db=database_path(db))
+    run_bot(token=_token(), db=database_path(db))
 
 
 @main.command()
@@ -324,15 +362,19 @@ def sync(db: str | None) -> None:
 
     `run` already syncs when the commands changed; use this after changing applications.
     """
-    if not os.environ.get("DISCORD_TOKEN"):
+    from bot.discord.client import run_sync
+
+    run_sync(token=_token(), db=database_path(db))
+    click.echo("Slash commands synced.")
+
+
+def _token() -> str:
+    """DISCORD_TOKEN without the spaces or newline a copy and paste brings; none: exit 2."""
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
         click.echo(TOKEN_HELP, err=True)
         sys.exit(2)
-    import asyncio
-
-    from bot.discord.client import sync_once
-
-    asyncio.run(sync_once(token=os.environ["DISCORD_TOKEN"], db=database_path(db)))
-    click.echo("Slash commands synced.")
+    return token
 
 
 @main.command()

@@ -22,8 +22,23 @@ Ask like you would in a channel:
 Ctrl-D exits."""
 
 
-def render_text(answer: Answer, *, width: int = 88) -> str:
-    """An answer as plain text: everything it holds, nothing cut."""
+def readable(text: str | bytes) -> str:
+    """Typed input as text that can be printed and stored: what is not UTF-8 (bytes, or the
+    lone surrogates Python makes of them in arguments) becomes U+FFFD."""
+    if isinstance(text, bytes):
+        return text.decode("utf-8", "replace")
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def render_text(answer: Answer, *, width: int = 88, numbered: bool = True) -> str:
+    """An answer as plain text: everything it holds, nothing cut.
+
+    numbered=False: the options are listed without the numbers that open them, for a front
+    end where no number can be typed next (one-shot `ask`).
+    """
     lines = [answer.title, "=" * min(len(answer.title), width)]
     if answer.body:
         lines += [_wrap(answer.body, width), ""]
@@ -35,7 +50,10 @@ def render_text(answer: Answer, *, width: int = 88) -> str:
     if answer.actions:
         if lines[-1]:
             lines.append("")
-        lines += [f"  [{i}] {_action_text(a)}" for i, a in enumerate(answer.actions, 1)]
+        lines += [
+            f"  {f'[{i}]' if numbered else '-'} {_action_text(a)}"
+            for i, a in enumerate(answer.actions, 1)
+        ]
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 
@@ -46,13 +64,26 @@ def _action_text(action: Action) -> str:
 
 
 def _wrap(text: str, width: int) -> str:
-    # Keep the author's paragraphs and lists; wrap only over-long lines.
+    # Keep the author's paragraphs and lists; wrap only over-long lines of prose. Code (a
+    # fenced block, or a line indented four spaces) is never wrapped: a wrapped `# comment`
+    # would read as code of its own. Nor is a URL broken: it would no longer open.
     out = []
+    in_fence = False
     for line in text.splitlines() or [""]:
+        fence = line.lstrip().startswith(("```", "~~~"))
+        if fence:
+            in_fence = not in_fence
+        if fence or in_fence or len(line) <= width or line.startswith(("    ", "\t")):
+            out.append(line)
+            continue
         out.append(
-            textwrap.fill(line, width, subsequent_indent="  " if line[:2] in ("- ", "* ") else "")
-            if len(line) > width
-            else line
+            textwrap.fill(
+                line,
+                width,
+                subsequent_indent="  " if line[:2] in ("- ", "* ") else "",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
         )
     return "\n".join(out)
 
@@ -65,10 +96,14 @@ class ConsoleSession:
         self.last_actions: list[Action] = []
 
     def handle(self, line: str) -> Answer | None:
-        text = line.strip()
+        text = readable(line).strip()
         if not text:
             return None
-        if text.isdigit() and self.last_actions:
+        # Another process may have loaded a glossary since the last input (as the bot does).
+        self.service.follow_other_writers_now()
+        if text.isdigit():
+            if not self.last_actions:
+                return info_answer("No options", "The last answer has no numbered options to open.")
             index = int(text) - 1
             if 0 <= index < len(self.last_actions):
                 return self._remember(self.open_action(self.last_actions[index]))
@@ -101,7 +136,10 @@ class ConsoleSession:
         return self.service.term_answer(action.target, guild_id=None, page=action.page)
 
     def _remember(self, answer: Answer | None) -> Answer | None:
-        if answer is not None and answer.actions:
+        # Numbers open the options of the last glossary answer, and only those: an answer
+        # without options leaves none. Silence (chat mode) shows nothing, so changes nothing;
+        # nor do help and usage notes, which are not answers.
+        if answer is not None:
             self.last_actions = answer.actions
         return answer
 
@@ -134,7 +172,8 @@ def _inputs(lines: Iterable[str] | None, interactive: bool) -> Iterable[str]:
         yield from lines
         return
     if not interactive:
-        yield from sys.stdin
+        # Bytes, decoded line by line: one line that is not UTF-8 must not end the session.
+        yield from (readable(line) for line in sys.stdin.buffer)
         return
     read: Callable[[str], str] = input
     while True:
@@ -146,3 +185,5 @@ def _inputs(lines: Iterable[str] | None, interactive: bool) -> Iterable[str]:
         except KeyboardInterrupt:
             sys.stdout.write("\n")
             continue
+        except UnicodeDecodeError:
+            sys.stdout.write("(that line was not UTF-8 text; nothing was asked)\n")

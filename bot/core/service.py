@@ -251,7 +251,10 @@ class GlossaryService:
         if decision.decision == "suggest" and decision.candidates:
             choices = [(c.kind, c.label, c.target) for c in decision.candidates[:5]]
             return Reply(decision, answers.suggest_answer(text.strip(), choices))
-        reply = Reply(decision, answers.not_found_answer(_shorten(text.strip(), 100)))
+        reply = Reply(
+            decision,
+            answers.not_found_answer(_shorten(text.strip(), 100), faqs_only=kinds == ("faq",)),
+        )
         if text.strip():
             reply.missed = text.strip()
             if record_missed:
