@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -56,6 +57,7 @@ FORMAT_RULES = b"glossary-bot format 1\n"
 MAX_DEPTH = 64  # levels of nesting; the format itself has 5
 MAX_EXPANSION = 1_000_000  # nodes that aliases may repeat beyond the document's own
 REWORD_UP_TO = 256 * 1024  # characters: syntax errors of smaller files are worded by PyYAML
+REWORD_SECONDS = 1.0  # ... if its parser gets there in this time
 PROGRESS_EVERY = 4096  # events between two progress reports
 PARSE_SHARE = 0.8  # of a check's time, parsing (the rest is validating)
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -184,8 +186,12 @@ class _Composer:
         finally:
             loader.dispose()
 
-    def _problem(self, mark: yaml.Mark, message: str) -> GlossaryError:
-        return GlossaryError([Problem(self.filename, mark.line + 1, mark.column + 1, message)])
+    def _at(self, mark: yaml.Mark | None, message: str) -> Problem:
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return Problem(self.filename, line, column, message)
+
+    def _problem(self, mark: yaml.Mark | None, message: str) -> GlossaryError:
+        return GlossaryError([self._at(mark, message)])
 
     def _compose(self, loader: yaml.SafeLoader) -> Node | None:
         get_event = loader.get_event
@@ -259,18 +265,23 @@ class _Composer:
                 root = node
 
     def _syntax_problem(self, exc: yaml.MarkedYAMLError) -> Problem:
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit, reached before ours
+            mark = exc.problem_mark or exc.context_mark
+            return self._at(mark, "nested too deeply; a glossary needs 5 levels at most")
         if _FastLoader is not yaml.SafeLoader and len(self.text) <= REWORD_UP_TO:
             # PyYAML's own parser says what it found in words a maintainer knows better
             # ("but got '<stream end>'"), and at the place the project has always reported.
-            # Asked only of files small enough to parse again at once.
+            # Asked only of small files, and given up after a moment: on some inputs (deep
+            # flow nesting) its time grows with the square of their size.
+            deadline = time.monotonic() + REWORD_SECONDS
             try:
-                for _ in yaml.parse(self.text, Loader=yaml.SafeLoader):
-                    pass
+                for number, _ in enumerate(yaml.parse(self.text, Loader=yaml.SafeLoader)):
+                    if not number % 256 and time.monotonic() > deadline:
+                        break
             except yaml.MarkedYAMLError as again:
                 exc = again
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return Problem(self.filename, line, column, f"invalid YAML: {exc.problem or exc.context}")
+        return self._at(mark, f"invalid YAML: {exc.problem or exc.context}")
 
 
 def _position_of(data: bytes, offset: int) -> tuple[int, int]:
