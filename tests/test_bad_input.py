@@ -20,6 +20,7 @@ from running_bot import SITE, bot_command
 from bot.cli import main
 from bot.console import ConsoleSession, render_text, run_console
 from bot.core.answers import Answer, Section
+from bot.core.glossary import GlossaryError, load_glossaries
 from bot.core.service import GlossaryService
 from bot.core.store import APPLICATION_ID, Store, StoreError
 
@@ -44,6 +45,9 @@ def command(*args: str | bytes, cwd: Path, input: bytes | None = None, env=None)
     environment = {k: v for k, v in os.environ.items() if k not in ("GLOSSARY_DB", "DISCORD_TOKEN")}
     if source:
         environment["PYTHONPATH"] = source
+    # Standard streams that are strictly UTF-8, as Python makes them in most UTF-8 locales
+    # (in the C locale it is lenient, and would hide a crash).
+    environment["PYTHONIOENCODING"] = "utf-8:strict"
     return subprocess.run(
         [*base, *args],
         cwd=cwd,
@@ -70,6 +74,11 @@ def test_questions_that_are_not_utf8_are_answered_and_the_next_ones_too(tmp_path
     console = command("console", cwd=tmp_path, input=b"/define \xff\xfe\n/define churn\n")
     assert console.returncode == 0, console.stderr.decode()
     assert "No match" in console.stdout.decode() and "\nChurn\n===" in console.stdout.decode()
+
+    service = GlossaryService.open(tmp_path / "g.db")
+    answer = ConsoleSession(service).handle("/define \udcff\udcfe")  # as Python reads bad bytes
+    render_text(answer).encode("utf-8")  # printable
+    service.close()
 
     argument = command("ask", b"\xff\xfe", cwd=tmp_path)
     assert argument.returncode == 0, argument.stderr.decode()
@@ -225,6 +234,8 @@ def test_two_files_naming_the_same_glossary_are_an_error_naming_both(runner):
             in result.output
         )
     assert Path("g.db").read_bytes() == before
+    with pytest.raises(GlossaryError, match=r"also named in a\.yaml"):
+        load_glossaries(["a.yaml", "b.yaml"])
     # Also when the first file was loaded before and is known without being read again.
     assert invoke(runner, "load", "a.yaml", "--db", "g.db").exit_code == 0
     result = runner.invoke(main, ["load", "a.yaml", "b.yaml", "--db", "g.db"])
