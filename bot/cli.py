@@ -301,7 +301,7 @@ def ask(question: str, db: str | None, as_json: bool, mode: str) -> None:
                 continue
             reply = service.ask(text, mode=mode)  # type: ignore[arg-type]
             if as_json:
-                click.echo(json.dumps(_decision_json(text, reply), ensure_ascii=False))
+                click.echo(_json_line(_decision_json(text, reply)))
             elif reply.answer is None:
                 click.echo("(no answer: not a glossary question)")
             else:
@@ -309,6 +309,13 @@ def ask(question: str, db: str | None, as_json: bool, mode: str) -> None:
                 click.echo(render_text(reply.answer, numbered=False))
     finally:
         service.close()
+
+
+def _json_line(value: object) -> str:
+    """JSON on one line for any reader: the line separators JSON leaves raw (U+0085, U+2028,
+    U+2029) end a line for many (Python's splitlines), so they are escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _decision_json(text: str, reply: Reply) -> dict[str, object]:

@@ -101,10 +101,11 @@ class ConsoleSession:
             return None
         # Another process may have loaded a glossary since the last input (as the bot does).
         self.service.follow_other_writers_now()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # not "²", which int() refuses
             if not self.last_actions:
                 return info_answer("No options", "The last answer has no numbered options to open.")
-            index = int(text) - 1
+            # No int() of thousands of digits, which Python refuses (and which is no option).
+            index = int(text) - 1 if len(text) <= 6 else -1
             if 0 <= index < len(self.last_actions):
                 return self._remember(self.open_action(self.last_actions[index]))
             return info_answer(

@@ -275,6 +275,9 @@ def test_a_number_opens_an_option_of_the_last_answer_only(tmp_path):
     assert session.handle("/define zzqxv blorptastic").title == "No match"
     answer = session.handle("1")
     assert answer.title == "No options", answer.title
+    session.handle("/define customer")
+    assert session.handle("9" * 5000).title == "No such option"  # int() refuses 4300+ digits
+    session.handle("²")  # a digit to str.isdigit(), not to int(): free text, no crash
     service.close()
 
 

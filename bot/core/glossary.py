@@ -68,6 +68,8 @@ _COLLECTION_TAGS = {MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yam
 _NOT_YAML_TEXT = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+# What YAML counts as the end of a line.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # libyaml's parser when PyYAML was built with it (about 20 times faster), else PyYAML's own.
 _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -155,8 +157,11 @@ def parse_glossary(
 
 
 def _text_position(text: str, offset: int) -> tuple[int, int]:
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+    """Line and column of a character, counted as the YAML parser counts them."""
+    line, line_start = 1, 0
+    for line_break in _LINE_BREAK.finditer(text, 0, offset):
+        line, line_start = line + 1, line_break.end()
+    return line, offset - line_start + 1
 
 
 class _Composer:
@@ -285,9 +290,9 @@ class _Composer:
 
 
 def _position_of(data: bytes, offset: int) -> tuple[int, int]:
-    # Columns count characters, as the parser's do; what comes before `offset` is valid UTF-8.
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, len(data[line_start:offset].decode("utf-8")) + 1
+    # What comes before the first byte that is not UTF-8 is UTF-8.
+    before = data[:offset].decode("utf-8")
+    return _text_position(before, len(before))
 
 
 class _Validator:
