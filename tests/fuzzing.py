@@ -98,7 +98,7 @@ def question_inputs(count: int, *, seed: int) -> list[bytes]:
             word = rng.choice(MARKUP + UNICODE)
             line = (prefix + word * rng.randint(1, 3)).encode("utf-8", "surrogatepass")
         else:
-            size = rng.choice([500, 5000, 50_000]) if number % 60 else 1_000_000
+            size = 1_000_000 if number % 600 == 5 else rng.choice([500, 5000, 50_000])
             line = (rng.choice(MARKUP) * (size // 8 + 1))[:size].encode()
         lines.append(line.replace(b"\n", b" "))
     return lines
