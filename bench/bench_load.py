@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
-import select
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import big_glossary_yaml  # noqa: E402
+from helpers import big_glossary_yaml, stderr_on_a_terminal  # noqa: E402
 
 
 def run(*args: str, cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -54,35 +52,11 @@ def run(*args: str, cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]
 
 def first_progress_on_a_terminal(*args: str, cwd: Path) -> tuple[float, float]:
     """Seconds until the first progress bar appears on a pty, and until the command ends."""
-    parent, child = pty.openpty()
-    start = time.perf_counter()
-    process = subprocess.Popen(
+    _, first, total = stderr_on_a_terminal(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
         env=os.environ | {"PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=child,
     )
-    os.close(child)
-    first = None
-    output = b""
-    while True:
-        ready, _, _ = select.select([parent], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(parent, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
-            output += chunk
-            if first is None and b"%" in output:
-                first = time.perf_counter() - start
-        elif process.poll() is not None:
-            break
-    process.wait()
-    os.close(parent)
-    total = time.perf_counter() - start
     return (first if first is not None else float("nan")), total
 
 

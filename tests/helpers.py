@@ -84,3 +84,36 @@ def big_glossary_yaml(terms: int, *, seed: int = 16) -> str:
             lines.append(f"    tags: [{a}, {b}]")
     lines += ["faqs:", "  - q: Where do generated terms come from?", "    a: From a benchmark."]
     return "\n".join(lines) + "\n"
+
+
+def stderr_on_a_terminal(command: list[str], **popen: object) -> tuple[bytes, float | None, float]:
+    """Run `command` with its stderr on a pseudo-terminal: what it drew there, the seconds until
+    it first drew a percentage (None if never), and the seconds until it ended."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    parent, child = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=child, **popen)  # type: ignore[call-overload]
+    os.close(child)
+    drawn, first = b"", None
+    while True:
+        ready, _, _ = select.select([parent], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(parent, 4096)
+            except OSError:  # the terminal closed with the command
+                chunk = b""
+            if not chunk:
+                break
+            drawn += chunk
+            if first is None and b"%" in drawn:
+                first = time.perf_counter() - start
+        elif process.poll() is not None:
+            break
+    process.wait(timeout=600)
+    os.close(parent)
+    return drawn, first, time.perf_counter() - start

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+import test_cli
 from helpers import SMALL, small_glossary
 from running_bot import SITE, bot_command
 
@@ -24,19 +24,8 @@ from bot.core.glossary import GlossaryError, load_glossaries
 from bot.core.service import GlossaryService
 from bot.core.store import APPLICATION_ID, Store, StoreError
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def runner(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GLOSSARY_DB", raising=False)
-    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
-    return CliRunner()
-
-
-def invoke(runner, *args, input=None):
-    return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+runner = test_cli.runner  # the command line's fixture: a CliRunner in a fresh folder
+invoke = test_cli.invoke
 
 
 def command(*args: str | bytes, cwd: Path, input: bytes | None = None, env=None):

@@ -4,15 +4,13 @@ follow their file. Times are measured by `python bench/bench_load.py`, never ass
 from __future__ import annotations
 
 import os
-import pty
 import re
-import select
 import subprocess
 import sys
 
 import pytest
 import yaml
-from helpers import SMALL, big_glossary_yaml, small_glossary
+from helpers import SMALL, big_glossary_yaml, small_glossary, stderr_on_a_terminal
 from running_bot import bot_command
 
 from bot.core.glossary import REWORD_UP_TO, GlossaryError, parse_glossary
@@ -86,25 +84,10 @@ def test_progress_shows_on_a_terminal_and_nothing_goes_to_a_pipe(tmp_path, big_t
         assert piped.returncode == 0 and err == b"", err
         assert out
 
-    parent, child = pty.openpty()
-    process = _command("check", "big.yaml", cwd=tmp_path, stderr=child)
-    os.close(child)
-    drawn = b""
-    while True:
-        ready, _, _ = select.select([parent], [], [], 1.0)
-        if ready:
-            try:
-                chunk = os.read(parent, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            drawn += chunk
-        elif process.poll() is not None:
-            break
-    process.communicate(timeout=300)
-    os.close(parent)
-    assert process.returncode == 0
+    base, source = bot_command()
+    env = {**os.environ, **({"PYTHONPATH": source} if source else {})}
+    drawn, first, _ = stderr_on_a_terminal([*base, "check", "big.yaml"], cwd=tmp_path, env=env)
+    assert first is not None
     assert b"Checking big.yaml" in drawn and b"0%" in drawn and b"100%" in drawn, drawn[-500:]
 
 
