@@ -40,7 +40,6 @@ BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
 GLOSSARY_GENERATION = "glossary_generation"
 # SQLite's application id (the header's bytes 68-71) for glossary-bot's files: "GLSB".
 APPLICATION_ID = 0x474C5342
-SQLITE_HEADER = b"SQLite format 3\x00"
 LOADED_FILE = "loaded_file:"  # meta key prefix: a glossary's key -> the digest of its file
 WRITE_BATCH = 2000  # rows per executemany while loading, between two progress reports
 T = TypeVar("T")
@@ -187,67 +186,33 @@ def m002_guild_settings(db: Database) -> None:
 @migrations()
 def m005_application_id(db: Database) -> None:
     # Marks the file as glossary-bot's, so that a --db naming another program's SQLite file
-    # is refused before anything is written to it (see _refuse_foreign_file).
+    # is refused before anything is written to it (see _foreign_file).
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-def _refuse_foreign_file(path: Path) -> None:
-    """Raise StoreError, having changed nothing, unless `path` is new or glossary-bot's own.
-
-    New means missing, empty, or an SQLite database without tables. Older files of ours have
-    no application id yet but hold our migrations. Whatever else is read without writing a
-    byte: the header directly, the table names through a read-only connection that takes no
-    lock and leaves no -wal or -shm file behind.
+def _foreign_file(db: Database) -> str | None:
+    """Why the open file is not glossary-bot's, or None when it is, or is new (empty, or an
+    SQLite database without tables). Older files of ours have no application id yet but hold
+    our migrations. Only reads: asked before anything is written, on the store's own
+    connection (a second one in this process could drop the first one's locks on closing).
     """
-    try:
-        with path.open("rb") as file:
-            header = file.read(100)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise StoreError(f"cannot open {path} as a glossary database: {exc.strerror}") from exc
-    if not header:
-        return
-    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
-        raise StoreError(f"cannot open {path} as a glossary database: it is not an SQLite file")
-    application_id = int.from_bytes(header[68:72], "big")
+    application_id = db.execute("PRAGMA application_id").fetchone()[0]
     if application_id == APPLICATION_ID:
-        return
-    refusal = (
-        f"{path} is not a glossary-bot database: {{}}. It was left as it is; give --db (or"
-        " GLOSSARY_DB) a file of the bot's own, or a new name"
-    )
+        return None
     if application_id:
-        raise StoreError(refusal.format(f"another program's (application id {application_id:#x})"))
-    tables, ours = _tables_of(path)
-    if tables and not ours:
-        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-        raise StoreError(refusal.format(f"it holds another program's tables ({shown})"))
-
-
-def _tables_of(path: Path) -> tuple[list[str], bool]:
-    """The file's tables, and whether glossary-bot's migrations are among them."""
-    wal = path.with_name(path.name + "-wal")
-    # immutable: no lock and no -shm file; only safe when no WAL holds newer pages.
-    uri = path.resolve().as_uri() + ("?mode=ro" if wal.exists() else "?immutable=1")
-    try:
-        conn = sqlite3.connect(uri, uri=True)
-        try:
-            tables = [
-                row[0]
-                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            ]
-            ours = "_sqlite_migrations" in tables and bool(
-                conn.execute(
-                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1",
-                    [migrations.name],
-                ).fetchone()
-            )
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open {path} as a glossary database: {exc}") from exc
-    return tables, ours
+        return f"another program's (application id {application_id:#x})"
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if not tables:
+        return None
+    if (
+        "_sqlite_migrations" in tables
+        and db.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", [migrations.name]
+        ).fetchone()
+    ):
+        return None
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    return f"it holds another program's tables ({shown})"
 
 
 class Store:
@@ -258,9 +223,15 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
-        _refuse_foreign_file(self.path)
         try:
             self.db = Database(self.path)
+            foreign = _foreign_file(self.db)
+            if foreign:
+                self.db.close()
+                raise StoreError(
+                    f"{self.path} is not a glossary-bot database: {foreign}. It was left as it"
+                    " is; give --db (or GLOSSARY_DB) a file of the bot's own, or a new name"
+                )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             # WAL with synchronous=NORMAL cannot corrupt the file on a crash; at worst the
