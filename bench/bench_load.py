@@ -95,7 +95,13 @@ def main() -> None:
         rows.append(("load into a new database", elapsed, "goal <= 6x"))
         elapsed, result = run("load", str(big), "--db", "big.db", cwd=work)
         assert "unchanged" in result.stdout, result.stdout
-        rows.append(("reload, file unchanged", elapsed, "goal < 1 s"))
+        rows.append(
+            (
+                "reload, file unchanged",
+                elapsed,
+                f"goal < 1 s ({elapsed - startup:.2f} s beyond start-up)",
+            )
+        )
         big.write_text(text.replace("number 7.", "number seven.", 1), encoding="utf-8")
         elapsed, result = run("load", str(big), "--db", "big.db", cwd=work)
         assert "terms +0 ~1 -0" in result.stdout, result.stdout
