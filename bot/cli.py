@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from bot.core import answers
 from bot.core.glossary import (
     Glossary,
     GlossaryError,
@@ -23,6 +24,7 @@ from bot.core.glossary import (
     read_glossary_file,
 )
 from bot.core.model import name_key
+from bot.core.search import SearchResult, marked
 from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.store import StoreError
 
@@ -338,9 +340,59 @@ def _decision_json(text: str, reply: Reply) -> dict[str, object]:
 
 
 @main.command()
+@click.argument("words")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as one JSON object.")
+@click.option(
+    "--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page to show."
+)
+def search(words: str, db: str | None, as_json: bool, page: int) -> None:
+    """Search names, aliases, definitions, examples and FAQs for WORDS, ten hits a page.
+
+    Typos are forgiven where the glossary has a close word. The exit status is 0 whatever
+    was found.
+    """
+    from bot.console import readable, render_text
+
+    service = _open(db, answering=False)
+    try:
+        result = service.search_result(readable(words), guild_id=None, page=page - 1)
+        if as_json:
+            click.echo(_json_line(_search_json(result)))
+        else:
+            # No number can be typed after it: options are listed plainly (use --page).
+            click.echo(render_text(answers.search_answer(result), numbered=False))
+    finally:
+        service.close()
+
+
+def _search_json(result: SearchResult) -> dict[str, object]:
+    return {
+        "query": result.query,
+        "words": result.words,
+        "corrected": result.corrected,
+        "unknown": result.unknown,
+        "all_words": result.all_words,
+        "total": result.total,
+        "page": result.page + 1,
+        "pages": result.pages,
+        "hits": [
+            {
+                "kind": shown.hit.kind,
+                "id": shown.hit.target,
+                "title": shown.hit.title,
+                "found_in": list(shown.fields),
+                "snippet": marked(shown.snippet, "[", "]"),
+            }
+            for shown in result.shown
+        ],
+    }
+
+
+@main.command()
 @db_option
 def console(db: str | None) -> None:
-    """Talk to the bot in the terminal: /define, /faq, /help, or free text.
+    """Talk to the bot in the terminal: /define, /faq, /search, /help, or free text.
 
     Reads one input per line; Ctrl-D (end of input) exits.
     """

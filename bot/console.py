@@ -16,6 +16,7 @@ HELP = """\
 Ask like you would in a channel:
   /define TERM       the definition of a term (typos forgiven; suggestions when unsure)
   /faq QUESTION      the best-matching frequently asked question
+  /search WORDS      the terms and FAQs whose texts hold these words
   /help              this help
   a number           open that option of the last answer (related term, next page, FAQ)
   anything else      free text, answered only when it is a glossary question
@@ -94,6 +95,7 @@ class ConsoleSession:
     def __init__(self, service: GlossaryService):
         self.service = service
         self.last_actions: list[Action] = []
+        self.last_query = ""  # the words of the last search, for its page options
 
     def handle(self, line: str) -> Answer | None:
         text = readable(line).strip()
@@ -125,6 +127,10 @@ class ConsoleSession:
                     "Usage", "/faq QUESTION, for example: /faq why does churn matter"
                 )
             return self._remember(self.service.ask(rest, mode="define", kinds=("faq",)).answer)
+        if command == "/search":
+            if not rest.strip():
+                return info_answer("Usage", "/search WORDS, for example: /search retention rate")
+            return self._remember(self.service.search(rest, guild_id=None))
         if command.startswith("/"):
             return info_answer("Unknown command", f"{command} is not a command; try /help.")
         return self._remember(self.service.ask(text, mode="chat").answer)
@@ -134,6 +140,8 @@ class ConsoleSession:
             return self.service.faq_answer(action.target)
         if action.kind == "faqs":
             return self.service.faq_list(action.target)
+        if action.kind == "search":
+            return self.service.search(self.last_query, guild_id=None, page=action.page)
         return self.service.term_answer(action.target, guild_id=None, page=action.page)
 
     def _remember(self, answer: Answer | None) -> Answer | None:
@@ -142,6 +150,7 @@ class ConsoleSession:
         # nor do help and usage notes, which are not answers.
         if answer is not None:
             self.last_actions = answer.actions
+            self.last_query = answer.query or self.last_query
         return answer
 
 

@@ -72,7 +72,10 @@ def test_questions_that_are_not_utf8_are_answered_and_the_next_ones_too(tmp_path
     argument = command("ask", b"\xff\xfe", cwd=tmp_path)
     assert argument.returncode == 0, argument.stderr.decode()
     assert "couldn't find “\ufffd\ufffd”" in argument.stdout.decode()
-    for result in (asked, console, argument):
+    searched = command("search", b"retention \xff", cwd=tmp_path)
+    assert searched.returncode == 0, searched.stderr.decode()
+    assert "Customer Retention" in searched.stdout.decode()
+    for result in (asked, console, argument, searched):
         assert b"Traceback" not in result.stderr
 
 

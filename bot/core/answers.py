@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.core.model import DefinitionRecord, FaqRecord, MemberStats, Source, TermRecord
+from bot.core.search import SearchResult, marked
 
-AnswerKind = Literal["definition", "faq", "suggest", "none", "info"]
-ActionKind = Literal["term", "faq", "page", "faqs", "more"]
+AnswerKind = Literal["definition", "faq", "suggest", "none", "info", "search"]
+ActionKind = Literal["term", "faq", "page", "faqs", "more", "search"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Answer:
     page: int = 0
     pages: int = 1
     votes: tuple[int, int] | None = None
+    query: str | None = None  # a search's words, for its page buttons
 
 
 def definition_answer(
@@ -221,3 +223,59 @@ def leaderboard_answer(ranked: list[MemberStats]) -> Answer:
     ]
     body = "\n".join(lines) or "Nobody has contributed a definition yet. Try /contribute!"
     return Answer(kind="info", title="Leaderboard", body=body)
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|>"})
+
+
+def search_answer(result: SearchResult) -> Answer:
+    """A page of search hits: each its title, where the words were found and a snippet with
+    them in bold; a term or FAQ to open for each, and the pages around this one."""
+    if not result.shown:
+        words = " ".join(result.words + result.unknown) or result.query.strip()
+        return Answer(
+            kind="none",
+            title="Nothing found",
+            body=(
+                f"Nothing in the glossary mentions “{clip(words, 100)}”. Try fewer words or"
+                " other ones; /define finds a term by its name."
+            ),
+            private=True,
+        )
+    notes = []
+    if result.corrected:
+        read = ", ".join(f"**{w}** for “{typed}”" for typed, w in result.corrected.items())
+        notes.append(f"Searched for {read}.")
+    if result.unknown:
+        notes.append(f"No entry uses “{clip(' '.join(result.unknown), 100)}”.")
+    if not result.all_words:
+        notes.append("No entry has all of these words; these have some of them.")
+    lines = [" ".join(notes)] if notes else []
+    actions: list[Action] = []
+    first = result.page * 10 + 1
+    for number, shown in enumerate(result.shown, first):
+        hit = shown.hit
+        where = ", ".join(shown.fields) or "text"
+        snippet = marked(shown.snippet.translate(_MARKDOWN), "**", "**")
+        lines.append(f"**{number}. {hit.title.translate(_MARKDOWN)}** · {where}\n{snippet}")
+        actions.append(Action(hit.kind, hit.title, hit.target))
+    if result.page > 0:
+        actions.append(Action("search", "◀ Previous", 0, result.page - 1))
+    if result.page < result.pages - 1:
+        actions.append(Action("search", "Next ▶", 0, result.page + 1))
+    return Answer(
+        kind="search",
+        title=f"Search: {clip(result.query.strip(), 200)}",
+        body="\n\n".join(lines),
+        footer=f"page {result.page + 1} of {result.pages} · {result.total} found",
+        actions=actions,
+        private=True,
+        page=result.page,
+        pages=result.pages,
+        query=result.query.strip(),
+    )
+
+
+def clip(text: str, width: int) -> str:
+    """Text cut to `width` characters, marked with an ellipsis where it was cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

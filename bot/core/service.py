@@ -19,6 +19,7 @@ from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import Glossary, LoadReport
+from bot.core.search import SearchResult
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
 from bot.core.writer import StoreWriter
 
@@ -253,7 +254,7 @@ class GlossaryService:
             return Reply(decision, answers.suggest_answer(text.strip(), choices))
         reply = Reply(
             decision,
-            answers.not_found_answer(_shorten(text.strip(), 100), faqs_only=kinds == ("faq",)),
+            answers.not_found_answer(answers.clip(text.strip(), 100), faqs_only=kinds == ("faq",)),
         )
         if text.strip():
             reply.missed = text.strip()
@@ -298,12 +299,15 @@ class GlossaryService:
             return answers.info_answer("Gone", "That question is no longer in the glossary.")
         return answers.faq_answer(faq, term_id=faq.term_id)
 
+    def search(self, text: str, *, guild_id: int | None, page: int = 0) -> Answer:
+        """A page of the terms and FAQs whose texts hold the words of `text`."""
+        return answers.search_answer(self.search_result(text, guild_id=guild_id, page=page))
+
+    def search_result(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
+        return self.store.search(text, guild_id=guild_id, page=page)
+
     def faq_list(self, term_id: int) -> Answer:
         term = self.store.term(term_id)
         if term is None:
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

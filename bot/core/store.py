@@ -1,4 +1,4 @@
-"""The SQLite store: the only module that speaks SQL.
+"""The SQLite store: with search_index.py beside it, the only code that speaks SQL.
 
 One SQLite file in WAL mode, opened through sqlite-utils. The schema is versioned with
 sqlite-utils migrations, so a newer release opens an older ``glossary.db`` in place. Everything a
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -33,10 +34,14 @@ from bot.core.model import (
     TermRecord,
     name_key,
 )
+from bot.core.search import SearchResult, Vocabulary
+from bot.core.search import search as search_glossary
+from bot.core.search_index import create_search_index, vocabulary
 
 migrations = Migrations("glossary-bot")
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
+VOCABULARY_SECONDS = 60.0  # how stale the words a search's typos are read as may get
 GLOSSARY_GENERATION = "glossary_generation"
 # SQLite's application id (the header's bytes 68-71) for glossary-bot's files: "GLSB".
 APPLICATION_ID = 0x474C5342
@@ -215,6 +220,13 @@ def _foreign_file(db: Database) -> str | None:
     return f"it holds another program's tables ({shown})"
 
 
+@migrations()
+def m007_search_index(db: Database) -> None:
+    # /search: full-text tables kept in step with terms, aliases, definitions and FAQs by
+    # triggers, filled from what the database already holds.
+    create_search_index(db)
+
+
 class Store:
     """Glossaries, members' contributions and votes in one SQLite file."""
 
@@ -223,6 +235,9 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
+        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_key: tuple[int, tuple[int, int]] = (-1, (-1, -1))
+        self._vocabulary_read = 0.0
         try:
             self.db = Database(self.path)
             foreign = _foreign_file(self.db)
@@ -768,6 +783,30 @@ class Store:
             self.db["missed_queries"].insert(
                 {"guild_id": guild_id, "query": query[:500], "asked_at": _now()}
             )
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
+        """Terms and FAQs whose texts hold the words of `text`, as `guild_id` sees them."""
+        return search_glossary(
+            self.db.conn, text, guild_id=guild_id, vocabulary=self._search_vocabulary, page=page
+        )
+
+    def _search_vocabulary(self) -> Vocabulary:
+        # Read again after a load, and at most once a minute after other writes: a word a
+        # member's definition brings is a typo's target a little later, and a search with a
+        # typo never waits for the whole index to be read after every vote.
+        generation = self.glossary_generation()
+        stale = self._vocabulary_read < time.monotonic() - VOCABULARY_SECONDS
+        if (
+            self._vocabulary is None
+            or self._vocabulary_key[0] != generation
+            or (stale and self._vocabulary_key[1] != (self.data_version(), self.version))
+        ):
+            self._vocabulary = Vocabulary(vocabulary(self.db.conn))
+            self._vocabulary_key = (generation, (self.data_version(), self.version))
+            self._vocabulary_read = time.monotonic()
+        return self._vocabulary
 
     def missed_queries(self, *, guild_id: int | None, limit: int = 50) -> list[tuple[str, int]]:
         """The most asked queries that found nothing, in one server."""

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 COGS = (
     "bot.discord.define",
     "bot.discord.faq",
+    "bot.discord.search",
     "bot.discord.chat",
     "bot.discord.votes",
     "bot.discord.contribute",

@@ -101,4 +101,28 @@ class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:rel
         await send_answer(interaction, answer, private=True)
 
 
-DYNAMIC_ITEMS = (AnswerButton, RelatedSelect)
+class SearchPageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"gb:search:(?P<page>\d+):(?P<query>.*)"
+):
+    """Previous and next on a page of search hits: the words ride in the custom id."""
+
+    def __init__(self, item: discord.ui.Button, page: int, query: str):
+        super().__init__(item)
+        self.page = page
+        self.query = query
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> SearchPageButton:
+        return cls(item, int(match["page"]), match["query"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        answer = service_of(interaction).search(
+            self.query, guild_id=guild_id_of(interaction), page=self.page
+        )
+        await edit_answer(interaction, answer)
+
+
+DYNAMIC_ITEMS = (AnswerButton, RelatedSelect, SearchPageButton)

@@ -41,6 +41,7 @@ COLOURS = {
     "suggest": discord.Colour.gold(),
     "none": discord.Colour.light_grey(),
     "info": discord.Colour.light_grey(),
+    "search": discord.Colour.blurple(),
 }
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -102,8 +103,20 @@ def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
     return embed, cut
 
 
-def custom_id(action: Action, *, pick: bool = False) -> str:
+CUSTOM_ID_LIMIT = 100
+SEARCH_PREFIX = "gb:search:"
+
+
+def search_custom_id(page: int, query: str) -> str:
+    """A search's page button carries the words (a /search is at most 80 characters)."""
+    head = f"{SEARCH_PREFIX}{page}:"
+    return head + query[: CUSTOM_ID_LIMIT - len(head)]
+
+
+def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -> str:
     """Buttons carry everything they need, so they keep working after a restart."""
+    if action.kind == "search":
+        return search_custom_id(action.page, query or "")
     if pick:
         return f"gb:pick:{action.kind}:{action.target}"
     if action.kind in ("page", "more"):
@@ -114,13 +127,15 @@ def custom_id(action: Action, *, pick: bool = False) -> str:
 def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
     """Buttons for the answer's actions; related terms go in a select menu when there are many."""
     view = discord.ui.View(timeout=None)
-    nav = [a for a in answer.actions if a.kind in ("page", "faqs")]
+    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "search")]
     if cut and answer.term_id is not None:
         nav.append(Action("more", "Read more", answer.term_id, answer.page))
     for action in nav[:BUTTONS_PER_ROW]:
-        view.add_item(_button(action, row=0, style=discord.ButtonStyle.primary))
+        view.add_item(_button(action, row=0, style=discord.ButtonStyle.primary, query=answer.query))
     links = [a for a in answer.actions if a.kind in ("term", "faq")]
-    if answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
+    if answer.kind == "search":
+        view.add_item(_related_select(links, row=1, placeholder="Open a result…"))
+    elif answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
         view.add_item(_related_select(links, row=1))
     else:
         rows = range(1, ROW_LIMIT)
@@ -142,23 +157,26 @@ def _button(
     row: int,
     style: discord.ButtonStyle = discord.ButtonStyle.secondary,
     pick: bool = False,
+    query: str | None = None,
 ) -> discord.ui.Button:
     return discord.ui.Button(
         label=shorten(action.label, BUTTON_LABEL_LIMIT),
         style=style,
         row=row,
-        custom_id=custom_id(action, pick=pick),
+        custom_id=custom_id(action, pick=pick, query=query),
     )
 
 
-def _related_select(links: list[Action], *, row: int) -> discord.ui.Select:
+def _related_select(
+    links: list[Action], *, row: int, placeholder: str = "Related terms…"
+) -> discord.ui.Select:
     select: discord.ui.Select = discord.ui.Select(
-        placeholder="Related terms…", custom_id="gb:related", row=row, min_values=1, max_values=1
+        placeholder=placeholder, custom_id="gb:related", row=row, min_values=1, max_values=1
     )
-    for action in links[:SELECT_OPTION_LIMIT]:
-        select.add_option(
-            label=shorten(action.label, SELECT_LABEL_LIMIT), value=f"{action.kind}:{action.target}"
-        )
+    # Two options may not share a value: an FAQ listed twice is offered once.
+    values = {f"{a.kind}:{a.target}": a for a in links}
+    for value, action in list(values.items())[:SELECT_OPTION_LIMIT]:
+        select.add_option(label=shorten(action.label, SELECT_LABEL_LIMIT), value=value)
     return select
 
 
