@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import click
 
 from bot.core import answers
-from bot.core.glossary import GlossaryError, load_glossaries
+from bot.core.glossary import (
+    Glossary,
+    GlossaryError,
+    Problem,
+    file_digest,
+    names_given_twice,
+    parse_glossary,
+    read_glossary_file,
+)
+from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
 from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.store import StoreError
@@ -28,9 +40,12 @@ No Discord token: set DISCORD_TOKEN to your bot's token.
 To try the bot without Discord: glossary-bot console"""
 
 
-def _open(db: str | None) -> GlossaryService:
+PROGRESS_STEPS = 1000
+
+
+def _open(db: str | None, *, answering: bool = True) -> GlossaryService:
     try:
-        return GlossaryService.open(db)
+        return GlossaryService.open(db, answering=answering)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except GlossaryError as exc:
@@ -38,14 +53,70 @@ def _open(db: str | None) -> GlossaryService:
         raise SystemExit(2) from exc
 
 
-def _validated(files: tuple[str, ...]) -> list:
-    """Every file checked before anything is written; problems end the command with status 2."""
-    try:
-        return load_glossaries(files)
-    except GlossaryError as exc:
-        click.echo(str(exc), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found; nothing was loaded.", err=True)
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr from the first moment of the work when stderr is a terminal;
+    nothing at all on a pipe or in a log. Yields a function taking the fraction done."""
+    if not sys.stderr.isatty():
+        yield lambda fraction: None
+        return
+    with click.progressbar(length=PROGRESS_STEPS, label=label, file=sys.stderr) as bar:
+        shown = 0
+
+        def update(fraction: float) -> None:
+            nonlocal shown
+            step = min(PROGRESS_STEPS, int(fraction * PROGRESS_STEPS))
+            if step > shown:
+                bar.update(step - shown)
+                shown = step
+
+        yield update
+
+
+def _checked(
+    files: tuple[str, ...],
+    contents: dict[str, bytes],
+    unchanged: dict[str, str],
+    *,
+    outcome: str,
+) -> dict[str, Glossary]:
+    """Every file read and validated before anything is written, by path; problems end the
+    command with status 2 saying `outcome` ("nothing was loaded"). Files in `unchanged` (path:
+    glossary name, for a file loaded before as it is) are not parsed again."""
+    problems: list[Problem] = []
+    glossaries: dict[str, Glossary] = {}
+    for path in dict.fromkeys(files):
+        if path in unchanged:
+            continue
+        try:
+            if path not in contents:
+                contents[path] = read_glossary_file(path)
+            with _progress(f"Checking {path}") as progress:
+                glossaries[path] = parse_glossary(contents[path], filename=path, progress=progress)
+        except GlossaryError as exc:
+            problems.extend(exc.problems)
+    if not problems:
+        names = [name_key(g.name) for g in glossaries.values()] + [
+            name_key(name) for name in unchanged.values()
+        ]
+        named = dict(glossaries)
+        for path, name in unchanged.items():
+            if names.count(name_key(name)) > 1:  # read only to say where it names it
+                named[path] = parse_glossary(contents[path], filename=path)
+        problems = names_given_twice((p, named[p]) for p in dict.fromkeys(files) if p in named)
+    if problems:
+        click.echo("\n".join(str(p) for p in sorted(problems, key=_in_file_order)), err=True)
+        click.echo(f"{_plural(len(problems), 'problem')} found; {outcome}.", err=True)
         sys.exit(2)
+    return glossaries
+
+
+def _in_file_order(problem: Problem) -> tuple[str, int, int]:
+    return (problem.file, problem.line, problem.column)
 
 
 db_option = click.option("--db", "db", type=click.Path(dir_okay=False), help=DB_HELP)
@@ -84,10 +155,10 @@ def check(files: tuple[str, ...]) -> None:
 
     Every problem is printed as FILE:LINE:COL: message; the exit status is 2 if any.
     """
-    glossaries = _validated(files)
-    for path, glossary in zip(files, glossaries, strict=True):
+    glossaries = _checked(files, {}, {}, outcome="the files were only checked")
+    for path, glossary in glossaries.items():
         faqs = len(glossary.faqs) + sum(len(t.faqs) for t in glossary.terms)
-        click.echo(f"{path}: ok ({len(glossary.terms)} terms, {faqs} FAQs)")
+        click.echo(f"{path}: ok ({_plural(len(glossary.terms), 'term')}, {_plural(faqs, 'FAQ')})")
 
 
 @main.command()
@@ -100,14 +171,33 @@ def load(files: tuple[str, ...], db: str | None) -> None:
     changed file updates it in place; members' definitions, votes and badges are kept, and terms
     that left the file are reported.
     """
-    glossaries = _validated(files)
-    service = _open(db)
+    path = database_path(db)
+    contents: dict[str, bytes] = {}
+    unchanged: dict[str, str] = {}
+    # A file loaded before, byte for byte, is known by its digest without being parsed: a
+    # reload of an unchanged file costs a read and a hash. A new database knows no files.
+    service = _open(db, answering=False) if path.is_file() and path.stat().st_size else None
     try:
-        for path, glossary in zip(files, glossaries, strict=True):
-            with click.progressbar(
-                length=len(glossary.terms), label=f"Loading {path}", file=sys.stderr
-            ) as bar:
-                report = service.load(glossary, progress=bar.update)
+        if service is not None:
+            for file in files:
+                with contextlib.suppress(GlossaryError):  # unreadable: _checked says so
+                    contents[file] = read_glossary_file(file)
+                    name = service.loaded_file(file_digest(contents[file]))
+                    if name is not None:
+                        unchanged[file] = name
+        glossaries = _checked(files, contents, unchanged, outcome="nothing was loaded")
+        if service is None:
+            service = _open(db, answering=False)
+        for file in dict.fromkeys(files):
+            if file not in glossaries:
+                click.echo(
+                    f"{unchanged[file]}: unchanged since it was loaded from {file}; nothing to do"
+                )
+                continue
+            with _progress(f"Loading {file}") as progress:
+                report = service.load(
+                    glossaries[file], progress=progress, file_digest=file_digest(contents[file])
+                )
             click.echo(report.summary())
             if report.removed_terms:
                 shown = ", ".join(report.removed_terms[:10])
@@ -118,7 +208,8 @@ def load(files: tuple[str, ...], db: str | None) -> None:
                     " brings them back restores them)"
                 )
     finally:
-        service.close()
+        if service is not None:
+            service.close()
 
 
 @main.command()
@@ -132,7 +223,7 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
     """
     from bot.core.export import dump_glossary
 
-    service = _open(db)
+    service = _open(db, answering=False)
     try:
         text = dump_glossary(service.store.export_glossary(name))
     except StoreError as exc:
@@ -140,9 +231,43 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
     finally:
         service.close()
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write_whole(Path(output), text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a file that was there stays as it was when
+    the folder is missing, the path unwritable or the disk full. A regular file is written
+    beside it and renamed over it; a device or a pipe (/dev/stdout) is written to directly."""
+    existed = path.exists()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if existed and not path.is_file():
+            with path.open("wb") as stream:
+                stream.write(data)
+            return
+        try:
+            with temporary.open("xb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            if existed:
+                with contextlib.suppress(OSError):
+                    shutil.copymode(path, temporary)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        if path.parent.exists() and not path.parent.is_dir():
+            reason = f"{path.parent} is not a folder"
+        elif not path.parent.exists():
+            reason = f"there is no folder {path.parent}"
+        else:
+            reason = exc.strerror or str(exc)
+        kept = f"; {path} is as it was" if existed and path.is_file() else ""
+        message = f"cannot write {path}: {reason}; nothing was written{kept}"
+        raise click.ClickException(message) from exc
 
 
 @main.command()
@@ -162,24 +287,37 @@ def ask(question: str, db: str | None, as_json: bool, mode: str) -> None:
 
     The exit status is 0 whatever the answer.
     """
-    from bot.console import render_text
+    from bot.console import readable, render_text
 
     service = _open(db)
-    questions = sys.stdin if question == "-" else [question]
+    # Bytes, decoded line by line: a line that is not UTF-8 is answered like any other (its
+    # bad bytes shown as U+FFFD), and the lines after it still are.
+    if question == "-":
+        questions: Iterable[str] = (readable(line) for line in sys.stdin.buffer)
+    else:
+        questions = [readable(question)]
     try:
         for line in questions:
-            text = line.rstrip("\n")
+            text = line.rstrip("\r\n")
             if question == "-" and not text.strip():
                 continue
             reply = service.ask(text, mode=mode)  # type: ignore[arg-type]
             if as_json:
-                click.echo(json.dumps(_decision_json(text, reply), ensure_ascii=False))
+                click.echo(_json_line(_decision_json(text, reply)))
             elif reply.answer is None:
                 click.echo("(no answer: not a glossary question)")
             else:
-                click.echo(render_text(reply.answer))
+                # No number can be typed after a one-shot answer: options are listed plainly.
+                click.echo(render_text(reply.answer, numbered=False))
     finally:
         service.close()
+
+
+def _json_line(value: object) -> str:
+    """JSON on one line for any reader: the line separators JSON leaves raw (U+0085, U+2028,
+    U+2029) end a line for many (Python's splitlines), so they are escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _decision_json(text: str, reply: Reply) -> dict[str, object]:
@@ -214,15 +352,16 @@ def search(words: str, db: str | None, as_json: bool, page: int) -> None:
     Typos are forgiven where the glossary has a close word. The exit status is 0 whatever
     was found.
     """
-    from bot.console import render_text
+    from bot.console import readable, render_text
 
-    service = _open(db)
+    service = _open(db, answering=False)
     try:
-        result = service.search_result(words, guild_id=None, page=page - 1)
+        result = service.search_result(readable(words), guild_id=None, page=page - 1)
         if as_json:
-            click.echo(json.dumps(_search_json(result), ensure_ascii=False))
+            click.echo(_json_line(_search_json(result)))
         else:
-            click.echo(render_text(answers.search_answer(result)))
+            # No number can be typed after it: options are listed plainly (use --page).
+            click.echo(render_text(answers.search_answer(result), numbered=False))
     finally:
         service.close()
 
@@ -275,9 +414,7 @@ def run(db: str | None) -> None:
 
     With GLOSSARY_WEB_PORT set, it serves the web pages of `glossary-bot web` too.
     """
-    if not os.environ.get("DISCORD_TOKEN"):
-        click.echo(TOKEN_HELP, err=True)
-        sys.exit(2)
+    token = _token()
     from bot.discord.client import run_bot
     from bot.web.app import WebSettingError, web_settings
 
@@ -286,7 +423,7 @@ def run(db: str | None) -> None:
     except WebSettingError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    run_bot(token=os.environ["DISCORD_TOKEN"], db=database_path(db), site=site)
+    run_bot(token=token, db=database_path(db), site=site)
 
 
 @main.command()
@@ -325,15 +462,19 @@ def sync(db: str | None) -> None:
 
     `run` already syncs when the commands changed; use this after changing applications.
     """
-    if not os.environ.get("DISCORD_TOKEN"):
+    from bot.discord.client import run_sync
+
+    run_sync(token=_token(), db=database_path(db))
+    click.echo("Slash commands synced.")
+
+
+def _token() -> str:
+    """DISCORD_TOKEN without the spaces or newline a copy and paste brings; none: exit 2."""
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
         click.echo(TOKEN_HELP, err=True)
         sys.exit(2)
-    import asyncio
-
-    from bot.discord.client import sync_once
-
-    asyncio.run(sync_once(token=os.environ["DISCORD_TOKEN"], db=database_path(db)))
-    click.echo("Slash commands synced.")
+    return token
 
 
 @main.command()

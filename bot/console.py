@@ -26,8 +26,23 @@ Ask like you would in a channel:
 Ctrl-D exits."""
 
 
-def render_text(answer: Answer, *, width: int = 88) -> str:
-    """An answer as plain text: everything it holds, nothing cut."""
+def readable(text: str | bytes) -> str:
+    """Typed input as text that can be printed and stored: what is not UTF-8 (bytes, or the
+    lone surrogates Python makes of them in arguments) becomes U+FFFD."""
+    if isinstance(text, bytes):
+        return text.decode("utf-8", "replace")
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def render_text(answer: Answer, *, width: int = 88, numbered: bool = True) -> str:
+    """An answer as plain text: everything it holds, nothing cut.
+
+    numbered=False: the options are listed without the numbers that open them, for a front
+    end where no number can be typed next (one-shot `ask`).
+    """
     lines = [answer.title, "=" * min(len(answer.title), width)]
     if answer.body:
         lines += [_wrap(answer.body, width), ""]
@@ -39,7 +54,10 @@ def render_text(answer: Answer, *, width: int = 88) -> str:
     if answer.actions:
         if lines[-1]:
             lines.append("")
-        lines += [f"  [{i}] {_action_text(a)}" for i, a in enumerate(answer.actions, 1)]
+        lines += [
+            f"  {f'[{i}]' if numbered else '-'} {_action_text(a)}"
+            for i, a in enumerate(answer.actions, 1)
+        ]
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 
@@ -50,13 +68,26 @@ def _action_text(action: Action) -> str:
 
 
 def _wrap(text: str, width: int) -> str:
-    # Keep the author's paragraphs and lists; wrap only over-long lines.
+    # Keep the author's paragraphs and lists; wrap only over-long lines of prose. Code (a
+    # fenced block, or a line indented four spaces) is never wrapped: a wrapped `# comment`
+    # would read as code of its own. Nor is a URL broken: it would no longer open.
     out = []
+    in_fence = False
     for line in text.splitlines() or [""]:
+        fence = line.lstrip().startswith(("```", "~~~"))
+        if fence:
+            in_fence = not in_fence
+        if fence or in_fence or len(line) <= width or line.startswith(("    ", "\t")):
+            out.append(line)
+            continue
         out.append(
-            textwrap.fill(line, width, subsequent_indent="  " if line[:2] in ("- ", "* ") else "")
-            if len(line) > width
-            else line
+            textwrap.fill(
+                line,
+                width,
+                subsequent_indent="  " if line[:2] in ("- ", "* ") else "",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
         )
     return "\n".join(out)
 
@@ -72,13 +103,19 @@ class ConsoleSession:
         self.server = ServerCommands(service)
 
     def handle(self, line: str) -> Answer | None:
+        line = readable(line)
         if self.server.form is not None:  # a prompt of /contribute or /glossary is open
             return self._remember(self.server.answer_line(line))
         text = line.strip()
         if not text:
             return None
-        if text.isdigit() and self.last_actions:
-            index = int(text) - 1
+        # Another process may have loaded a glossary since the last input (as the bot does).
+        self.service.follow_other_writers_now()
+        if text.isascii() and text.isdigit():  # not "²", which int() refuses
+            if not self.last_actions:
+                return info_answer("No options", "The last answer has no numbered options to open.")
+            # No int() of thousands of digits, which Python refuses (and which is no option).
+            index = int(text) - 1 if len(text) <= 6 else -1
             if 0 <= index < len(self.last_actions):
                 return self._remember(self.open_action(self.last_actions[index]))
             return info_answer(
@@ -129,7 +166,10 @@ class ConsoleSession:
 
     def _remember(self, answer: Answer | None) -> Answer | None:
         answer = self.server.own(answer) if answer is not None else None
-        if answer is not None and answer.actions:
+        # Numbers open the options of the last glossary answer, and only those: an answer
+        # without options leaves none. Silence (chat mode) shows nothing, so changes nothing;
+        # nor do help and usage notes, which are not answers.
+        if answer is not None:
             self.last_actions = answer.actions
             self.last_query = answer.query or self.last_query
         return answer
@@ -163,7 +203,8 @@ def _inputs(lines: Iterable[str] | None, interactive: bool) -> Iterable[str]:
         yield from lines
         return
     if not interactive:
-        yield from sys.stdin
+        # Bytes, decoded line by line: one line that is not UTF-8 must not end the session.
+        yield from (readable(line) for line in sys.stdin.buffer)
         return
     read: Callable[[str], str] = input
     while True:
@@ -175,3 +216,5 @@ def _inputs(lines: Iterable[str] | None, interactive: bool) -> Iterable[str]:
         except KeyboardInterrupt:
             sys.stdout.write("\n")
             continue
+        except UnicodeDecodeError:
+            sys.stdout.write("(that line was not UTF-8 text; nothing was asked)\n")

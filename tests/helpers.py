@@ -58,3 +58,79 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port between 20000 and 32000")
+
+
+def big_glossary_yaml(terms: int, *, seed: int = 16) -> str:
+    """A generated glossary of `terms` terms, about 200 bytes of YAML each, every field used.
+
+    The same arguments give the same text, so a test can point at a line it knows.
+    """
+    import random
+
+    rng = random.Random(seed)
+    text = """account adapter agent alert archive asset audit backup balance batch billing branch
+        broker budget buffer bundle cache campaign capacity catalog channel checkout client cluster
+        cohort commit compute connector consumer contract credit customer dashboard ledger margin
+        market metric model module monitor network offer order payment pipeline policy portal
+        price process product profile queue quota record region release report"""
+    words = text.split()
+    lines = [
+        "name: Generated Glossary",
+        "source: {name: Bench Co., url: https://bench.example/glossary}",
+        "terms:",
+    ]
+    for number in range(terms):
+        a, b = rng.choice(words), rng.choice(words)
+        name = f"{a.title()} {b.title()} {number}"
+        lines += [
+            f"  - term: {name}",
+            f"    aliases: [{a[:2]}{b[:2]}{number}, {b}-{a} {number}]",
+            f"    summary: The {a} of a {b}, number {number}.",
+            f"    definition: A {a} {b} is what a {rng.choice(words)} keeps for its"
+            f" {rng.choice(words)}.",
+        ]
+        if number % 3 == 0:
+            lines += ["    related:", f"      - {words[number % len(words)].title()} Thing"]
+        if number % 5 == 0:
+            lines += [
+                "    faqs:",
+                f"      - q: Why does the {a} {b} {number} matter?",
+                f"        a: Because the {rng.choice(words)} depends on it.",
+            ]
+        if number % 2 == 0:
+            lines.append(f"    tags: [{a}, {b}]")
+    lines += ["faqs:", "  - q: Where do generated terms come from?", "    a: From a benchmark."]
+    return "\n".join(lines) + "\n"
+
+
+def stderr_on_a_terminal(command: list[str], **popen: object) -> tuple[bytes, float | None, float]:
+    """Run `command` with its stderr on a pseudo-terminal: what it drew there, the seconds until
+    it first drew a percentage (None if never), and the seconds until it ended."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    parent, child = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=child, **popen)  # type: ignore[call-overload]
+    os.close(child)
+    drawn, first = b"", None
+    while True:
+        ready, _, _ = select.select([parent], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(parent, 4096)
+            except OSError:  # the terminal closed with the command
+                chunk = b""
+            if not chunk:
+                break
+            drawn += chunk
+            if first is None and b"%" in drawn:
+                first = time.perf_counter() - start
+        elif process.poll() is not None:
+            break
+    process.wait(timeout=600)
+    os.close(parent)
+    return drawn, first, time.perf_counter() - start

@@ -7,7 +7,7 @@ import pytest
 from helpers import SMALL, small_glossary
 
 from bot.core.model import Source, Term
-from bot.core.store import Store, StoreBusy, StoreError
+from bot.core.store import APPLICATION_ID, Store, StoreBusy, StoreError
 
 GUILD, OTHER_GUILD = 111, 222
 ALICE, BOB, CAROL = 1, 2, 3
@@ -181,17 +181,21 @@ def test_older_schema_is_migrated_in_place(tmp_path):
     with Store(path) as store:
         store.load_glossary(small_glossary())
         applied = store.schema_version
-    # Undo the guild settings step, as if the file came from the first release.
-    assert "m002_guild_settings" in applied
+    # Undo the guild settings step and the application id, as if the file came from the
+    # first release.
+    later = ["m002_guild_settings", "m005_application_id"]
+    assert set(later) <= set(applied)
     db = sqlite3.connect(path)
     db.execute("DROP TABLE guild_settings")
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = ?", ["m002_guild_settings"])
+    db.execute("DELETE FROM _sqlite_migrations WHERE name IN (?, ?)", later)
+    db.execute("PRAGMA application_id = 0")
     db.commit()
     db.close()
     with Store(path) as store:
         assert sorted(store.schema_version) == sorted(
             m.name for m in store_module.migrations._migrations
         )
+        assert store.db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert store.find_term("Customer") is not None
         store.set_guild_setting(GUILD, "free_text", "off")
         assert store.guild_setting(GUILD, "free_text") == "off"

@@ -207,12 +207,18 @@ def suggest_answer(query: str, choices: list[tuple[str, str, int]]) -> Answer:
     )
 
 
-def not_found_answer(query: str) -> Answer:
+def not_found_answer(query: str, *, faqs_only: bool = False) -> Answer:
+    """Nothing found; faqs_only: among the FAQs (/faq), where a question, not a term, is asked."""
+    advice = (
+        "Try asking in other words, or /define for a term"
+        if faqs_only
+        else "Try another spelling or a shorter term"
+    )
     return Answer(
         kind="none",
         title="No match",
         body=(
-            f"I couldn't find “{query}” in the glossary. Try another spelling or a shorter term;"
+            f"I couldn't find “{query}” in the glossary. {advice};"
             " the glossary's maintainers can see what was asked and add it."
         ),
         private=True,

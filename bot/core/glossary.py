@@ -7,12 +7,26 @@ maintainer can jump straight to it. A file with any problem is rejected whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.model import Faq, Glossary, Related, Source, Term, name_key
@@ -35,6 +49,29 @@ TEXT_FIELDS = ("summary", "context", "purpose", "example")
 FAQ_KEYS = {"q": True, "a": True}
 SOURCE_KEYS = {"name": True, "url": False}
 RELATED_KEYS = {"term": True, "note": False}
+
+Progress = Callable[[float], None]
+# Bumped whenever a file valid before may not be now (or read differently): a load knows an
+# unchanged file by its bytes under these rules.
+FORMAT_RULES = b"glossary-bot format 1\n"
+MAX_DEPTH = 64  # levels of nesting; the format itself has 5
+MAX_EXPANSION = 1_000_000  # nodes that aliases may repeat beyond the document's own
+REWORD_UP_TO = 256 * 1024  # characters: syntax errors of smaller files are worded by PyYAML
+REWORD_SECONDS = 1.0  # ... if its parser gets there in this time
+PROGRESS_EVERY = 4096  # events between two progress reports
+PARSE_SHARE = 0.8  # of a check's time, parsing (the rest is validating)
+NULL_TAG = "tag:yaml.org,2002:null"
+STR_TAG = "tag:yaml.org,2002:str"
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_COLLECTION_TAGS = {MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yaml.org,2002:seq"}
+# What YAML refuses in a file (control characters, lone surrogates), as PyYAML's reader does.
+_NOT_YAML_TEXT = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+# What YAML counts as the end of a line.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# libyaml's parser when PyYAML was built with it (about 20 times faster), else PyYAML's own.
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +101,32 @@ def bundled_glossary_path() -> Path:
     return Path(__file__).resolve().parents[2] / "glossary.yaml"
 
 
-def load_glossary(path: str | Path) -> Glossary:
-    """Read and validate one glossary file; raise GlossaryError listing every problem."""
-    path = Path(path)
+def read_glossary_file(path: str | Path) -> bytes:
+    """A glossary file's bytes; a file that cannot be read is a problem like any other."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        problem = Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")
+        problem = Problem(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}")
         raise GlossaryError([problem]) from exc
-    return parse_glossary(data, filename=str(path))
 
 
-def parse_glossary(data: bytes | str, *, filename: str = "<string>") -> Glossary:
-    """Validate glossary text; raise GlossaryError listing every problem."""
+def file_digest(data: bytes) -> str:
+    """What a load remembers of a file, to know it again: its bytes, under this format's rules."""
+    return hashlib.sha256(FORMAT_RULES + data).hexdigest()
+
+
+def load_glossary(path: str | Path, *, progress: Progress | None = None) -> Glossary:
+    """Read and validate one glossary file; raise GlossaryError listing every problem."""
+    return parse_glossary(read_glossary_file(path), filename=str(path), progress=progress)
+
+
+def parse_glossary(
+    data: bytes | str, *, filename: str = "<string>", progress: Progress | None = None
+) -> Glossary:
+    """Validate glossary text; raise GlossaryError listing every problem.
+
+    `progress`, if given, is called now and then with the fraction of the work done (0 to 1).
+    """
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -88,33 +138,167 @@ def parse_glossary(data: bytes | str, *, filename: str = "<string>") -> Glossary
     else:
         text = data
     text = text.removeprefix("\ufeff")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"invalid YAML: {exc.problem or exc.context}"
-        raise GlossaryError([Problem(filename, line, column, message)]) from exc
-    except yaml.YAMLError as exc:
-        raise GlossaryError([Problem(filename, 1, 1, f"invalid YAML: {exc}")]) from exc
-    validator = _Validator(filename)
+    forbidden = _NOT_YAML_TEXT.search(text)
+    if forbidden:
+        # Found here rather than by the parser, which reports such a character at 1:1.
+        line, column = _text_position(text, forbidden.start())
+        character = f"U+{ord(forbidden.group()):04X}"
+        message = f"character {character} is not allowed in YAML (a control character?)"
+        raise GlossaryError([Problem(filename, line, column, message)])
+    root = _Composer(text, filename, progress).root()
+    validator = _Validator(filename, progress)
     glossary = validator.glossary(root)
     if validator.problems:
         raise GlossaryError(validator.problems)
     assert glossary is not None
+    if progress:
+        progress(1.0)
     return glossary
 
 
+def _text_position(text: str, offset: int) -> tuple[int, int]:
+    """Line and column of a character, counted as the YAML parser counts them."""
+    line, line_start = 1, 0
+    for line_break in _LINE_BREAK.finditer(text, 0, offset):
+        line, line_start = line + 1, line_break.end()
+    return line, offset - line_start + 1
+
+
+class _Composer:
+    """YAML text to PyYAML's node tree, with every node's position, fast and without recursion.
+
+    PyYAML's own composers recurse once per level of nesting: the Python one ends in a
+    RecursionError on deeply nested input and the C one can overflow the C stack. This one
+    walks libyaml's events (PyYAML's pure-Python parser when libyaml is missing) with a stack
+    of its own, refuses nesting deeper than any glossary needs, and refuses aliases that
+    would multiply the document (a "billion laughs").
+    """
+
+    def __init__(self, text: str, filename: str, progress: Progress | None):
+        self.text = text
+        self.filename = filename
+        self.progress = progress
+        self.lines = text.count("\n") + 1
+
+    def root(self) -> Node | None:
+        loader = _FastLoader(self.text)
+        try:
+            return self._compose(loader)
+        except yaml.MarkedYAMLError as exc:
+            raise GlossaryError([self._syntax_problem(exc)]) from exc
+        except yaml.YAMLError as exc:
+            raise GlossaryError([Problem(self.filename, 1, 1, f"invalid YAML: {exc}")]) from exc
+        finally:
+            loader.dispose()
+
+    def _at(self, mark: yaml.Mark | None, message: str) -> Problem:
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return Problem(self.filename, line, column, message)
+
+    def _problem(self, mark: yaml.Mark | None, message: str) -> GlossaryError:
+        return GlossaryError([self._at(mark, message)])
+
+    def _compose(self, loader: yaml.SafeLoader) -> Node | None:
+        get_event = loader.get_event
+        anchors: dict[str, tuple[Node, int]] = {}
+        # The open collections, each [node, its anchor, its size: nodes, aliases expanded].
+        stack: list[list[Any]] = []
+        root: Node | None = None
+        documents = events = expanded = 0
+        while True:
+            event = get_event()
+            events += 1
+            if self.progress and not events % PROGRESS_EVERY:
+                self.progress(PARSE_SHARE * event.start_mark.line / self.lines)
+            kind = type(event)
+            if kind is ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    plain = event.implicit[0] and event.style is None
+                    tag = NULL_TAG if plain and event.value in _NULLS else STR_TAG
+                node: Node = ScalarNode(
+                    tag, event.value, event.start_mark, event.end_mark, style=event.style
+                )
+                anchor, size = event.anchor, 1
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise self._problem(
+                        event.start_mark,
+                        f"nested more than {MAX_DEPTH} levels deep; a glossary needs 5 at most",
+                    )
+                node_class = MappingNode if kind is MappingStartEvent else SequenceNode
+                tag = event.tag if event.tag not in (None, "!") else _COLLECTION_TAGS[node_class]
+                opened = node_class(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                stack.append([opened, event.anchor, 1])
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                node, anchor, size = stack.pop()
+                node.end_mark = event.end_mark
+                if kind is MappingEndEvent:
+                    items = node.value
+                    node.value = list(zip(items[::2], items[1::2], strict=True))
+            elif kind is AliasEvent:
+                if event.anchor not in anchors:
+                    raise self._problem(event.start_mark, f"undefined alias {event.anchor!r}")
+                node, size = anchors[event.anchor]
+                anchor = None
+                expanded += size
+                if expanded > MAX_EXPANSION + events:
+                    raise self._problem(
+                        event.start_mark,
+                        "aliases repeat too much of the document (more than"
+                        f" {MAX_EXPANSION:,} nodes); write the entries out instead",
+                    )
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self._problem(
+                        event.start_mark, "a second YAML document ('---'); one glossary per file"
+                    )
+                continue
+            elif kind is StreamEndEvent:
+                return root
+            else:  # the stream's start, a document's end
+                continue
+            if anchor is not None:
+                anchors[anchor] = (node, size)
+            if stack:
+                parent = stack[-1]
+                parent[0].value.append(node)
+                parent[2] += size
+            else:
+                root = node
+
+    def _syntax_problem(self, exc: yaml.MarkedYAMLError) -> Problem:
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit, reached before ours
+            mark = exc.problem_mark or exc.context_mark
+            return self._at(mark, "nested too deeply; a glossary needs 5 levels at most")
+        if _FastLoader is not yaml.SafeLoader and len(self.text) <= REWORD_UP_TO:
+            # PyYAML's own parser says what it found in words a maintainer knows better
+            # ("but got '<stream end>'"), and at the place the project has always reported.
+            # Asked only of small files, and given up after a moment: on some inputs (deep
+            # flow nesting) its time grows with the square of their size.
+            deadline = time.monotonic() + REWORD_SECONDS
+            try:
+                for number, _ in enumerate(yaml.parse(self.text, Loader=yaml.SafeLoader)):
+                    if not number % 256 and time.monotonic() > deadline:
+                        break
+            except yaml.MarkedYAMLError as again:
+                exc = again
+        mark = exc.problem_mark or exc.context_mark
+        return self._at(mark, f"invalid YAML: {exc.problem or exc.context}")
+
+
 def _position_of(data: bytes, offset: int) -> tuple[int, int]:
-    before = data[:offset]
-    line = before.count(b"\n") + 1
-    column = len(before) - (before.rfind(b"\n") + 1) + 1
-    return line, column
+    # What comes before the first byte that is not UTF-8 is UTF-8.
+    before = data[:offset].decode("utf-8")
+    return _text_position(before, len(before))
 
 
 class _Validator:
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, progress: Progress | None = None):
         self.filename = filename
+        self.progress = progress
         self.problems: list[Problem] = []
 
     def report(self, node: Node | None, message: str) -> None:
@@ -150,7 +334,7 @@ class _Validator:
 
     def text(self, node: Node, what: str, *, required: bool = False) -> str | None:
         if isinstance(node, ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null" or not node.value.strip():
+            if node.tag == NULL_TAG or not node.value.strip():
                 if required:
                     self.report(node, f"{what} must not be empty")
                 return None
@@ -159,7 +343,7 @@ class _Validator:
         return None
 
     def sequence(self, node: Node, what: str) -> list[Node]:
-        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        if isinstance(node, ScalarNode) and node.tag == NULL_TAG:
             return []
         if not isinstance(node, SequenceNode):
             self.report(node, f"{what} must be a list, not {_kind(node)}")
@@ -187,13 +371,23 @@ class _Validator:
         source = self.source(entries["source"][1]) if "source" in entries else None
         terms = []
         if "terms" in entries:
-            for node in self.sequence(entries["terms"][1], "'terms'"):
+            nodes = self.sequence(entries["terms"][1], "'terms'")
+            for number, node in enumerate(nodes):
                 term = self.term(node)
                 if term is not None:
                     terms.append(term)
+                if self.progress and not number % PROGRESS_EVERY:
+                    self.progress(PARSE_SHARE + (1 - PARSE_SHARE) * number / len(nodes))
         faqs = self.faqs(entries["faqs"][1], "'faqs'") if "faqs" in entries else []
         self.check_unique_names(terms)
-        return Glossary(name=name or "", source=source, terms=[t for t, _ in terms], faqs=faqs)
+        mark = entries["name"][1].start_mark if "name" in entries else root.start_mark
+        return Glossary(
+            name=name or "",
+            source=source,
+            terms=[t for t, _ in terms],
+            faqs=faqs,
+            name_at=(mark.line + 1, mark.column + 1),
+        )
 
     def source(self, node: Node) -> Source | None:
         if isinstance(node, ScalarNode):
@@ -320,9 +514,33 @@ def load_glossaries(paths: Iterable[str | Path]) -> list[Glossary]:
     glossaries, problems = [], []
     for path in paths:
         try:
-            glossaries.append(load_glossary(path))
+            glossaries.append((str(path), load_glossary(path)))
         except GlossaryError as exc:
             problems.extend(exc.problems)
+    problems.extend(names_given_twice(glossaries))
     if problems:
         raise GlossaryError(problems)
-    return glossaries
+    return [glossary for _, glossary in glossaries]
+
+
+def names_given_twice(glossaries: Iterable[tuple[str, Glossary]]) -> list[Problem]:
+    """Files (path, glossary) that name the same glossary: one run loads a glossary from one
+    file, or the second would silently replace the first and report its terms as removed."""
+    first: dict[str, tuple[str, Glossary]] = {}
+    problems = []
+    for path, glossary in glossaries:
+        key = name_key(glossary.name)
+        if key not in first:
+            first[key] = (path, glossary)
+            continue
+        other, other_glossary = first[key]
+        line = other_glossary.name_at[0]
+        problems.append(
+            Problem(
+                path,
+                *glossary.name_at,
+                f"the glossary {glossary.name!r} is also named in {other} (line {line});"
+                " load each glossary from one file",
+            )
+        )
+    return problems

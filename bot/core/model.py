@@ -45,6 +45,8 @@ class Glossary:
     terms: list[Term] = field(default_factory=list)
     faqs: list[Faq] = field(default_factory=list)
     source: Source | None = None
+    # Where its file gives the name (line, column), for errors about it; not part of equality.
+    name_at: tuple[int, int] = field(default=(1, 1), compare=False, repr=False)
 
 
 def name_key(name: str) -> str:

@@ -74,11 +74,16 @@ class Reply:
 
 
 class GlossaryService:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, *, build_matcher: bool = True):
         self.store = store
         self._generation = store.glossary_generation()
         self._data_version = store.data_version()
-        self.matcher = Matcher(store.matcher_entries())
+        # Built up front for a front end that answers (the first answer must not wait for
+        # it); built on first use for commands that only load or export, whose time then
+        # follows their file and not the whole database.
+        self._matcher: Matcher | None = None
+        if build_matcher:
+            self._matcher = Matcher(store.matcher_entries())
         self._answers: dict[tuple[int, int | None, int], Answer] = {}
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
         self._cached_version = -1
@@ -88,13 +93,25 @@ class GlossaryService:
         self._matcher_lock = asyncio.Lock()
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
-        """Open (or create) the database; a new one is filled from the bundled glossary."""
+    def open(
+        cls, path: str | Path | None = None, *, seed: bool = True, answering: bool = True
+    ) -> GlossaryService:
+        """Open (or create) the database; a new one is filled from the bundled glossary.
+
+        answering=False: for commands that do not answer questions, the matcher is built
+        only if they ask anyway.
+        """
         store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
             log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
-        return cls(store)
+        return cls(store, build_matcher=answering)
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            self._matcher = Matcher(self.store.matcher_entries())
+        return self._matcher
 
     def close(self) -> None:
         if self._writer is not None:
@@ -143,18 +160,49 @@ class GlossaryService:
     # -- loading --------------------------------------------------------------------------
 
     def load(
-        self, glossary: Glossary, *, progress: Callable[[int], None] | None = None
+        self,
+        glossary: Glossary,
+        *,
+        progress: Callable[[float], None] | None = None,
+        file_digest: str | None = None,
     ) -> LoadReport:
-        report = self.store.load_glossary(glossary, progress=progress)
-        # A load can touch thousands of names; one rebuild is cheaper than diffing them here.
-        generation = self.store.glossary_generation()
-        self._use(Matcher(self.store.matcher_entries()), generation)
+        """Load a glossary; `file_digest` (of its file) lets a later load of the same file be
+        known as a no-op (see loaded_file)."""
+        report = self.store.load_glossary(glossary, progress=progress, file_digest=file_digest)
+        # A load can touch thousands of names; one rebuild is cheaper than diffing them here
+        # (none for a command that only loads: its time follows the file, not the database).
+        matcher = Matcher(self.store.matcher_entries()) if self._matcher is not None else None
+        self._use(matcher, self.store.glossary_generation())
         return report
 
-    def _use(self, matcher: Matcher, generation: int) -> None:
-        self.matcher = matcher
+    def loaded_file(self, file_digest: str) -> str | None:
+        """The glossary last loaded from the file with this digest: loading it is a no-op."""
+        return self.store.loaded_file(file_digest)
+
+    def _use(self, matcher: Matcher | None, generation: int) -> None:
+        self._matcher = matcher
         self._generation = generation
         self._decisions.clear()
+
+    def _glossary_changed_elsewhere(self) -> int | None:
+        """The new glossary generation if another process loaded a changed glossary since the
+        last look, else None. Cached answers are dropped when anything changed."""
+        version = self.store.data_version()
+        if version == self._data_version:
+            return None
+        self._data_version = version
+        self.store.changed_elsewhere()
+        generation = self.store.glossary_generation()
+        return None if generation == self._generation else generation
+
+    def follow_other_writers_now(self) -> bool:
+        """follow_other_writers for a front end without an event loop (the console): the
+        matcher is rebuilt here and now."""
+        generation = self._glossary_changed_elsewhere()
+        if generation is None:
+            return False
+        self._use(Matcher(self.store.matcher_entries()), generation)
+        return True
 
     async def follow_other_writers(self) -> bool:
         """Catch up with what other processes wrote to the database since the last call.
@@ -164,13 +212,8 @@ class GlossaryService:
         a worker thread and swapped in, and this returns True. When nothing changed it costs
         one cheap query, so a bot can call it every few seconds.
         """
-        version = self.store.data_version()
-        if version == self._data_version:
-            return False
-        self._data_version = version
-        self.store.changed_elsewhere()
-        generation = self.store.glossary_generation()
-        if generation == self._generation:
+        generation = self._glossary_changed_elsewhere()
+        if generation is None:
             return False
         async with self._matcher_lock:
             entries = list(self.store.matcher_entries())
@@ -362,7 +405,10 @@ class GlossaryService:
         if decision.decision == "suggest" and decision.candidates:
             choices = [(c.kind, c.label, c.target) for c in decision.candidates[:5]]
             return Reply(decision, answers.suggest_answer(text.strip(), choices))
-        reply = Reply(decision, answers.not_found_answer(answers.clip(text.strip(), 100)))
+        reply = Reply(
+            decision,
+            answers.not_found_answer(answers.clip(text.strip(), 100), faqs_only=kinds == ("faq",)),
+        )
         if text.strip():
             reply.missed = text.strip()
             if record_missed:

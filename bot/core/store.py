@@ -12,6 +12,7 @@ import contextlib
 import json
 import sqlite3
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,10 @@ BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
 VOCABULARY_SECONDS = 60.0  # how stale the words a search's typos are read as may get
 GLOSSARY_GENERATION = "glossary_generation"
 SERVER_GLOSSARY_NAME = "Server glossary"  # a server's own glossary, until a file names it
+# SQLite's application id (the header's bytes 68-71) for glossary-bot's files: "GLSB".
+APPLICATION_ID = 0x474C5342
+LOADED_FILE = "loaded_file:"  # meta key prefix: a glossary's key -> the digest of its file
+WRITE_BATCH = 2000  # rows per executemany while loading, between two progress reports
 T = TypeVar("T")
 
 
@@ -201,6 +206,38 @@ def m004_server_glossaries(db: Database) -> None:
 
 
 @migrations()
+def m005_application_id(db: Database) -> None:
+    # Marks the file as glossary-bot's, so that a --db naming another program's SQLite file
+    # is refused before anything is written to it (see _foreign_file).
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _foreign_file(db: Database) -> str | None:
+    """Why the open file is not glossary-bot's, or None when it is, or is new (empty, or an
+    SQLite database without tables). Older files of ours have no application id yet but hold
+    our migrations. Only reads: asked before anything is written, on the store's own
+    connection (a second one in this process could drop the first one's locks on closing).
+    """
+    application_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if application_id == APPLICATION_ID:
+        return None
+    if application_id:
+        return f"another program's (application id {application_id:#x})"
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if not tables:
+        return None
+    if (
+        "_sqlite_migrations" in tables
+        and db.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", [migrations.name]
+        ).fetchone()
+    ):
+        return None
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    return f"it holds another program's tables ({shown})"
+
+
+@migrations()
 def m007_search_index(db: Database) -> None:
     # /search: full-text tables kept in step with terms, aliases, definitions and FAQs by
     # triggers, filled from what the database already holds.
@@ -225,6 +262,13 @@ class Store:
         self._vocabulary_read = 0.0
         try:
             self.db = Database(self.path)
+            foreign = _foreign_file(self.db)
+            if foreign:
+                self.db.close()
+                raise StoreError(
+                    f"{self.path} is not a glossary-bot database: {foreign}. It was left as it"
+                    " is; give --db (or GLOSSARY_DB) a file of the bot's own, or a new name"
+                )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             # WAL with synchronous=NORMAL cannot corrupt the file on a crash; at worst the
@@ -375,45 +419,46 @@ class Store:
         self,
         glossary: Glossary,
         *,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[float], None] | None = None,
         guild_id: int | None = None,
+        file_digest: str | None = None,
     ) -> LoadReport:
         """Add or update a glossary from its file, keeping everything members made.
 
         Terms are matched by name within the glossary, so reloading is idempotent. A term that
         left the file is marked removed, not deleted: its votes and contributed definitions stay
         and come back if the term does. With guild_id, the file becomes that server's own
-        glossary (its terms visible there only); terms its members created are kept.
+        glossary (its terms visible there only); terms its members created are kept. The work reads
+        and writes only this glossary's rows, each kind in one query, so its time follows the
+        file, not the rest of the database. `progress` is called with the fraction done;
+        `file_digest` is remembered so that the same file loaded again is known without
+        reading it (see loaded_file).
         """
         report = LoadReport(glossary.name)
         self.version += 1
         with self._writing():
             glossary_id = self._upsert_glossary(glossary, guild_id)
-            existing = {
-                row["key"]: row
-                for row in self._rows("SELECT * FROM terms WHERE glossary_id = ?", [glossary_id])
-            }
-            seen: set[int] = set()
-            for position, term in enumerate(glossary.terms):
-                term_id = self._upsert_term(
-                    glossary_id, term, position, existing, report, guild_id=guild_id
-                )
-                seen.add(term_id)
-                if progress:
-                    progress(1)
-            self._sync_faqs(glossary_id, None, glossary.faqs, report)
-            for row in existing.values():
-                if row["added_by"] is not None and row["id"] not in seen:
-                    continue  # a member's term: the file never held it
-                if row["id"] not in seen and row["removed_at"] is None:
-                    self.db["terms"].update(row["id"], {"removed_at": _now()})
-                    report.removed["terms"] += 1
-                    report.removed_terms.append(row["name"])
-                    report.kept_votes_on_removed += self._count_votes(row["id"])
-                    self._sync_faqs(glossary_id, row["id"], [], report)
+            _GlossaryLoad(self.db, glossary_id, report, guild_id=guild_id).run(glossary, progress)
             if report.changed_anything():
                 self.set_meta(GLOSSARY_GENERATION, str(self.glossary_generation() + 1))
+            key = LOADED_FILE + (
+                name_key(glossary.name) if guild_id is None else server_glossary_key(guild_id)
+            )
+            if file_digest:
+                self.set_meta(key, file_digest)
+            else:
+                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
         return report
+
+    def loaded_file(self, file_digest: str) -> str | None:
+        """The name of the glossary whose last load was of the file with this digest, if any:
+        loading it again would change nothing."""
+        row = self._one(
+            "SELECT g.name FROM meta m JOIN glossaries g ON m.key = ? || g.key"
+            " WHERE m.key LIKE ? AND m.value = ?",
+            [LOADED_FILE, LOADED_FILE + "%", file_digest],
+        )
+        return row["name"] if row else None
 
     def glossary_generation(self) -> int:
         """How many loads have changed the glossaries in this file: a running bot that sees
@@ -439,160 +484,6 @@ class Store:
             self.db["glossaries"].update(row["id"], values)
             return row["id"]
         return self.db["glossaries"].insert(values).last_pk
-
-    def _upsert_term(
-        self,
-        glossary_id: int,
-        term: Term,
-        position: int,
-        existing: dict[str, dict[str, Any]],
-        report: LoadReport,
-        *,
-        guild_id: int | None = None,
-    ) -> int:
-        key = name_key(term.name)
-        source = term.source
-        values = {
-            "glossary_id": glossary_id,
-            "guild_id": guild_id,
-            "added_by": None,
-            "key": key,
-            "name": term.name,
-            "summary": term.summary,
-            "context": term.context,
-            "purpose": term.purpose,
-            "example": term.example,
-            "tags": json.dumps(term.tags),
-            "source_name": source.name if source else None,
-            "source_url": source.url if source else None,
-            "position": position,
-            "removed_at": None,
-        }
-        row = existing.get(key)
-        if row is None:
-            term_id = self.db["terms"].insert(values).last_pk
-            report.added["terms"] += 1
-            changed = False
-        else:
-            term_id = row["id"]
-            changed = any(row[k] != v for k, v in values.items() if k != "position")
-            if changed or row["position"] != position:
-                self.db["terms"].update(term_id, values)
-        changed |= self._sync_definition(term_id, term.definition, row is None)
-        changed |= self._sync_related(term_id, term.related)
-        self._sync_aliases(term_id, term.aliases, report)
-        self._sync_faqs(glossary_id, term_id, term.faqs, report)
-        if changed and row is not None:
-            report.changed["terms"] += 1
-        return term_id
-
-    def _sync_definition(self, term_id: int, text: str, new: bool) -> bool:
-        row = (
-            None
-            if new
-            else self._one(
-                "SELECT id, text FROM definitions WHERE term_id = ? AND origin = 'glossary'",
-                [term_id],
-            )
-        )
-        if row is None:
-            self.db["definitions"].insert(
-                {"term_id": term_id, "origin": "glossary", "text": text, "created_at": _now()}
-            )
-            return False
-        if row["text"] != text:
-            # Votes stay with the glossary's definition across edits: it is the same entry.
-            self.db["definitions"].update(row["id"], {"text": text})
-            return True
-        return False
-
-    def _sync_related(self, term_id: int, related: list[Related]) -> bool:
-        old = [
-            Related(r["name"], r["note"])
-            for r in self._rows(
-                "SELECT name, note FROM related WHERE term_id = ? ORDER BY position", [term_id]
-            )
-        ]
-        if old == related:
-            return False
-        self.db.execute("DELETE FROM related WHERE term_id = ?", [term_id])
-        self.db["related"].insert_all(
-            {"term_id": term_id, "name": r.term, "note": r.note, "position": i}
-            for i, r in enumerate(related)
-        )
-        return True
-
-    def _sync_aliases(self, term_id: int, aliases: list[str], report: LoadReport) -> None:
-        old = {
-            r["key"]: r for r in self._rows("SELECT * FROM aliases WHERE term_id = ?", [term_id])
-        }
-        new_keys = set()
-        for position, alias in enumerate(aliases):
-            key = name_key(alias)
-            new_keys.add(key)
-            row = old.get(key)
-            if row is None:
-                self.db["aliases"].insert(
-                    {"term_id": term_id, "key": key, "alias": alias, "position": position}
-                )
-                report.added["aliases"] += 1
-            elif row["alias"] != alias or row["position"] != position:
-                self.db["aliases"].update(row["id"], {"alias": alias, "position": position})
-                report.changed["aliases"] += row["alias"] != alias
-        for key, row in old.items():
-            if key not in new_keys:
-                self.db.execute("DELETE FROM aliases WHERE id = ?", [row["id"]])
-                report.removed["aliases"] += 1
-
-    def _sync_faqs(
-        self, glossary_id: int, term_id: int | None, faqs: list[Faq], report: LoadReport
-    ) -> None:
-        # FAQs keep their ids across reloads, since buttons on old messages carry them.
-        old = {
-            r["key"]: r
-            for r in self._rows(
-                "SELECT * FROM faqs WHERE glossary_id = ? AND term_id IS ?", [glossary_id, term_id]
-            )
-        }
-        new_keys = set()
-        for position, faq in enumerate(faqs):
-            key = name_key(faq.question)
-            if key in new_keys:
-                continue
-            new_keys.add(key)
-            values = {
-                "glossary_id": glossary_id,
-                "term_id": term_id,
-                "key": key,
-                "question": faq.question,
-                "answer": faq.answer,
-                "position": position,
-                "removed_at": None,
-            }
-            row = old.get(key)
-            if row is None:
-                self.db["faqs"].insert(values)
-                report.added["faqs"] += 1
-            elif any(row[k] != v for k, v in values.items()):
-                self.db["faqs"].update(row["id"], values)
-                if row["removed_at"] is not None:
-                    report.added["faqs"] += 1
-                elif row["question"] != faq.question or row["answer"] != faq.answer:
-                    report.changed["faqs"] += 1
-        for key, row in old.items():
-            if key not in new_keys and row["removed_at"] is None:
-                self.db["faqs"].update(row["id"], {"removed_at": _now()})
-                report.removed["faqs"] += 1
-
-    def _count_votes(self, term_id: int) -> int:
-        row = self._one(
-            "SELECT count(*) AS n FROM votes JOIN definitions d ON d.id = votes.definition_id"
-            " WHERE d.term_id = ?",
-            [term_id],
-        )
-        return row["n"] if row else 0
-
-    # -- reading glossaries back ----------------------------------------------------------
 
     def glossary_names(self) -> list[str]:
         return [
@@ -955,9 +846,8 @@ class Store:
                     existing = {name_key(term.name): {**current, "key": name_key(term.name)}}
                 else:
                     existing = {current["key"]: current}
-            saved = self._upsert_term(
-                glossary_id, term, position, existing, LoadReport(""), guild_id=guild_id
-            )
+            load = _GlossaryLoad(self.db, glossary_id, LoadReport(""), guild_id=guild_id)
+            [saved] = load.run(Glossary(name="", terms=[term]), None, first_position=position)
             self._bump_generation()
             return saved
 
@@ -1016,8 +906,12 @@ class Store:
             )
             if row is None:
                 return False
-            self.db["terms"].update(term_id, {"removed_at": _now()})
-            self._sync_faqs(row["glossary_id"], term_id, [], LoadReport(""))
+            now = _now()
+            self.db["terms"].update(term_id, {"removed_at": now})
+            self.db.execute(
+                "UPDATE faqs SET removed_at = ? WHERE term_id = ? AND removed_at IS NULL",
+                [now, term_id],
+            )
             self._bump_generation()
             return True
 
@@ -1205,6 +1099,253 @@ class Store:
             )
         ]
 
+
+class _GlossaryLoad:
+    """One load of a glossary file into its rows: what is there read in one query per kind,
+    compared in memory, and written back in batches (executemany, plain SQL: sqlite-utils'
+    insert and update look at the table's schema on every call, which costs more than the
+    write)."""
+
+    def __init__(
+        self, db: Database, glossary_id: int, report: LoadReport, *, guild_id: int | None = None
+    ):
+        self.db = db
+        self.glossary_id = glossary_id
+        self.guild_id = guild_id  # a server's own glossary: its terms are visible there only
+        self.report = report
+        self.now = _now()
+        # Rows to write, by statement, in the order the statements were first asked for.
+        self.writes: dict[str, list[tuple[Any, ...]]] = {}
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, [self.glossary_id]).fetchall()
+
+    def run(
+        self,
+        glossary: Glossary,
+        progress: Callable[[float], None] | None,
+        *,
+        first_position: int | None = None,
+    ) -> list[int]:
+        """Write the glossary's terms; the ids of its terms, in its order.
+
+        With first_position, the terms are a part of the glossary put at that place (one term
+        a server's admin saved): the rest of the glossary, its own FAQs included, is left as
+        it is.
+        """
+        whole = first_position is None
+        report = self.report
+        terms = {
+            row[1]: row
+            for row in self._query(
+                f"SELECT {_TERM_COLUMNS} FROM terms WHERE glossary_id = ? ORDER BY id"
+            )
+        }
+        definitions: dict[int, tuple[int, str]] = {}
+        for def_id, term_id, text in self._query(
+            "SELECT d.id, d.term_id, d.text FROM definitions d JOIN terms t ON t.id = d.term_id"
+            " WHERE t.glossary_id = ? AND d.origin = 'glossary' ORDER BY d.id DESC"
+        ):
+            definitions[term_id] = (def_id, text)  # the first, as descending ids end on it
+        related: dict[int, list[Related]] = defaultdict(list)
+        for term_id, name, note in self._query(
+            "SELECT r.term_id, r.name, r.note FROM related r JOIN terms t ON t.id = r.term_id"
+            " WHERE t.glossary_id = ? ORDER BY r.term_id, r.position, r.id"
+        ):
+            related[term_id].append(Related(name, note))
+        aliases: dict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)
+        for row in self._query(
+            "SELECT a.id, a.term_id, a.key, a.alias, a.position FROM aliases a"
+            " JOIN terms t ON t.id = a.term_id WHERE t.glossary_id = ? ORDER BY a.id"
+        ):
+            aliases[row[1]][row[2]] = row
+        faqs: dict[int | None, dict[str, tuple[Any, ...]]] = defaultdict(dict)
+        for row in self._query(
+            f"SELECT {_FAQ_COLUMNS} FROM faqs WHERE glossary_id = ? ORDER BY id"
+        ):
+            faqs[row[2]][row[3]] = row
+        next_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM terms").fetchone()[0]
+
+        new_terms, term_updates, seen = [], [], set()
+        new_definitions, definition_updates = [], []
+        related_deletes, new_related = [], []
+        ids = []
+        for position, term in enumerate(glossary.terms, first_position or 0):
+            key = name_key(term.name)
+            source = term.source
+            values = (
+                term.name,
+                term.summary,
+                term.context,
+                term.purpose,
+                term.example,
+                json.dumps(term.tags),
+                source.name if source else None,
+                source.url if source else None,
+            )
+            row = terms.get(key)
+            if row is None:
+                term_id, next_id = next_id, next_id + 1
+                new_terms.append(
+                    (term_id, self.glossary_id, key, *values, self.guild_id, position)
+                )
+                report.added["terms"] += 1
+                changed = False
+            else:
+                term_id = row[0]
+                # Name, fields, and coming back after a removal count as changes; a new place
+                # in the file is written but is not one.
+                changed = row[2:10] != values or row[12] is not None
+                if changed or row[11] != position or row[13] is not None:
+                    # A member's term the file now holds becomes the file's.
+                    term_updates.append((*values, position, term_id))
+            seen.add(term_id)
+            ids.append(term_id)
+            old_definition = definitions.get(term_id)
+            if old_definition is None:
+                new_definitions.append((term_id, term.definition, self.now))
+            elif old_definition[1] != term.definition:
+                # Votes stay with the glossary's definition across edits: it is the same entry.
+                definition_updates.append((term.definition, old_definition[0]))
+                changed = True
+            if related.get(term_id, []) != term.related:
+                related_deletes.append((term_id,))
+                new_related.extend((term_id, r.term, r.note, i) for i, r in enumerate(term.related))
+                changed = True
+            self._aliases(term_id, term.aliases, aliases.get(term_id, {}))
+            self._faqs(term_id, term.faqs, faqs.get(term_id, {}))
+            if changed and row is not None:
+                report.changed["terms"] += 1
+            if progress and not position % WRITE_BATCH:
+                progress(0.5 * position / len(glossary.terms))
+        if whole:
+            self._faqs(None, glossary.faqs, faqs.get(None, {}))
+        removed = []
+        for row in terms.values() if whole else ():
+            # A member's term (added_by) was never in the file: a load leaves it alone.
+            if row[0] not in seen and row[12] is None and row[13] is None:
+                removed.append((self.now, row[0]))
+                report.removed["terms"] += 1
+                report.removed_terms.append(row[2])
+                self._faqs(row[0], [], faqs.get(row[0], {}))
+        # Parents before children, for the foreign keys.
+        self._write(
+            f"INSERT INTO terms (id, glossary_id, key, {_TERM_FIELDS}, guild_id, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            new_terms,
+        )
+        self._write(
+            f"UPDATE terms SET {', '.join(f'{c} = ?' for c in _TERM_FIELDS.split(', '))},"
+            " position = ?, removed_at = NULL, added_by = NULL WHERE id = ?",
+            term_updates,
+        )
+        self._write("UPDATE terms SET removed_at = ? WHERE id = ?", removed)
+        self._write(
+            "INSERT INTO definitions (term_id, origin, text, created_at)"
+            " VALUES (?, 'glossary', ?, ?)",
+            new_definitions,
+        )
+        self._write("UPDATE definitions SET text = ? WHERE id = ?", definition_updates)
+        self._write("DELETE FROM related WHERE term_id = ?", related_deletes)
+        self._write(
+            "INSERT INTO related (term_id, name, note, position) VALUES (?, ?, ?, ?)", new_related
+        )
+        # Terms first, as the other rows point at them; related rows are deleted before
+        # they are inserted again (the order they were asked for).
+        writes = sorted(
+            self.writes.items(), key=lambda write: not write[0].startswith("INSERT INTO terms")
+        )
+        total = sum(len(rows) for _, rows in writes) or 1
+        done = 0
+        for sql, rows in writes:
+            for start in range(0, len(rows), WRITE_BATCH):
+                batch = rows[start : start + WRITE_BATCH]
+                self.db.conn.executemany(sql, batch)
+                done += len(batch)
+                if progress:
+                    progress(0.5 + 0.5 * done / total)
+        if removed:
+            report.kept_votes_on_removed = self._votes_on([term_id for _, term_id in removed])
+        return ids
+
+    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.writes.setdefault(sql, []).extend(rows)
+
+    def _aliases(self, term_id: int, aliases: list[str], old: dict[str, tuple[Any, ...]]) -> None:
+        report = self.report
+        new_keys = set()
+        for position, alias in enumerate(aliases):
+            key = name_key(alias)
+            new_keys.add(key)
+            row = old.get(key)
+            if row is None:
+                self._write(
+                    "INSERT INTO aliases (term_id, key, alias, position) VALUES (?, ?, ?, ?)",
+                    [(term_id, key, alias, position)],
+                )
+                report.added["aliases"] += 1
+            elif row[3] != alias or row[4] != position:
+                self._write(
+                    "UPDATE aliases SET alias = ?, position = ? WHERE id = ?",
+                    [(alias, position, row[0])],
+                )
+                report.changed["aliases"] += row[3] != alias
+        for key, row in old.items():
+            if key not in new_keys:
+                self._write("DELETE FROM aliases WHERE id = ?", [(row[0],)])
+                report.removed["aliases"] += 1
+
+    def _faqs(self, term_id: int | None, faqs: list[Faq], old: dict[str, tuple[Any, ...]]) -> None:
+        # FAQs keep their ids across reloads, since buttons on old messages carry them.
+        report = self.report
+        new_keys = set()
+        for position, faq in enumerate(faqs):
+            key = name_key(faq.question)
+            if key in new_keys:
+                continue
+            new_keys.add(key)
+            row = old.get(key)
+            if row is None:
+                self._write(
+                    "INSERT INTO faqs (glossary_id, term_id, key, question, answer, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(self.glossary_id, term_id, key, faq.question, faq.answer, position)],
+                )
+                report.added["faqs"] += 1
+            elif (row[4], row[5], row[6], row[7]) != (faq.question, faq.answer, position, None):
+                self._write(
+                    "UPDATE faqs SET question = ?, answer = ?, position = ?, removed_at = NULL"
+                    " WHERE id = ?",
+                    [(faq.question, faq.answer, position, row[0])],
+                )
+                if row[7] is not None:
+                    report.added["faqs"] += 1
+                elif row[4] != faq.question or row[5] != faq.answer:
+                    report.changed["faqs"] += 1
+        for key, row in old.items():
+            if key not in new_keys and row[7] is None:
+                self._write("UPDATE faqs SET removed_at = ? WHERE id = ?", [(self.now, row[0])])
+                report.removed["faqs"] += 1
+
+    def _votes_on(self, term_ids: list[int]) -> int:
+        total = 0
+        for start in range(0, len(term_ids), 500):
+            chunk = term_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            total += self.db.execute(
+                "SELECT count(*) FROM votes JOIN definitions d ON d.id = votes.definition_id"
+                f" WHERE d.term_id IN ({marks})",
+                chunk,
+            ).fetchone()[0]
+        return total
+
+
+_TERM_FIELDS = "name, summary, context, purpose, example, tags, source_name, source_url"
+# id, key, the fields, guild_id, position, removed_at, added_by: indexes 0, 1, 2-9, 10-13.
+_TERM_COLUMNS = f"id, key, {_TERM_FIELDS}, guild_id, position, removed_at, added_by"
+# id, glossary_id, term_id, key, question, answer, position, removed_at.
+_FAQ_COLUMNS = "id, glossary_id, term_id, key, question, answer, position, removed_at"
 
 # A definition with the votes it received in one server.
 _DEFINITION_SELECT = (

@@ -10,9 +10,11 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import discord
 from aiohttp import web
 from discord import app_commands
@@ -266,10 +268,26 @@ def run_bot(*, token: str, db: str | Path, site: WebSettings | None = None) -> N
     if not os.environ.get("GLOSSARY_LOG_LEVEL"):
         # A running bot says which servers it serves and when it reconnects.
         logging.getLogger().setLevel(logging.INFO)
+    _talking_to_discord(serve(token=token, db=db, site=site))
+
+
+def run_sync(*, token: str, db: str | Path) -> None:
+    _talking_to_discord(sync_once(token=token, db=db))
+
+
+def _talking_to_discord(work: Coroutine[Any, Any, object]) -> None:
+    """Run `work`; a rejected token (exit 2) or an unreachable Discord (exit 1) is one line.
+
+    Only the first contact can fail this way: once logged in, discord.py reconnects by
+    itself whenever the network comes back.
+    """
     try:
-        asyncio.run(serve(token=token, db=db, site=site))
+        asyncio.run(work)
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Bot > Reset Token).")
         raise SystemExit(2) from None
+    except (TimeoutError, OSError, aiohttp.ClientError, discord.GatewayNotFound) as exc:
+        log.error("cannot reach Discord: %s", exc or type(exc).__name__)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         pass
