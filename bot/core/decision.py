@@ -88,9 +88,9 @@ FEATURES = (
 )
 SEMANTIC_FEATURES = (*FEATURES, "cosine", "cosine_margin")
 # Fitted by `python bench/fit_decision.py` on the tuning set (tests/data/queries.yaml).
-LEXICAL_WEIGHTS = (-4.92, 3.30, 2.18, 1.60, 2.01, 1.74, 0.00, -0.58)
+LEXICAL_WEIGHTS = (-4.81, 3.58, 2.23, 1.60, 1.80, 1.54, 0.00, -0.60)
 LEXICAL_ANSWER_AT = 0.8
-SEMANTIC_WEIGHTS = (-5.54, 2.65, 1.16, 1.09, 1.59, 1.85, 0.00, -1.16, 3.23, 1.05)
+SEMANTIC_WEIGHTS = (-4.81, 2.81, 1.15, 0.55, 0.65, 1.32, 0.00, -1.11, 3.80, 1.80)
 SEMANTIC_ANSWER_AT = 0.75
 
 

@@ -106,7 +106,9 @@ class Embedder:
             self._tokenizer = Tokenizer.from_file(str(tokenizer))
         except Exception as exc:  # onnxruntime and tokenizers raise their own types
             raise SemanticUnavailable(f"cannot load the embedding model {model}: {exc}") from exc
+        # Set once, never per call: the bot embeds from worker threads.
         self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     def embed(self, texts: list[str]) -> Any:
@@ -115,7 +117,6 @@ class Embedder:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
             batch = [strip_markup(t[:MAX_INPUT]) or " " for t in texts[start : start + BATCH]]
-            self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             encoded = self._tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers
+from bot.core import answers, semantic
 from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
-from bot.core.model import Glossary, LoadReport
+from bot.core.model import Entry, Glossary, LoadReport
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
 from bot.core.writer import StoreWriter
 
@@ -66,7 +66,8 @@ class GlossaryService:
         self.store = store
         self._generation = store.glossary_generation()
         self._data_version = store.data_version()
-        self.matcher = Matcher(store.matcher_entries())
+        self._embedder = _embedder()
+        self.matcher = self._built(list(store.matcher_entries()))
         self._answers: dict[tuple[int, int | None, int], Answer] = {}
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
         self._cached_version = -1
@@ -133,8 +134,37 @@ class GlossaryService:
         report = self.store.load_glossary(glossary, progress=progress)
         # A load can touch thousands of names; one rebuild is cheaper than diffing them here.
         generation = self.store.glossary_generation()
-        self._use(Matcher(self.store.matcher_entries()), generation)
+        self._use(self._built(list(self.store.matcher_entries())), generation)
         return report
+
+    def _built(self, entries: list[Entry]) -> Matcher:
+        matcher = self._matcher(entries, self._stored_vectors())
+        self._keep_vectors(matcher)
+        return matcher
+
+    def _stored_vectors(self) -> dict[str, bytes]:
+        return self.store.embeddings(self._embedder.model_id) if self._embedder else {}
+
+    def _matcher(self, entries: list[Entry], stored: dict[str, bytes]) -> Matcher:
+        """A matcher for the entries; with the semantic extra, with the FAQs' vectors (the
+        stored ones reused). Touches no database, so it may run on a worker thread."""
+        if self._embedder is None:
+            return Matcher(entries)
+        index = semantic.semantic_index(self._embedder, entries, stored)
+        return Matcher(entries, semantic=index)
+
+    def _keep_vectors(self, matcher: Matcher) -> None:
+        """Store the vectors the matcher computed, so that the next start computes none."""
+        index = matcher.semantic
+        if index is None or not index.computed:
+            return
+        try:
+            self.store.save_embeddings(index.embedder.model_id, index.computed)
+        except StoreBusy:
+            log.info("database busy: FAQ vectors not stored, they are computed next time")
+            return
+        log.info("stored %d new FAQ vectors", len(index.computed))
+        index.computed = {}
 
     def _use(self, matcher: Matcher, generation: int) -> None:
         self.matcher = matcher
@@ -158,7 +188,9 @@ class GlossaryService:
         if generation == self._generation:
             return False
         entries = list(self.store.matcher_entries())
-        self._use(await asyncio.to_thread(Matcher, entries), generation)
+        matcher = await asyncio.to_thread(self._matcher, entries, self._stored_vectors())
+        self._keep_vectors(matcher)
+        self._use(matcher, generation)
         return True
 
     # -- asking ---------------------------------------------------------------------------
@@ -170,6 +202,7 @@ class GlossaryService:
         mode: Mode = "define",
         guild_id: int | None = None,
         kinds: tuple[str, ...] = ("term", "faq"),
+        vector: object = None,
     ) -> Decision:
         # The same few questions are asked again and again; the matcher changes only on a load.
         key = (text, mode, guild_id, kinds)
@@ -177,9 +210,21 @@ class GlossaryService:
         if decision is None:
             if len(self._decisions) > DECISION_CACHE_SIZE:
                 self._decisions.clear()
-            decision = self.matcher.decide(text, mode=mode, scope=guild_id, kinds=kinds)
+            decision = self.matcher.decide(
+                text, mode=mode, scope=guild_id, kinds=kinds, vector=vector
+            )
             self._decisions[key] = decision
         return decision
+
+    async def ask_chat(self, text: str, *, guild_id: int | None) -> Reply:
+        """ask() in chat mode, for the event loop: with the semantic extra, the message's
+        embedding (about 10 ms of CPU) is computed on a worker thread."""
+        vector = None
+        index = self.matcher.semantic
+        key = (text, "chat", guild_id, ("term", "faq"))
+        if index is not None and key not in self._decisions:
+            vector = await asyncio.to_thread(index.embed_query, text)
+        return self.ask(text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector)
 
     def ask(
         self,
@@ -189,6 +234,7 @@ class GlossaryService:
         guild_id: int | None = None,
         kinds: tuple[str, ...] = ("term", "faq"),
         record_missed: bool = True,
+        vector: object = None,
     ) -> Reply:
         """Answer a question; in chat mode anything short of an answer is silence.
 
@@ -200,7 +246,7 @@ class GlossaryService:
                 self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds),
                 answers.info_answer("Nothing asked", "Type a term or a question, like “churn”."),
             )
-        decision = self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds)
+        decision = self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds, vector=vector)
         if decision.decision == "answer" and decision.best is not None:
             return Reply(decision, self.open_candidate(decision.best, guild_id=guild_id))
         if mode == "chat":
@@ -257,6 +303,17 @@ class GlossaryService:
         if term is None:
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
+
+
+def _embedder() -> semantic.Embedder | None:
+    """The semantic extra's model, or None (the reason logged) to match by words alone."""
+    try:
+        embedder = semantic.load_embedder()
+    except semantic.SemanticUnavailable as exc:
+        log.info("FAQs matched by their words only: %s", exc)
+        return None
+    log.info("FAQs matched by words and meaning (%s)", embedder.model_id)
+    return embedder
 
 
 def _shorten(text: str, width: int) -> str:

@@ -178,6 +178,15 @@ def m002_guild_settings(db: Database) -> None:
     db["guild_settings"].create({"guild_id": int, "key": str, "value": str}, pk=("guild_id", "key"))
 
 
+@migrations()
+def m006_embeddings(db: Database) -> None:
+    # The semantic extra's FAQ vectors (float32 bytes), by model and question text, so that a
+    # restart or a reload computes only the vectors of questions it has not seen.
+    db["embeddings"].create(
+        {"model": str, "text_key": str, "vector": bytes}, pk=("model", "text_key")
+    )
+
+
 class Store:
     """Glossaries, members' contributions and votes in one SQLite file."""
 
@@ -860,6 +869,22 @@ class Store:
                 [guild_id, user_id],
             )
         ]
+
+    # -- the semantic extra's vectors -----------------------------------------------------
+
+    def embeddings(self, model: str) -> dict[str, bytes]:
+        """Every stored vector of one embedding model, by text key."""
+        return {
+            r["text_key"]: r["vector"]
+            for r in self._rows("SELECT text_key, vector FROM embeddings WHERE model = ?", [model])
+        }
+
+    def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
+        with self._writing(wait=False):
+            self.db["embeddings"].upsert_all(
+                ({"model": model, "text_key": k, "vector": v} for k, v in vectors.items()),
+                pk=("model", "text_key"),
+            )
 
     # -- what nobody found ----------------------------------------------------------------
 
