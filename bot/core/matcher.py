@@ -76,7 +76,7 @@ COMPLETE_WALK = 400  # sorted names looked at for prefix completion
 
 _GREETING = (
     r"(?:(?:hi+|hey+|hello+|hiya|heya|yo|howdy|greetings|gm|good (?:morning|afternoon|evening)"
-    r"|ok(?:ay)?|so|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
+    r"|ok(?:ay)?|so|but|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
     # Addressees only count after a greeting: "Team plan" is a name, "hi team" is not.
     r"(?: (?:all|everyone|folks|guys|team|there|friends|yall|y all|bot|glossary bot))*)"
 )
@@ -90,7 +90,12 @@ _LEADIN = (
     r"|(?:just )?wondering|i wonder|curious"
     r"|i (?:want|wanna|would like|d like|need) to (?:know|understand)|id like to know"
     r"|i (?:dont|do not|still dont|never) (?:know|understand|get)"
-    r"|(?:can|may) i ask)"
+    r"|(?:can|may) i ask"
+    # Members asking for others, or about a word they keep meeting.
+    r"|(?:our|my|the) (?:team|boss|manager|colleague|friend)s? (?:wonders|wondered|asks|asked"
+    r"|(?:is|was|are|were) (?:wondering|asking))|we (?:are|were|re) (?:wondering|curious)"
+    r"|i (?:keep|kept) (?:hearing|seeing|reading) (?:about|of)?"
+    r"|(?:people|everyone|everybody) (?:keeps?|are|is) (?:saying|talking about|mentioning))"
 )
 # Lead-ins that are themselves a request for a definition ("can you explain churn").
 _ASK = (
@@ -101,7 +106,7 @@ _ASK = (
 )
 _FRAME = (
     r"(?:(?:whats|what is) (?:the )?(?:meaning|definition|defn) of"
-    r"|what (?:exactly |really |actually )?(?:is|are|was|were)(?: meant by)?"
+    r"|what (?:exactly |really |actually |even )?(?:is|are|was|were|r)(?: meant by)?"
     r"|(?:whats|wats|whatre|what re|wat is|wot is|wht is|waht is|whta is|what s)(?: exactly)?"
     r"|what do (?:you|we|they|people|u|ppl|folks) mean by"
     r"|what does(?: the (?:term|word|acronym|abbreviation))?|what do|what did"
@@ -118,7 +123,9 @@ _ARTICLE = (
 _SUFFIX = (
     r"(?: (?:mean|means|meant|stand for|stands for|standing for|refer to|refers to|do|does"
     r"|is|are|used for|exactly|again|actually|really|definition|meaning|defn|here|in this context"
-    r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha))+"
+    r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha|anyway|to me|for me|about"
+    r"|like (?:i m|im|i am) (?:five|5)|in (?:simple|plain) (?:terms|english|words)"
+    r"|in a nutshell))+"
 )
 _GREETING_RE = re.compile(rf"^(?:{_GREETING} )+")
 _LEADIN_RE = re.compile(rf"^{_LEADIN}(?: (?:if|whether|about|that))?(?: |$)")
@@ -138,6 +145,17 @@ _SUFFIX_ONLY_RE = re.compile(
     r"|meaning please|definition pls|definition please)$"
 )
 _SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
+# "Mirror Pod? what is that", "Fuzz testing - what is it?": the name first, the frame after.
+_TAIL_FRAME_RE = re.compile(
+    r"^(?P<subject>.+?) (?:what|whats|what s) (?:is|are|does|do)? ?(?:that|it|this|those|they"
+    r"|these)(?: mean| means| exactly| again)?$"
+)
+# "what is unitary elasticity and why does it matter": a second question about the same name.
+_AND_MORE_RE = re.compile(r" and (?:why|how|what|when|where|who|is|does|do|can) .+$")
+# "is GATT a thing?"
+_THING_RE = re.compile(r"^is (?P<subject>.+?) (?:a|an) (?:real )?(?:thing|term|word|concept)$")
+# A sentence that is only a greeting ("hi!") does not make a message long.
+_GREETING_ONLY_RE = re.compile(rf"^(?:{_GREETING} ?)+$")
 # A yes/no question about a particular thing or about us ("is the CRM down?", "do we track
 # detractors", "did you update the personas?"): team talk, not a question for the glossary.
 _INSTANCE_RE = re.compile(
@@ -232,7 +250,8 @@ def understand(text: str) -> Question:
     code = bool(_CODE_BLOCK.search(raw))
     clean = strip_markup(raw)
     asked = clean.rstrip().endswith("?")
-    sentences = len([s for s in _SENTENCE_END.split(clean.strip()) if fold(s)])
+    pieces = (fold(s) for s in _SENTENCE_END.split(clean.strip()))
+    sentences = len([s for s in pieces if s and not _GREETING_ONLY_RE.match(s)])
     folded = fold(clean)
     words = len(folded.split())
     body = _GREETING_RE.sub("", folded)
@@ -248,13 +267,22 @@ def understand(text: str) -> Question:
         body = stripped
     body = _TRAILING_RE.sub("", body)
     subject = body
-    match = _FRAME_RE.match(body) or _WHAT_IS_RE.match(body) or _SUFFIX_ONLY_RE.match(body)
+    match = (
+        _FRAME_RE.match(body)
+        or _WHAT_IS_RE.match(body)
+        or _SUFFIX_ONLY_RE.match(body)
+        or _TAIL_FRAME_RE.match(body)
+        or _THING_RE.match(body)
+    )
     if match:
         subject, framed = match.group("subject"), True
+        if match.re is _TAIL_FRAME_RE:
+            sentences = 1  # "Mirror Pod? what is that" is one question in two pieces
     elif framed:
         subject = _SUFFIX_RE.sub("", body)
     if framed:
         subject = _ARTICLE_RE.sub("", subject)
+        subject = _AND_MORE_RE.sub("", subject) or subject
     subject = subject.strip()
     alternatives = _alternatives(body, subject) if framed else ()
     return Question(folded, body, subject, framed, asked, words, sentences, code, alternatives)
@@ -267,6 +295,7 @@ def _alternatives(body: str, subject: str) -> tuple[str, ...]:
         whole = bare.group("subject").strip()
         found += [whole, _ONE_ARTICLE_RE.sub("", whole)]
     found += [_CONTEXT_RE.sub("", s) for s in found]
+    found += [_AND_MORE_RE.sub("", s) for s in found]
     return tuple(s for s in dict.fromkeys(found) if s and s != subject)
 
 
@@ -613,7 +642,9 @@ class Matcher:
         for index in self._visible("term", scope):
             for rid in _exact_ids(index.by_key, key):
                 if self._rec_folded[rid] == subject:
-                    typed = _typed(self._text_of(rid)) == raw
+                    name = _typed(self._text_of(rid))
+                    # As typed, alone or after a frame ("what is the mention?").
+                    typed = name == raw or raw.rstrip("?!. ").endswith(" " + name)
                     scores[rid] = self._rec_base[rid] - (0.0 if typed else 0.5)
                 else:
                     scores[rid] = min(STEMMED, self._rec_base[rid] - 1)
