@@ -67,6 +67,39 @@ def rows(semantic: bool) -> tuple[np.ndarray, np.ndarray, list[str], int, int]:
     return np.array(features), np.array(labels), kinds, chitchat, answerable
 
 
+def best_blend() -> float:
+    """The share of the cosine in an FAQ's blended score that puts the expected FAQ first
+    most often, among the tuning paraphrases."""
+    from bot.core.semantic import load_embedder, semantic_index
+
+    embedder = load_embedder()
+    rows = []
+    indexes: dict[int, object] = {}
+    for item, matcher in runnable(queries(TUNING), Matcher):
+        if item["kind"] != "faq_paraphrase":
+            continue
+        if id(matcher) not in indexes:
+            indexes[id(matcher)] = semantic_index(embedder, list(matcher.entries()))
+        index = indexes[id(matcher)]
+        found = matcher.chat_evidence(item["q"])
+        lexical = {c.target: c.score for c in found[1]} if found else {}
+        cosines = index.cosines(index.embed_query(item["q"]))
+        labels = {t: c.label for t in cosines if (c := matcher._faq_candidate(t)) is not None}
+        rows.append((item["expect"], lexical, cosines, labels))
+    shares = [round(0.3 + 0.05 * i, 2) for i in range(13)]
+    right = {}
+    for share in shares:
+        right[share] = 0
+        for expect, lexical, cosines, labels in rows:
+            best = max(
+                labels,
+                key=lambda t: (1 - share) * lexical.get(t, 0.0) + share * 100 * max(0, cosines[t]),
+            )
+            right[share] += labels[best] == expect
+        print(f"BLEND_COSINE {share:.2f}: expected FAQ first for {right[share] / len(rows):.1%}")
+    return max(shares, key=lambda s: (right[s], -abs(s - 0.5)))
+
+
 def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     w = np.zeros(x.shape[1])
     ridge = RIDGE * np.eye(x.shape[1])
@@ -86,6 +119,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--semantic", action="store_true", help="fit the semantic extra's model")
     args = parser.parse_args()
+    if args.semantic:
+        share = best_blend()
+        print(f"BLEND_COSINE = {share}  (decision.py has {decision.BLEND_COSINE}; the fit below")
+        print("  uses decision.py's: paste this one first and run again when they differ)\n")
     x, y, kinds, chitchat, answerable = rows(args.semantic)
     names = decision.SEMANTIC_FEATURES if args.semantic else decision.FEATURES
     w = fit(x, y)

@@ -90,12 +90,12 @@ SEMANTIC_FEATURES = (*FEATURES, "cosine", "cosine_margin")
 # Fitted by `python bench/fit_decision.py` on the tuning set (tests/data/queries.yaml).
 LEXICAL_WEIGHTS = (-4.81, 3.58, 2.23, 1.60, 1.80, 1.54, 0.00, -0.60)
 LEXICAL_ANSWER_AT = 0.8
-SEMANTIC_WEIGHTS = (-4.81, 2.81, 1.15, 0.55, 0.65, 1.32, 0.00, -1.11, 3.80, 1.80)
-SEMANTIC_ANSWER_AT = 0.75
+SEMANTIC_WEIGHTS = (-4.85, 2.97, 1.06, 0.52, 0.74, 1.45, 0.00, -1.08, 3.66, 1.52)
+SEMANTIC_ANSWER_AT = 0.8
 
 
 # Semantic extra: an FAQ's score is its lexical score and its cosine (times 100) mixed so.
-BLEND_COSINE = 0.5
+BLEND_COSINE = 0.6
 
 
 def blend(lexical: float, cosine: float) -> float:
