@@ -358,3 +358,60 @@ def test_complete_faq_questions(matcher):
     found = matcher.complete("what is the diff", kind="faq")
     assert [c.label for c in found] == [DIFFERENCE_Q]
     assert matcher.complete("loyalty", kind="faq")[0].label == LOYALTY_Q
+
+
+# -- issue 9: names inside questions, far-ahead typos, the FAQ model -------------------------
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Matcher:
+    from bot.core.glossary import bundled_glossary_path, load_glossary
+    from bot.core.matcher import glossary_entries
+
+    return Matcher(glossary_entries([load_glossary(bundled_glossary_path())]))
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("What is A/B testing?", "A/B Testing"),
+        ("what is word of mouth?", "Word of Mouth"),
+        ("what is word-of-mouth marketing?", "Word of Mouth"),  # an alias
+        ("what is a touchpoint in marketing?", "Touchpoint"),
+        ("Touchpoint? what is that", "Touchpoint"),
+        ("hi! what is churn?", "Churn"),
+        ("our team wonders what churn is", "Churn"),
+        ("what is churn and why does it matter", "Churn"),
+    ],
+)
+def test_names_inside_questions_are_answered_in_chat(bundled, text, label):
+    """A name with punctuation or several words, or asked about in a field, is answered."""
+    assert answer_label(bundled, text, mode="chat") == label
+
+
+def test_a_two_typo_name_far_ahead_is_answered_in_define(bundled):
+    """/define answers a name with two typos when nothing else comes near it."""
+    assert answer_label(bundled, "Prsna") == "Persona"  # 71, the next name 38
+    # The beginning of a name is offered, not answered: it is unfinished, not misspelt.
+    assert Matcher(small_entries()).decide("custom").decision == "suggest"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the journey map is on the wall",
+        "our nps went up!",
+        "is the crm down?",
+        "who is the account manager for acme?",
+    ],
+)
+def test_talk_that_shares_an_faqs_words_is_not_answered(bundled, text):
+    """Chat mode stays silent on team talk that shares words with an FAQ or a name."""
+    assert bundled.decide(text, mode="chat").decision == "none"
+
+
+def test_an_faq_in_other_words_is_answered_in_chat(bundled):
+    """A paraphrase that covers the FAQ's words well is answered, by the FAQ model."""
+    assert answer_label(bundled, "how do you work out the churn rate", mode="chat") == (
+        "How do you calculate churn rate?"
+    )
