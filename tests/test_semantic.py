@@ -99,3 +99,15 @@ def test_a_removed_faq_is_never_offered():
     matcher.remove("faq", decision.best.target)
     after = matcher.decide("how can you reduce churn?", mode="chat")
     assert all(c.target != decision.best.target for c in after.candidates if c.kind == "faq")
+
+
+def test_a_servers_own_faq_is_found_in_that_server_only():
+    """The FAQ vectors keep each FAQ's server: another server never gets its FAQ."""
+    from bot.core.model import Entry
+
+    question = "How do we book the meeting room on the third floor?"
+    entries = [Entry(question, "faq", 1, question, 111)]
+    index = semantic.semantic_index(EMBEDDER, entries)
+    vector = index.embed_query("how can I reserve the third floor meeting room")
+    assert set(index.cosines(vector, 111)) == {1}
+    assert index.cosines(vector, 222) == {} == index.cosines(vector)

@@ -886,7 +886,7 @@ class Matcher:
         if semantic is not None and semantic.size:
             if vector is None:
                 vector = semantic.embed_query(text)
-            cosines = semantic.cosines(vector)
+            cosines = semantic.cosines(vector, scope)
             faqs = self._blended(faqs, cosines)
         evidence = self._evidence(question, subject, faqs, scope, long, cosines) if chat else None
         return terms, faqs, evidence or Evidence()

@@ -153,6 +153,7 @@ class SemanticIndex:
 
     embedder: Embedder
     targets: list[int]
+    scopes: list[int | None]  # the server an FAQ belongs to (None: every server)
     matrix: Any  # (n, 384) float32
     computed: dict[str, bytes]  # vectors computed while building, by text_key, to store
 
@@ -163,10 +164,15 @@ class SemanticIndex:
     def embed_query(self, text: str) -> Any:
         return self.embedder.embed_one(text)
 
-    def cosines(self, vector: Any) -> dict[int, float]:
-        """Every FAQ target's cosine with the query vector."""
-        values = self.matrix @ vector
-        return dict(zip(self.targets, values.tolist(), strict=True))
+    def cosines(self, vector: Any, scope: int | None = None) -> dict[int, float]:
+        """The cosine with the query vector of every FAQ visible in ``scope``: the shared
+        ones and that server's own."""
+        values = (self.matrix @ vector).tolist()
+        return {
+            target: value
+            for target, where, value in zip(self.targets, self.scopes, values, strict=True)
+            if where is None or where == scope
+        }
 
 
 def semantic_index(
@@ -193,4 +199,6 @@ def semantic_index(
             else:  # a stored vector of another shape: computed again
                 matrix[i] = embedder.embed_one(faqs[i].text)
                 computed[key] = matrix[i].tobytes()
-    return SemanticIndex(embedder, [e.target for e in faqs], matrix, computed)
+    return SemanticIndex(
+        embedder, [e.target for e in faqs], [e.scope for e in faqs], matrix, computed
+    )
