@@ -6,10 +6,13 @@ For synthetic glossaries of each size (multi-word names built from the words of 
 glossaries' definitions, with acronym aliases and some FAQs) and for the real glossaries in
 ../shared/data, it prints the index build time, the memory the index takes (RSS growth while
 building), and p50/p99 latency per query for define, chat and autocomplete, next to a full
-``process.extractOne(q, names, scorer=fuzz.WRatio)`` scan measured in the same run. Then it
-prints the accuracy per kind on tests/data/queries.yaml for the matcher and for the full scan
-with a threshold. Targets (issue): at 100k names p99 <= 5 ms (define, chat), <= 2 ms
-(autocomplete); at 1M p99 <= 50 ms and memory <= 500 MB; accuracy no worse than the full scan.
+``process.extractOne(q, names, scorer=fuzz.WRatio)`` scan measured in the same run. With the
+semantic extra installed, it measures define and chat on the bundled glossary and the real ones
+with and without the extra, in the same run. Then it prints the accuracy per kind on the tuning
+set (tests/data/queries.yaml) beside the held-out set (tests/data/heldout.yaml), for the default
+install, the semantic extra and the full scan with a threshold. Targets (issues): at 100k names
+p99 <= 5 ms (define, chat), <= 2 ms (autocomplete); at 1M p99 <= 50 ms and memory <= 500 MB;
+with the extra, chat p99 <= 40 ms and define unaffected; accuracy as tests/test_accuracy.py says.
 """
 
 from __future__ import annotations
@@ -27,20 +30,22 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from labelled import HELDOUT, TUNING, queries, right, runnable  # noqa: E402
 
 from bot.core.glossary import load_glossary  # noqa: E402
 from bot.core.matcher import Entry, Matcher, glossary_entries  # noqa: E402
 from bot.core.normalize import fold, strip_markup  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-QUERIES = ROOT / "tests" / "data" / "queries.yaml"
 SEED = 7
 WRATIO_THRESHOLDS = (80, 90)
+MODES = ("define", "chat")
 TRACE_UP_TO = 200_000  # entries; above this only the RSS growth is measured
 # Words to build names from when ../shared/data is absent.
 FALLBACK_WORDS = """account action adapter agent alert analysis api application archive asset
@@ -238,48 +243,80 @@ def _top_label(matcher: Matcher, query: str) -> str:
 # -- accuracy on the labelled set ------------------------------------------------------------
 
 
-def accuracy() -> None:
-    if not QUERIES.exists():
-        print("\n(no labelled set)")
+def semantic_builder() -> Callable[[list[Entry]], Matcher] | None:
+    """Matchers with the semantic extra, or None (the reason printed) without it."""
+    try:
+        from bot.core.semantic import SemanticUnavailable, load_embedder, semantic_index
+    except ImportError as exc:  # numpy missing
+        print(f"\n(semantic extra not installed: {exc})")
+        return None
+    try:
+        embedder = load_embedder()
+    except SemanticUnavailable as exc:
+        print(f"\n(semantic extra unavailable: {exc})")
+        return None
+    return lambda entries: Matcher(entries, semantic=semantic_index(embedder, entries))
+
+
+def bench_semantic(label: str, entries: list[Entry], work: dict) -> None:
+    """Define and chat with and without the semantic extra, in the same run."""
+    build = semantic_builder()
+    if build is None:
         return
-    items = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]
-    ours: dict[str, list[bool]] = defaultdict(list)
-    scans: dict[int, dict[str, list[bool]]] = {t: defaultdict(list) for t in WRATIO_THRESHOLDS}
-    built: dict[tuple[str, ...], tuple[Matcher, list[str], list[str]]] = {}
-    for item in items:
-        files = tuple(item["glossary"])
-        paths = [ROOT / f if f == "glossary.yaml" else SHARED / f for f in files]
-        if not all(p.exists() for p in paths):
+    plain = Matcher(entries)
+    start = time.perf_counter()
+    extra = build(entries)
+    built = time.perf_counter() - start
+    print(f"\n== {label}: with and without the semantic extra ({extra.semantic.size} FAQ vectors)")
+    print(f"build with FAQ vectors computed (none stored yet) {built:6.2f} s")
+    for mode in MODES:
+        for name, matcher in (("default", plain), ("semantic extra", extra)):
+            times = latencies(lambda q, m=matcher, o=mode: m.decide(q, mode=o), work[mode])
+            print(line(f"{mode} {name}", times))
+
+
+def accuracy() -> None:
+    build = semantic_builder()
+    sets = {"tuning": queries(TUNING), "held-out": queries(HELDOUT)}
+    installs: dict[str, Callable[[list[Entry]], Matcher]] = {"default": Matcher}
+    if build is not None:
+        installs["semantic"] = build
+    # (set, column) -> kind -> outcomes; columns: each install, then the WRatio scans.
+    found: dict[tuple[str, str], dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for set_name, items in sets.items():
+        for install, builder in installs.items():
+            for item, matcher in runnable(items, builder):
+                decision = matcher.decide(item["q"], mode=item["mode"])
+                found[(set_name, install)][item["kind"]].append(right(item, decision))
+        for item, matcher in runnable(items):
+            entries = list(matcher.entries())
+            texts = [fold(e.text) for e in entries]
+            hit = process.extractOne(fold(strip_markup(item["q"])), texts, scorer=fuzz.WRatio)
+            for threshold in WRATIO_THRESHOLDS:
+                answered = hit is not None and hit[1] >= threshold
+                ok = (
+                    not answered
+                    if item["expect"] is None
+                    else answered and entries[hit[2]].label == item["expect"]
+                )
+                found[(set_name, f"WRatio>={threshold}")][item["kind"]].append(ok)
+    columns = [*installs, *(f"WRatio>={t}" for t in WRATIO_THRESHOLDS)]
+    print(
+        "\n== accuracy: tuning set (tests/data/queries.yaml, fitted on) beside held-out set"
+        " (tests/data/heldout.yaml, never fitted on); share right, chitchat: share silent"
+    )
+    for set_name in sets:
+        kinds = sorted({k for (s, _), per in found.items() if s == set_name for k in per})
+        if not kinds:
+            print(f"\n({set_name} set absent or not runnable here)")
             continue
-        if files not in built:
-            entries = list(glossary_entries(load_glossary(p) for p in paths))
-            built[files] = (
-                Matcher(entries),
-                [fold(e.text) for e in entries],
-                [e.label for e in entries],
-            )
-        matcher, texts, labels = built[files]
-        expect = item["expect"]
-        decision = matcher.decide(item["q"], mode=item["mode"])
-        if expect is None:
-            ours[item["kind"]].append(decision.decision == "none")
-        else:
-            best = decision.best
-            ours[item["kind"]].append(decision.decision == "answer" and best.label == expect)
-        found = process.extractOne(fold(strip_markup(item["q"])), texts, scorer=fuzz.WRatio)
-        for threshold in WRATIO_THRESHOLDS:
-            answered = found is not None and found[1] >= threshold
-            if expect is None:
-                scans[threshold][item["kind"]].append(not answered)
-            else:
-                scans[threshold][item["kind"]].append(answered and labels[found[2]] == expect)
-    heads = "".join(f"  WRatio>={t:<3}" for t in WRATIO_THRESHOLDS)
-    print(f"\n== accuracy on {QUERIES.relative_to(ROOT)} (share right; chitchat: share silent)")
-    print(f"{'kind':<16}{'n':>5}  matcher{heads}")
-    for kind in sorted(ours):
-        row = f"{kind:<16}{len(ours[kind]):>5}  {statistics.mean(ours[kind]):7.1%}"
-        row += "".join(f"  {statistics.mean(scans[t][kind]):11.1%}" for t in WRATIO_THRESHOLDS)
-        print(row)
+        print(f"\n{set_name:<16}{'n':>5}" + "".join(f"{c:>13}" for c in columns))
+        for kind in kinds:
+            cells = found[(set_name, columns[0])][kind]
+            row = f"{kind:<16}{len(cells):>5}"
+            for column in columns:
+                row += f"{statistics.mean(found[(set_name, column)][kind]):13.1%}"
+            print(row)
 
 
 def main() -> None:
@@ -290,9 +327,16 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(SEED)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    bundled = list(glossary_entries([load_glossary(ROOT / "glossary.yaml")]))
+    asked = [i for i in queries(TUNING) if i["glossary"] == ["glossary.yaml"]]
+    bench_semantic(
+        "bundled glossary",
+        bundled,
+        {mode: [i["q"] for i in asked if i["mode"] == mode] or ["churn"] for mode in MODES},
+    )
     if SHARED.is_dir():
         real = list(glossary_entries(load_glossary(p) for p in sorted(SHARED.glob("*.yaml"))))
-        items = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]
+        items = queries(TUNING)
         asked = [i["q"] for i in items]
         prefixes = [n[: rng.randint(1, 8)] for n in (e.text for e in real if e.kind == "term")]
         work = {
@@ -301,6 +345,7 @@ def main() -> None:
             "complete": rng.sample(prefixes, min(len(prefixes), args.queries)),
         }
         bench_size("real glossaries (../shared/data)", real, work, 200)
+        bench_semantic("real glossaries (../shared/data)", real, work)
     else:
         print("\n(../shared/data is absent: real glossaries skipped)")
     for size in (int(s) for s in args.sizes.split(",") if s):

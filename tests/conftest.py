@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -64,3 +65,22 @@ async def world(discord_standin, tmp_path, request):
     assert await process.stop() == 0, process.output()
     if not process.tracebacks_expected:
         assert "Traceback" not in process.output(), process.output()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The accuracy figures per kind, tuning beside held-out (tests/test_accuracy.py)."""
+    module = sys.modules.get("test_accuracy")
+    figures = getattr(module, "FIGURES", None)
+    if not figures:
+        return
+    write = terminalreporter.write_line
+    write("")
+    write("matcher accuracy (share right; chitchat: share left unanswered)")
+    write(f"{'install':<10}{'kind':<16}{'tuning':>14}{'held-out':>16}")
+    for install in ("default", "semantic"):
+        for kind in sorted({k for i, _, k in figures if i == install}):
+            cells = []
+            for name in ("tuning", "heldout"):
+                n, share = figures.get((install, name, kind), (0, float("nan")))
+                cells.append(f"{share:7.1%} (n={n:3})" if n else f"{'-':>13}")
+            write(f"{install:<10}{kind:<16}{cells[0]:>14}{cells[1]:>16}")

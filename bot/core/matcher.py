@@ -31,6 +31,8 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.core import decision
+from bot.core.decision import DEFINE_ANSWER, DEFINE_SUGGEST, NEAR_VERBATIM, Evidence
 from bot.core.model import Entry, Glossary
 from bot.core.normalize import MAX_INPUT, canonical, fold, stem, strip_markup
 
@@ -53,20 +55,13 @@ EXACT = 100.0  # the folded text equals the name
 STEMMED = 98.0  # equal once plurals are folded ("customers" for "Customer")
 VARIANT = 99.0  # a derived name: "API" or "Application Programming Interface" for "...(API)"
 FUZZY_CAP = 97.0  # a fuzzy match never outranks an exact one
-NEAR_VERBATIM = 88.0  # an FAQ question's own wording, give or take a few letters
-DEFINE_ANSWER = 80.0  # define mode: a best match this good, clear of the next, is the answer
-DEFINE_SUGGEST = 55.0  # define mode: worth offering as "did you mean"
-CHAT_TERM = 86.0  # chat mode: a framed question ("what is X") whose subject matches a name
-CHAT_FAQ = 55.0  # chat mode: a question that reads as one of the FAQ questions
-CHAT_FAQ_STATEMENT = 85.0  # chat mode: the same for a message not phrased as a question
-DEFINE_FAQ = 50.0  # define mode: the same, when someone addressed the bot
-MARGIN = 6.0  # the best must lead the next different name by this much, unless exact
-SURE = STEMMED  # at or above this, no margin is needed
+# When to answer (DEFINE_ANSWER, CHAT_TERM, the FAQ model ...) is bot/core/decision.py's.
 CHAT_MAX_WORDS = 20  # longer chat messages are conversation, not questions to the bot
 SUGGEST_LIMIT = 5
 WORD_OF_NAME = 70.0  # define mode: the input is a whole word of a name (offered, not answered)
 WORD_OF_NAME_MAX = 12  # names holding that word, at most, for it to single any out
 POOL = 48  # names scored finely after trigram pruning
+SEMANTIC_POOL = 8  # semantic extra: FAQs nearest in meaning added to the lexical candidates
 # Postings read per query at most, the rarest trigrams first: GRAM_BUDGET, or one eighth of
 # the names when that is more. The share matters on large glossaries, where every trigram of a
 # typo'd word's intact part is common; measured: 1M names, 8k postings find 52% of two-typo
@@ -81,7 +76,7 @@ COMPLETE_WALK = 400  # sorted names looked at for prefix completion
 
 _GREETING = (
     r"(?:(?:hi+|hey+|hello+|hiya|heya|yo|howdy|greetings|gm|good (?:morning|afternoon|evening)"
-    r"|ok(?:ay)?|so|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
+    r"|ok(?:ay)?|so|but|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
     # Addressees only count after a greeting: "Team plan" is a name, "hi team" is not.
     r"(?: (?:all|everyone|folks|guys|team|there|friends|yall|y all|bot|glossary bot))*)"
 )
@@ -95,7 +90,12 @@ _LEADIN = (
     r"|(?:just )?wondering|i wonder|curious"
     r"|i (?:want|wanna|would like|d like|need) to (?:know|understand)|id like to know"
     r"|i (?:dont|do not|still dont|never) (?:know|understand|get)"
-    r"|(?:can|may) i ask)"
+    r"|(?:can|may) i ask"
+    # Members asking for others, or about a word they keep meeting.
+    r"|(?:our|my|the) (?:team|boss|manager|colleague|friend)s? (?:wonders|wondered|asks|asked"
+    r"|(?:is|was|are|were) (?:wondering|asking))|we (?:are|were|re) (?:wondering|curious)"
+    r"|i (?:keep|kept) (?:hearing|seeing|reading) (?:about|of)?"
+    r"|(?:people|everyone|everybody) (?:keeps?|are|is) (?:saying|talking about|mentioning))"
 )
 # Lead-ins that are themselves a request for a definition ("can you explain churn").
 _ASK = (
@@ -106,7 +106,7 @@ _ASK = (
 )
 _FRAME = (
     r"(?:(?:whats|what is) (?:the )?(?:meaning|definition|defn) of"
-    r"|what (?:exactly |really |actually )?(?:is|are|was|were)(?: meant by)?"
+    r"|what (?:exactly |really |actually |even )?(?:is|are|was|were|r)(?: meant by)?"
     r"|(?:whats|wats|whatre|what re|wat is|wot is|wht is|waht is|whta is|what s)(?: exactly)?"
     r"|what do (?:you|we|they|people|u|ppl|folks) mean by"
     r"|what does(?: the (?:term|word|acronym|abbreviation))?|what do|what did"
@@ -123,18 +123,39 @@ _ARTICLE = (
 _SUFFIX = (
     r"(?: (?:mean|means|meant|stand for|stands for|standing for|refer to|refers to|do|does"
     r"|is|are|used for|exactly|again|actually|really|definition|meaning|defn|here|in this context"
-    r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha))+"
+    r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha|anyway|to me|for me|about"
+    r"|like (?:i m|im|i am) (?:five|5)|in (?:simple|plain) (?:terms|english|words)"
+    r"|in a nutshell))+"
 )
 _GREETING_RE = re.compile(rf"^(?:{_GREETING} )+")
 _LEADIN_RE = re.compile(rf"^{_LEADIN}(?: (?:if|whether|about|that))?(?: |$)")
 _ASK_RE = re.compile(rf"^{_ASK}(?: |$)")
 _FRAME_RE = re.compile(rf"^{_FRAME} {_ARTICLE}(?P<subject>.+?)(?P<suffix>{_SUFFIX})?$")
+# The same without dropping articles: "what is A/B testing" folds to "what is a b testing" and
+# "what is word of mouth" holds "word", both of which _ARTICLE would take for filler.
+_FRAME_BARE_RE = re.compile(rf"^{_FRAME} (?P<subject>.+?)(?P<suffix>{_SUFFIX})?$")
+_ONE_ARTICLE_RE = re.compile(r"^(?:a|an|the) ")
+# "a touchpoint in marketing", "churn in business": the field a term is asked about in.
+_CONTEXT_RE = re.compile(
+    r" in (?:the )?(?:context of |world of |field of )?\S+(?: \S+){0,2}$"
+)
 _WHAT_IS_RE = re.compile(rf"^(?:what|whats) {_ARTICLE}(?P<subject>.+?) (?:is|are|means|mean)$")
 _SUFFIX_ONLY_RE = re.compile(
     r"^(?P<subject>.+?) (?:meaning|definition|defn|means what|stands for what|meaning pls"
     r"|meaning please|definition pls|definition please)$"
 )
 _SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
+# "Mirror Pod? what is that", "Fuzz testing - what is it?": the name first, the frame after.
+_TAIL_FRAME_RE = re.compile(
+    r"^(?P<subject>.+?) (?:what|whats|what s) (?:is|are|does|do)? ?(?:that|it|this|those|they"
+    r"|these)(?: mean| means| exactly| again)?$"
+)
+# "what is unitary elasticity and why does it matter": a second question about the same name.
+_AND_MORE_RE = re.compile(r" and (?:why|how|what|when|where|who|is|does|do|can) .+$")
+# "is GATT a thing?"
+_THING_RE = re.compile(r"^is (?P<subject>.+?) (?:a|an) (?:real )?(?:thing|term|word|concept)$")
+# A sentence that is only a greeting ("hi!") does not make a message long.
+_GREETING_ONLY_RE = re.compile(rf"^(?:{_GREETING} ?)+$")
 # A yes/no question about a particular thing or about us ("is the CRM down?", "do we track
 # detractors", "did you update the personas?"): team talk, not a question for the glossary.
 _INSTANCE_RE = re.compile(
@@ -217,6 +238,10 @@ class Question:
     words: int
     sentences: int
     code: bool  # holds a code block
+    # Other readings of the subject, looked up by exact name only: without the articles that
+    # belong to a name ("a b testing", "word of mouth"), without a field ("touchpoint" for
+    # "touchpoint in marketing").
+    alternatives: tuple[str, ...] = ()
 
 
 def understand(text: str) -> Question:
@@ -225,7 +250,8 @@ def understand(text: str) -> Question:
     code = bool(_CODE_BLOCK.search(raw))
     clean = strip_markup(raw)
     asked = clean.rstrip().endswith("?")
-    sentences = len([s for s in _SENTENCE_END.split(clean.strip()) if fold(s)])
+    pieces = (fold(s) for s in _SENTENCE_END.split(clean.strip()))
+    sentences = len([s for s in pieces if s and not _GREETING_ONLY_RE.match(s)])
     folded = fold(clean)
     words = len(folded.split())
     body = _GREETING_RE.sub("", folded)
@@ -241,14 +267,36 @@ def understand(text: str) -> Question:
         body = stripped
     body = _TRAILING_RE.sub("", body)
     subject = body
-    match = _FRAME_RE.match(body) or _WHAT_IS_RE.match(body) or _SUFFIX_ONLY_RE.match(body)
+    match = (
+        _FRAME_RE.match(body)
+        or _WHAT_IS_RE.match(body)
+        or _SUFFIX_ONLY_RE.match(body)
+        or _TAIL_FRAME_RE.match(body)
+        or _THING_RE.match(body)
+    )
     if match:
         subject, framed = match.group("subject"), True
+        if match.re is _TAIL_FRAME_RE:
+            sentences = 1  # "Mirror Pod? what is that" is one question in two pieces
     elif framed:
         subject = _SUFFIX_RE.sub("", body)
     if framed:
         subject = _ARTICLE_RE.sub("", subject)
-    return Question(folded, body, subject.strip(), framed, asked, words, sentences, code)
+        subject = _AND_MORE_RE.sub("", subject) or subject
+    subject = subject.strip()
+    alternatives = _alternatives(body, subject) if framed else ()
+    return Question(folded, body, subject, framed, asked, words, sentences, code, alternatives)
+
+
+def _alternatives(body: str, subject: str) -> tuple[str, ...]:
+    bare = _FRAME_BARE_RE.match(body)
+    found = [subject]
+    if bare:
+        whole = bare.group("subject").strip()
+        found += [whole, _ONE_ARTICLE_RE.sub("", whole)]
+    found += [_CONTEXT_RE.sub("", s) for s in found]
+    found += [_AND_MORE_RE.sub("", s) for s in found]
+    return tuple(s for s in dict.fromkeys(found) if s and s != subject)
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -421,7 +469,9 @@ class _Index:
 class Matcher:
     """Fuzzy lookup over terms, aliases and FAQ questions, with an index updated in place."""
 
-    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+    def __init__(self, entries: Iterable[Entry] = (), *, semantic: Any = None) -> None:
+        # The semantic extra's FAQ vectors and query embedder (bot.core.semantic), or None.
+        self.semantic = semantic
         # Records are the unit of the index: one per entry, plus one per derived variant, and
         # an entry's records are consecutive (first record, count).
         self._entries: list[Entry | None] = []
@@ -592,7 +642,9 @@ class Matcher:
         for index in self._visible("term", scope):
             for rid in _exact_ids(index.by_key, key):
                 if self._rec_folded[rid] == subject:
-                    typed = _typed(self._text_of(rid)) == raw
+                    name = _typed(self._text_of(rid))
+                    # As typed, alone or after a frame ("what is the mention?").
+                    typed = name == raw or raw.rstrip("?!. ").endswith(" " + name)
                     scores[rid] = self._rec_base[rid] - (0.0 if typed else 0.5)
                 else:
                     scores[rid] = min(STEMMED, self._rec_base[rid] - 1)
@@ -744,16 +796,65 @@ class Matcher:
         mode: Mode = "define",
         scope: int | None = None,
         kinds: Collection[str] = ("term", "faq"),
+        vector: Any = None,
     ) -> Decision:
-        """Answer, suggest or stay silent about a message (see the module docstring)."""
+        """Answer, suggest or stay silent about a message (see the module docstring).
+
+        With the semantic extra, chat mode also weighs the message's sentence embedding:
+        ``vector`` when the caller computed it (off the event loop), else computed here.
+        """
         question = understand(text)
         subject = question.subject if question.framed else question.body
         nothing = Decision(text, "none", None, [], subject)
-        if not question.body:
+        chat = mode == "chat"
+        found = self._gather(question, text, mode, scope, kinds, vector)
+        if found is None:
             return nothing
+        terms, faqs, evidence = found
+        ranked = sorted(terms + faqs, key=lambda c: (-c.score, c.kind != "faq", c.target))
+        if not ranked:
+            return nothing
+        if chat:
+            best = decision.chat_answer(terms, faqs, evidence)
+            if best is None:
+                return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+            return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
+        best = decision.define_answer(terms, faqs, subject)
+        compared = self._compared(question, scope) if "term" in kinds else None
+        if compared and (best is None or not self._compares(best, compared[1])):
+            # "difference between X and Y" with no FAQ that compares them: offer both terms.
+            pair, sides = compared
+            also = [c for c in faqs if c.score >= DEFINE_SUGGEST and self._compares(c, sides)]
+            return Decision(text, "suggest", None, [*pair, *also][:SUGGEST_LIMIT], subject)
+        if best is not None:
+            return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
+        near = [c for c in ranked if c.score >= DEFINE_SUGGEST][:SUGGEST_LIMIT]
+        if near:
+            return Decision(text, "suggest", None, near, subject)
+        return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+
+    def chat_evidence(
+        self, text: str, *, scope: int | None = None, vector: Any = None
+    ) -> tuple[list[Candidate], list[Candidate], Evidence] | None:
+        """The ranked terms and FAQs, and the evidence, that chat mode decides on (for
+        bench/fit_decision.py, which fits the decision's weights on them)."""
+        return self._gather(understand(text), text, "chat", scope, ("term", "faq"), vector)
+
+    def _gather(
+        self,
+        question: Question,
+        text: str,
+        mode: Mode,
+        scope: int | None,
+        kinds: Collection[str],
+        vector: Any,
+    ) -> tuple[list[Candidate], list[Candidate], Evidence] | None:
+        subject = question.subject if question.framed else question.body
+        if not question.body:
+            return None
         chat = mode == "chat"
         if chat and question.code:
-            return nothing
+            return None
         long = question.words > CHAT_MAX_WORDS or question.sentences > 1
         term_scores: dict[int, float] = {}
         faq_scores: dict[int, float] = {}
@@ -770,31 +871,25 @@ class Matcher:
                     for rid, score in self._name_scores(variant, scope, raw, fuzzy=fuzzy).items():
                         if score > term_scores.get(rid, -1.0):
                             term_scores[rid] = score
+            # Names whose own words a frame would drop ("A/B testing", "word of mouth"), and
+            # a name asked about in a field ("a touchpoint in marketing"): exact names only.
+            for variant in question.alternatives:
+                for rid, score in self._name_scores(variant, scope, fuzzy=False).items():
+                    if score > term_scores.get(rid, -1.0):
+                        term_scores[rid] = score
         if "faq" in kinds:
             faq_scores = self._faq_scores(question.body, scope)
         terms = self._ranked(term_scores)
         faqs = self._ranked(faq_scores)
-        ranked = sorted(terms + faqs, key=lambda c: (-c.score, c.kind != "faq", c.target))
-        if not ranked:
-            return nothing
-        if chat:
-            best = self._chat_answer(question, subject, terms, faqs, long)
-            if best is None:
-                return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
-            return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
-        best = self._define_answer(terms, faqs)
-        compared = self._compared(question, scope) if "term" in kinds else None
-        if compared and (best is None or not self._compares(best, compared[1])):
-            # "difference between X and Y" with no FAQ that compares them: offer both terms.
-            pair, sides = compared
-            also = [c for c in faqs if c.score >= DEFINE_SUGGEST and self._compares(c, sides)]
-            return Decision(text, "suggest", None, [*pair, *also][:SUGGEST_LIMIT], subject)
-        if best is not None:
-            return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
-        near = [c for c in ranked if c.score >= DEFINE_SUGGEST][:SUGGEST_LIMIT]
-        if near:
-            return Decision(text, "suggest", None, near, subject)
-        return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+        cosines: dict[int, float] = {}
+        semantic = self.semantic if chat and "faq" in kinds and not long else None
+        if semantic is not None and semantic.size:
+            if vector is None:
+                vector = semantic.embed_query(text)
+            cosines = semantic.cosines(vector, scope)
+            faqs = self._blended(faqs, cosines)
+        evidence = self._evidence(question, subject, faqs, scope, long, cosines) if chat else None
+        return terms, faqs, evidence or Evidence()
 
     def _compared(
         self, question: Question, scope: int | None
@@ -807,7 +902,7 @@ class Matcher:
         pair, sides = [], []
         for side in (match.group("a") or match.group("c"), match.group("b") or match.group("d")):
             ranked = self._ranked(self._name_scores(side.strip(), scope))
-            if not ranked or not _clear(ranked, DEFINE_ANSWER):
+            if not ranked or not decision.clear(ranked, DEFINE_ANSWER):
                 return None
             pair.append(ranked[0])
             sides.append(set(_content(self._expand(side))))
@@ -824,54 +919,100 @@ class Matcher:
         theirs = set(_content(self._expand(folded)))
         return bool(set(folded.split()) & _COMPARISON_WORDS) and all(s <= theirs for s in sides)
 
-    def _define_answer(self, terms: list[Candidate], faqs: list[Candidate]) -> Candidate | None:
-        if faqs and faqs[0].score >= SURE:
-            return faqs[0]
-        faq_behind = not faqs or faqs[0].score < terms[0].score if terms else True
-        if terms and _clear(terms, DEFINE_ANSWER) and (faq_behind or terms[0].score >= SURE):
-            return terms[0]
-        if faqs and _clear(faqs, DEFINE_FAQ) and (not terms or faqs[0].score > terms[0].score):
-            return faqs[0]
-        return None
-
-    def _chat_answer(
+    def _evidence(
         self,
         question: Question,
         subject: str,
-        terms: list[Candidate],
         faqs: list[Candidate],
+        scope: int | None,
         long: bool,
-    ) -> Candidate | None:
-        if faqs and faqs[0].score >= SURE:
-            return faqs[0]  # an FAQ asked as written, however long
-        if long:
-            return None
+        cosines: dict[int, float],
+    ) -> Evidence:
+        """What decision.chat_answer weighs, read from the question and the best FAQs."""
         words = subject.split()
-        if question.framed:
-            personal = bool(words) and words[0] in _PERSONAL
-            idle = not any(w not in _STOP for w in words) or subject in _CHAT_SUBJECTS
-            faq_behind = not faqs or faqs[0].score < terms[0].score if terms else False
-            if terms and not personal and not idle and faq_behind and _clear(terms, CHAT_TERM):
-                return terms[0]
-        elif (
-            terms
-            and question.asked
-            and question.body not in _CHITCHAT
-            and len(words) <= 5
-            and _clear(terms, SURE)
-        ):
-            # No "what is": only a term's name asked as a question ("CRM?"), give or take a
-            # plural. A bare name is a word of the conversation ("Customers." as a reply).
-            return terms[0]
-        # Chatter shares words with FAQs ("thanks for the help" / "Do you like helping people?");
-        # a message that is not even phrased as a question must read almost like the FAQ.
-        interrogative = question.asked or question.body.split()[0] in _QUESTION_WORDS
-        if (
-            faqs
-            and _clear(faqs, CHAT_FAQ if interrogative else CHAT_FAQ_STATEMENT)
-            and (faqs[0].score >= NEAR_VERBATIM or not _INSTANCE_RE.match(question.body))
-        ):
-            return faqs[0]
+        subjects = (subject, *question.alternatives)
+        body_words = question.body.split()
+        query_cover = faq_cover = 0.0
+        cosine: float | None = None
+        cosine_margin = 0.0
+        if faqs:
+            query_cover, faq_cover = self._faq_cover(question.body, faqs[0].target)
+            if cosines:
+                cosine = cosines.get(faqs[0].target, 0.0)
+                second = cosines.get(faqs[1].target, 0.0) if len(faqs) > 1 else 0.0
+                cosine_margin = cosine - second
+        return Evidence(
+            framed=question.framed,
+            asked=question.asked,
+            interrogative=question.asked or body_words[0] in _QUESTION_WORDS,
+            instance=bool(_INSTANCE_RE.match(question.body)),
+            personal=bool(words) and words[0] in _PERSONAL,
+            idle=not any(w not in _STOP for w in words)
+            or any(s in _CHAT_SUBJECTS for s in subjects),
+            chitchat=question.body in _CHITCHAT,
+            long=long,
+            subject_words=len(words),
+            query_cover=query_cover,
+            faq_cover=faq_cover,
+            named_term=self._names_a_term(body_words, scope),
+            cosine=cosine,
+            cosine_margin=cosine_margin,
+        )
+
+    def _faq_cover(self, body: str, target: int) -> tuple[float, float]:
+        """How much of the query's content weight an FAQ holds, and of the FAQ's the query."""
+        for eid in _exact_ids(self._targets["faq"], target):
+            entry = self._entries[eid]
+            if entry is None:
+                continue
+            index = self._indexes[("faq", entry.scope)]
+            weight = _Weights(index)
+            theirs = self._rec_words.get(self._entry_first[eid], [])
+            mine = set(_content(self._expand(body)))
+            shared = weight.total(w for w in mine if w in theirs)
+            return (
+                shared / max(weight.total(mine), 1e-9),
+                shared / max(weight.total(theirs), 1e-9),
+            )
+        return 0.0, 0.0
+
+    def _names_a_term(self, words: list[str], scope: int | None) -> bool:
+        """Some run of the message's words is a term's name or alias, whole ("crm" in "is
+        the crm down"); function words alone name nothing."""
+        for size in range(1, min(4, len(words)) + 1):
+            for at in range(len(words) - size + 1):
+                run = words[at : at + size]
+                if all(w in _STOP for w in run):
+                    continue
+                key = _words_key(" ".join(run))
+                if any(_exact_ids(i.by_key, key) for i in self._visible("term", scope)):
+                    return True
+        return False
+
+    def _blended(self, faqs: list[Candidate], cosines: dict[int, float]) -> list[Candidate]:
+        """FAQ candidates scored by their words and their meaning together (semantic extra):
+        the lexical candidates and the FAQs nearest in meaning, best first."""
+        lexical = {c.target: c for c in faqs}
+        for target in sorted(cosines, key=cosines.__getitem__, reverse=True)[:SEMANTIC_POOL]:
+            if target not in lexical and (found := self._faq_candidate(target)) is not None:
+                lexical[target] = found
+        blended = [
+            Candidate(
+                c.kind,
+                c.target,
+                c.label,
+                round(decision.blend(c.score, cosines.get(c.target, 0.0)), 1),
+                c.via,
+            )
+            for c in lexical.values()
+        ]
+        blended.sort(key=lambda c: (-c.score, c.target))
+        return blended
+
+    def _faq_candidate(self, target: int) -> Candidate | None:
+        for eid in _exact_ids(self._targets["faq"], target):
+            if self._entries[eid] is not None:
+                return self._candidate(self._entry_first[eid], 0.0)
         return None
 
     # -- autocomplete ----------------------------------------------------------------------
@@ -1020,21 +1161,6 @@ def _is_acronym(text: str) -> bool:
     """CRM, NPS, CLV: short, one word, written in capitals."""
     word = text.strip()
     return 2 <= len(word) <= 6 and word.isalnum() and word.isupper()
-
-
-def _clear(ranked: list[Candidate], threshold: float) -> bool:
-    """The best is good enough and ahead of the next different name (same-named terms from two
-    glossaries do not block each other: either is a right answer and the order is fixed)."""
-    best = ranked[0]
-    if best.score < threshold:
-        return False
-    if best.score >= SURE:
-        return True
-    for other in ranked[1:]:
-        if fold(other.label) == fold(best.label):
-            continue
-        return best.score - other.score >= MARGIN
-    return True
 
 
 def _walk_words(vocab: list[str], prefix: str, cap: int) -> Iterator[str]:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers, browse, contributions, pages, server
+from bot.core import answers, browse, contributions, pages, semantic, server
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import (
     DefinitionRecord,
+    Entry,
     Glossary,
     LoadReport,
     MemberStats,
@@ -81,9 +82,10 @@ class GlossaryService:
         # Built up front for a front end that answers (the first answer must not wait for
         # it); built on first use for commands that only load or export, whose time then
         # follows their file and not the whole database.
+        self._embedder = _embedder()
         self._matcher: Matcher | None = None
         if build_matcher:
-            self._matcher = Matcher(store.matcher_entries())
+            self._matcher = self._built(list(store.matcher_entries()))
         self._answers: dict[tuple[int, int | None, int], Answer] = {}
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
         self._cached_version = -1
@@ -110,7 +112,7 @@ class GlossaryService:
     @property
     def matcher(self) -> Matcher:
         if self._matcher is None:
-            self._matcher = Matcher(self.store.matcher_entries())
+            self._matcher = self._built(list(self.store.matcher_entries()))
         return self._matcher
 
     def close(self) -> None:
@@ -171,13 +173,44 @@ class GlossaryService:
         report = self.store.load_glossary(glossary, progress=progress, file_digest=file_digest)
         # A load can touch thousands of names; one rebuild is cheaper than diffing them here
         # (none for a command that only loads: its time follows the file, not the database).
-        matcher = Matcher(self.store.matcher_entries()) if self._matcher is not None else None
+        matcher = (
+            self._built(list(self.store.matcher_entries())) if self._matcher is not None else None
+        )
         self._use(matcher, self.store.glossary_generation())
         return report
 
     def loaded_file(self, file_digest: str) -> str | None:
         """The glossary last loaded from the file with this digest: loading it is a no-op."""
         return self.store.loaded_file(file_digest)
+
+    def _built(self, entries: list[Entry]) -> Matcher:
+        matcher = self._new_matcher(entries, self._stored_vectors())
+        self._keep_vectors(matcher)
+        return matcher
+
+    def _stored_vectors(self) -> dict[str, bytes]:
+        return self.store.embeddings(self._embedder.model_id) if self._embedder else {}
+
+    def _new_matcher(self, entries: list[Entry], stored: dict[str, bytes]) -> Matcher:
+        """A matcher for the entries; with the semantic extra, with the FAQs' vectors (the
+        stored ones reused). Touches no database, so it may run on a worker thread."""
+        if self._embedder is None:
+            return Matcher(entries)
+        index = semantic.semantic_index(self._embedder, entries, stored)
+        return Matcher(entries, semantic=index)
+
+    def _keep_vectors(self, matcher: Matcher) -> None:
+        """Store the vectors the matcher computed, so that the next start computes none."""
+        index = matcher.semantic
+        if index is None or not index.computed:
+            return
+        try:
+            self.store.save_embeddings(index.embedder.model_id, index.computed)
+        except StoreBusy:
+            log.info("database busy: FAQ vectors not stored, they are computed next time")
+            return
+        log.info("stored %d new FAQ vectors", len(index.computed))
+        index.computed = {}
 
     def _use(self, matcher: Matcher | None, generation: int) -> None:
         self._matcher = matcher
@@ -201,7 +234,7 @@ class GlossaryService:
         generation = self._glossary_changed_elsewhere()
         if generation is None:
             return False
-        self._use(Matcher(self.store.matcher_entries()), generation)
+        self._use(self._built(list(self.store.matcher_entries())), generation)
         return True
 
     async def follow_other_writers(self) -> bool:
@@ -217,7 +250,9 @@ class GlossaryService:
             return False
         async with self._matcher_lock:
             entries = list(self.store.matcher_entries())
-            self._use(await asyncio.to_thread(Matcher, entries), generation)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
+            self._keep_vectors(matcher)
+            self._use(matcher, generation)
         return True
 
     async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None:
@@ -240,7 +275,9 @@ class GlossaryService:
         async with self._matcher_lock:
             generation = self.store.glossary_generation()
             entries = list(self.store.matcher_entries())
-            self._use(await asyncio.to_thread(Matcher, entries), generation)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
+            self._keep_vectors(matcher)
+            self._use(matcher, generation)
 
     # -- members' definitions -------------------------------------------------------------
 
@@ -367,6 +404,7 @@ class GlossaryService:
         mode: Mode = "define",
         guild_id: int | None = None,
         kinds: tuple[str, ...] = ("term", "faq"),
+        vector: object = None,
     ) -> Decision:
         # The same few questions are asked again and again; the matcher changes only on a load.
         key = (text, mode, guild_id, kinds)
@@ -374,9 +412,21 @@ class GlossaryService:
         if decision is None:
             if len(self._decisions) > DECISION_CACHE_SIZE:
                 self._decisions.clear()
-            decision = self.matcher.decide(text, mode=mode, scope=guild_id, kinds=kinds)
+            decision = self.matcher.decide(
+                text, mode=mode, scope=guild_id, kinds=kinds, vector=vector
+            )
             self._decisions[key] = decision
         return decision
+
+    async def ask_chat(self, text: str, *, guild_id: int | None) -> Reply:
+        """ask() in chat mode, for the event loop: with the semantic extra, the message's
+        embedding (about 10 ms of CPU) is computed on a worker thread."""
+        vector = None
+        index = self.matcher.semantic
+        key = (text, "chat", guild_id, ("term", "faq"))
+        if index is not None and key not in self._decisions:
+            vector = await asyncio.to_thread(index.embed_query, text)
+        return self.ask(text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector)
 
     def ask(
         self,
@@ -386,6 +436,7 @@ class GlossaryService:
         guild_id: int | None = None,
         kinds: tuple[str, ...] = ("term", "faq"),
         record_missed: bool = True,
+        vector: object = None,
     ) -> Reply:
         """Answer a question; in chat mode anything short of an answer is silence.
 
@@ -397,7 +448,7 @@ class GlossaryService:
                 self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds),
                 answers.info_answer("Nothing asked", "Type a term or a question, like “churn”."),
             )
-        decision = self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds)
+        decision = self.decide(text, mode=mode, guild_id=guild_id, kinds=kinds, vector=vector)
         if decision.decision == "answer" and decision.best is not None:
             return Reply(decision, self.open_candidate(decision.best, guild_id=guild_id))
         if mode == "chat":
@@ -575,3 +626,14 @@ def _switch_web_view(store: Store, *, guild_id: int, enabled: bool, new_key: str
         key = new_key
         store.set_guild_setting(guild_id, browse.WEB_KEY, key)
     return key if enabled else None
+
+
+def _embedder() -> semantic.Embedder | None:
+    """The semantic extra's model, or None (the reason logged) to match by words alone."""
+    try:
+        embedder = semantic.load_embedder()
+    except semantic.SemanticUnavailable as exc:
+        log.info("FAQs matched by their words only: %s", exc)
+        return None
+    log.info("FAQs matched by words and meaning (%s)", embedder.model_id)
+    return embedder

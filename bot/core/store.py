@@ -238,6 +238,15 @@ def _foreign_file(db: Database) -> str | None:
 
 
 @migrations()
+def m006_embeddings(db: Database) -> None:
+    # The semantic extra's FAQ vectors (float32 bytes), by model and question text, so that a
+    # restart or a reload computes only the vectors of questions it has not seen.
+    db["embeddings"].create(
+        {"model": str, "text_key": str, "vector": bytes}, pk=("model", "text_key")
+    )
+
+
+@migrations()
 def m007_search_index(db: Database) -> None:
     # /search: full-text tables kept in step with terms, aliases, definitions and FAQs by
     # triggers, filled from what the database already holds.
@@ -1035,6 +1044,22 @@ class Store:
                 [guild_id, user_id],
             )
         ]
+
+    # -- the semantic extra's vectors -----------------------------------------------------
+
+    def embeddings(self, model: str) -> dict[str, bytes]:
+        """Every stored vector of one embedding model, by text key."""
+        return {
+            r["text_key"]: r["vector"]
+            for r in self._rows("SELECT text_key, vector FROM embeddings WHERE model = ?", [model])
+        }
+
+    def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
+        with self._writing(wait=False):
+            self.db["embeddings"].upsert_all(
+                ({"model": model, "text_key": k, "vector": v} for k, v in vectors.items()),
+                pk=("model", "text_key"),
+            )
 
     # -- what nobody found ----------------------------------------------------------------
 

@@ -53,9 +53,11 @@ class Chat(commands.Cog):
         if mentioned and not text:
             answer = info_answer("Hi!", MENTION_HELP, private=False)
         else:
-            reply = service.ask(
-                text, mode="define" if mentioned else "chat", guild_id=guild_id, record_missed=False
-            )
+            if mentioned:
+                reply = service.ask(text, mode="define", guild_id=guild_id, record_missed=False)
+            else:
+                # Chat mode may weigh the message's embedding: computed off the event loop.
+                reply = await service.ask_chat(text, guild_id=guild_id)
             answer, missed = reply.answer, reply.missed
             if answer is None:
                 return

