@@ -1,0 +1,225 @@
+"""Names for what a member has typed so far, typo and all: the index behind autocomplete.
+
+Autocomplete runs on every keystroke, so it answers from sorted arrays, never a scan:
+
+- names that start with the input are a range of the sorted names (bisect);
+- names whose beginning is one edit from the input (a letter wrong, missing, extra or two
+  swapped) share its first two letters, when the typo is later than that: that range of names
+  is tested in one vectorised pass over a matrix of their first characters;
+- a typo in the second letter moves the name out of that range, so a second order of the same
+  names, by first and third letter, finds it (and a swap of letters 2 and 3, or an extra second
+  letter, is an exact prefix of the input with that fixed).
+
+A first typed letter that is wrong is not forgiven here; the matcher's trigram search covers it.
+Names added after the first load wait in a short list beside the arrays, looked at one by one,
+until there are enough of them to rebuild; removed ones are marked dead.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+import numpy as np
+from rapidfuzz.distance import OSA
+
+WIDTH = 16  # leading characters of each name kept in the matrix
+_TOP = "\U0010ffff"  # sorts after every character: prefix + _TOP bounds a prefix range
+REBUILD_AFTER = 1024  # names added one by one before the arrays are rebuilt
+Hit = tuple[int, str, int]  # (length, folded name, record): the order names are offered in
+
+
+class CompletionIndex:
+    """The folded names of one index, sorted, with what typing needs to find them fast."""
+
+    __slots__ = (
+        "_anchor",
+        "_by_skip",
+        "_chars",
+        "_lengths",
+        "_recent",
+        "_rows_alive",
+        "_skip_anchor",
+        "names",
+        "rids",
+    )
+
+    def __init__(self) -> None:
+        self.names: list[str] = []  # folded names, sorted (equal names in record order) ...
+        self.rids = np.zeros(0, dtype=np.int32)  # ... and their records, row by row
+        self._rows_alive = np.zeros(0, dtype=bool)
+        self._lengths = np.zeros(0, dtype=np.int32)
+        self._chars = np.zeros((0, WIDTH), dtype=np.uint16)  # first characters, 0-padded
+        self._anchor = np.zeros(0, dtype=np.uint32)  # first two characters, ascending
+        self._by_skip = np.zeros(0, dtype=np.int32)  # rows by first and third character ...
+        self._skip_anchor = np.zeros(0, dtype=np.uint32)  # ... and those two, ascending
+        self._recent: list[tuple[str, int]] = []  # added since the arrays were built
+
+    # -- building --------------------------------------------------------------------------
+
+    def build(self, pairs: list[tuple[str, int]]) -> None:
+        """Index (folded name, record) pairs at once, replacing what was there."""
+        pairs = sorted(pairs, key=lambda pair: pair[0])  # stable: equal names in record order
+        self.names = [name for name, _ in pairs]
+        count = len(pairs)
+        self.rids = np.fromiter((rid for _, rid in pairs), dtype=np.int32, count=count)
+        self._rows_alive = np.ones(count, dtype=bool)
+        self._lengths = np.fromiter(map(len, self.names), dtype=np.int32, count=count)
+        padded = "".join(name[:WIDTH].ljust(WIDTH, "\0") for name in self.names)
+        points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
+        # Characters past the 16-bit range share one value: rare in names, and only the
+        # one-edit test sees it (exact prefixes compare the names themselves).
+        self._chars = np.minimum(points, 0xFFFF).astype(np.uint16).reshape(count, WIDTH)
+        self._anchor = _pair_code(self._chars[:, 0], self._chars[:, 1])
+        skip = _pair_code(self._chars[:, 0], self._chars[:, 2])
+        self._by_skip = np.argsort(skip, kind="stable").astype(np.int32)
+        self._skip_anchor = skip[self._by_skip]
+        self._recent = []
+
+    def add(self, folded: str, rid: int) -> None:
+        self._recent.append((folded, rid))
+        if len(self._recent) >= REBUILD_AFTER:
+            self.build(self._live_pairs())
+
+    def remove(self, folded: str, rid: int) -> None:
+        if (folded, rid) in self._recent:
+            self._recent.remove((folded, rid))
+            return
+        row = bisect_left(self.names, folded)
+        while row < len(self.names) and self.names[row] == folded:
+            if self.rids[row] == rid and self._rows_alive[row]:
+                self._rows_alive[row] = False
+                return
+            row += 1
+
+    def _live_pairs(self) -> list[tuple[str, int]]:
+        rows = np.flatnonzero(self._rows_alive).tolist()
+        return [(self.names[r], int(self.rids[r])) for r in rows] + self._recent
+
+    def nbytes(self) -> int:
+        arrays = (self.rids, self._rows_alive, self._lengths, self._chars, self._anchor)
+        return sum(a.nbytes for a in (*arrays, self._by_skip, self._skip_anchor))
+
+    # -- looking up ------------------------------------------------------------------------
+
+    def alphabetical(self, count: int) -> list[tuple[str, int]]:
+        """The first ``count`` live (folded name, record) pairs in alphabetical order."""
+        found: list[tuple[str, int]] = []
+        for row in range(len(self.names)):
+            if len(found) >= count:
+                break
+            if self._rows_alive[row]:
+                found.append((self.names[row], int(self.rids[row])))
+        return sorted(found + self._recent)[:count]
+
+    def prefixed(self, prefix: str, count: int) -> list[Hit]:
+        """Up to ``count`` live names starting with ``prefix``, shortest first, then by name."""
+        low = bisect_left(self.names, prefix)
+        high = bisect_right(self.names, prefix + _TOP, low)
+        hits = self._best(np.arange(low, high), count)
+        hits += [(len(n), n, r) for n, r in self._recent if n.startswith(prefix)]
+        return sorted(hits)[:count]
+
+    def one_edit(self, typed: str, count: int) -> list[Hit]:
+        """Up to ``count`` live names whose beginning is one edit from ``typed`` (and not
+        ``typed`` itself), shortest first, then by name. Needs three characters typed."""
+        if len(typed) < 3:
+            return []
+        found = [self._one_edit_rows(typed)]
+        # A typo in the second letter: the name is not among those sharing the first two.
+        swapped = typed[0] + typed[2] + typed[1] + typed[3:]
+        for fixed in (swapped, typed[0] + typed[2:]):
+            low = bisect_left(self.names, fixed)
+            found.append(np.arange(low, bisect_right(self.names, fixed + _TOP, low)))
+        found.append(self._second_letter_rows(typed))
+        rows = np.unique(np.concatenate(found))
+        if len(typed) >= WIDTH - 1:
+            # The matrix saw the beginning only: check the whole input on the few left.
+            rows = rows[[_prefix_distance(typed, self.names[r]) == 1 for r in rows.tolist()]]
+        # Exact prefixes were offered before (a fixed second letter may still give one).
+        low = bisect_left(self.names, typed)
+        high = bisect_right(self.names, typed + _TOP, low)
+        hits = self._best(rows[(rows < low) | (rows >= high)], count)
+        hits += [(len(n), n, r) for n, r in self._recent if _prefix_distance(typed, n) == 1]
+        return sorted(hits)[:count]
+
+    def _best(self, rows: np.ndarray, count: int) -> list[Hit]:
+        """The live rows among ``rows`` that come first: shortest, then by name."""
+        rows = rows[self._rows_alive[rows]]
+        if len(rows) > count:
+            # Rows are in name order, so (length, row) is (length, name).
+            order = self._lengths[rows].astype(np.int64) * (len(self.names) + 1) + rows
+            rows = rows[np.argpartition(order, count - 1)[:count]]
+        return [(len(self.names[r]), self.names[r], int(self.rids[r])) for r in rows.tolist()]
+
+    def _one_edit_rows(self, typed: str) -> np.ndarray:
+        """Rows sharing the first two characters whose beginning is within one edit."""
+        code = (min(ord(typed[0]), 0xFFFF) << 16) | min(ord(typed[1]), 0xFFFF)
+        low = int(np.searchsorted(self._anchor, code, side="left"))
+        high = int(np.searchsorted(self._anchor, code, side="right"))
+        if low == high:
+            return np.zeros(0, dtype=np.int64)
+        within = _within_one_edit(self._chars[low:high], _codes(typed[: WIDTH - 1]))
+        return low + np.flatnonzero(within)
+
+    def _second_letter_rows(self, typed: str) -> np.ndarray:
+        """Rows whose second letter was typed wrong or left out."""
+        part = _codes(typed[: WIDTH - 1])
+        found = []
+        # Wrong: first and third letters as typed, the rest too. Left out: the typed second
+        # letter is the name's third, and the rest follows one place later.
+        for third, rest, start in ((part[2], part[3:], 3), (part[1], part[2:], 3)):
+            code = (int(part[0]) << 16) | int(third)
+            low = int(np.searchsorted(self._skip_anchor, code, side="left"))
+            high = int(np.searchsorted(self._skip_anchor, code, side="right"))
+            if low == high:
+                continue
+            rows = self._by_skip[low:high]
+            end = min(start + len(rest), WIDTH)
+            same = (self._chars[rows, start:end] == rest[: end - start]).all(axis=1)
+            found.append(rows[same].astype(np.int64))
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _pair_code(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return (first.astype(np.uint32) << 16) | second.astype(np.uint32)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.fromiter((min(ord(c), 0xFFFF) for c in text), dtype=np.uint16, count=len(text))
+
+
+def _within_one_edit(chars: np.ndarray, typed: np.ndarray) -> np.ndarray:
+    """Rows of ``chars`` whose beginning is at most one edit from ``typed``: a substitution,
+    a transposition, a letter left out or one typed extra (typed shorter than WIDTH)."""
+    size = len(typed)
+    rows = np.arange(len(chars))
+    same = chars[:, :size] == typed
+    agree = np.logical_and.accumulate(same, axis=1).sum(axis=1)  # first difference
+    at = np.minimum(agree, size - 1)
+    same_after = _all_from(same)  # [:, j]: every column from j on agrees
+    substituted = same_after[rows, at + 1]
+    left_out = _all_from(chars[:, 1 : size + 1] == typed)[rows, at]
+    extra = _all_from(chars[:, : size - 1] == typed[1:])[rows, at]
+    nxt = np.minimum(at + 1, size - 1)
+    swapped = (
+        (at <= size - 2)
+        & (chars[rows, at] == typed[nxt])
+        & (chars[rows, nxt] == typed[at])
+        & same_after[rows, np.minimum(at + 2, size)]
+    )
+    return (agree == size) | substituted | left_out | extra | swapped
+
+
+def _all_from(matches: np.ndarray) -> np.ndarray:
+    """[:, j] is True when every column of ``matches`` from j on is True (one more column)."""
+    out = np.ones((matches.shape[0], matches.shape[1] + 1), dtype=bool)
+    out[:, :-1] = np.logical_and.accumulate(matches[:, ::-1], axis=1)[:, ::-1]
+    return out
+
+
+def _prefix_distance(typed: str, name: str) -> int:
+    """Edits (swaps count as one) between ``typed`` and the closest beginning of ``name``."""
+    size = len(typed)
+    return min(
+        OSA.distance(typed, name[:length]) for length in (size - 1, size, size + 1) if length >= 0
+    )
