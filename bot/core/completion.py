@@ -25,6 +25,7 @@ from rapidfuzz.distance import OSA
 WIDTH = 16  # leading characters of each name kept in the matrix
 _TOP = "\U0010ffff"  # sorts after every character: prefix + _TOP bounds a prefix range
 REBUILD_AFTER = 1024  # names added one by one before the arrays are rebuilt
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 Hit = tuple[int, str, int]  # (length, folded name, record): the order names are offered in
 
 
@@ -49,7 +50,7 @@ class CompletionIndex:
         self._rows_alive = np.zeros(0, dtype=bool)
         self._lengths = np.zeros(0, dtype=np.int32)
         self._chars = np.zeros((0, WIDTH), dtype=np.uint16)  # first characters, 0-padded
-        self._anchor = np.zeros(0, dtype=np.uint32)  # first two characters, ascending
+        self._anchor = np.zeros(0, dtype=np.uint64)  # first three characters, ascending
         self._by_skip = np.zeros(0, dtype=np.int32)  # rows by first and third character ...
         self._skip_anchor = np.zeros(0, dtype=np.uint32)  # ... and those two, ascending
         self._recent: list[tuple[str, int]] = []  # added since the arrays were built
@@ -69,7 +70,8 @@ class CompletionIndex:
         # Characters past the 16-bit range share one value: rare in names, and only the
         # one-edit test sees it (exact prefixes compare the names themselves).
         self._chars = np.minimum(points, 0xFFFF).astype(np.uint16).reshape(count, WIDTH)
-        self._anchor = _pair_code(self._chars[:, 0], self._chars[:, 1])
+        columns = self._chars[:, :3].astype(np.uint64)
+        self._anchor = (columns[:, 0] << 32) | (columns[:, 1] << 16) | columns[:, 2]
         skip = _pair_code(self._chars[:, 0], self._chars[:, 2])
         self._by_skip = np.argsort(skip, kind="stable").astype(np.int32)
         self._skip_anchor = skip[self._by_skip]
@@ -124,23 +126,30 @@ class CompletionIndex:
         ``typed`` itself), shortest first, then by name. Needs three characters typed."""
         if len(typed) < 3:
             return []
-        found = [self._one_edit_rows(typed)]
-        # A typo in the second letter: the name is not among those sharing the first two.
-        swapped = typed[0] + typed[2] + typed[1] + typed[3:]
-        for fixed in (swapped, typed[0] + typed[2:]):
-            low = bisect_left(self.names, fixed)
-            found.append(np.arange(low, bisect_right(self.names, fixed + _TOP, low)))
-        found.append(self._second_letter_rows(typed))
-        rows = np.unique(np.concatenate(found))
+        part = _codes(typed[: WIDTH - 1])
+        # A typo in one of the first three letters moves a name out of the rows sharing the
+        # first three: each such typo has a lookup of its own; later typos are tested there.
+        found = self._fixed_rows(typed)
+        found.extend(self._second_letter_rows(part))
+        found.append(self._third_letter_rows(part))
+        if len(part) > 3:
+            low, high = self._anchored(part[:3])
+            found.append(low + np.flatnonzero(_within_one_edit(self._chars[low:high], part)))
+        rows = np.concatenate(found)
         if len(typed) >= WIDTH - 1:
             # The matrix saw the beginning only: check the whole input on the few left.
-            rows = rows[[_prefix_distance(typed, self.names[r]) == 1 for r in rows.tolist()]]
-        # Exact prefixes were offered before (a fixed second letter may still give one).
-        low = bisect_left(self.names, typed)
-        high = bisect_right(self.names, typed + _TOP, low)
-        hits = self._best(rows[(rows < low) | (rows >= high)], count)
+            names = self.names
+            rows = rows[[_prefix_distance(typed, names[r]) <= 1 for r in rows.tolist()]]
+        # Exact prefixes were offered before.
+        low, high = self._range(typed)
+        hits = self._best(np.unique(rows[(rows < low) | (rows >= high)]), count)
         hits += [(len(n), n, r) for n, r in self._recent if _prefix_distance(typed, n) == 1]
         return sorted(hits)[:count]
+
+    def _range(self, prefix: str) -> tuple[int, int]:
+        """The rows of the names that start with ``prefix``."""
+        low = bisect_left(self.names, prefix)
+        return low, bisect_right(self.names, prefix + _TOP, low)
 
     def _best(self, rows: np.ndarray, count: int) -> list[Hit]:
         """The live rows among ``rows`` that come first: shortest, then by name."""
@@ -151,33 +160,56 @@ class CompletionIndex:
             rows = rows[np.argpartition(order, count - 1)[:count]]
         return [(len(self.names[r]), self.names[r], int(self.rids[r])) for r in rows.tolist()]
 
-    def _one_edit_rows(self, typed: str) -> np.ndarray:
-        """Rows sharing the first two characters whose beginning is within one edit."""
-        code = (min(ord(typed[0]), 0xFFFF) << 16) | min(ord(typed[1]), 0xFFFF)
-        low = int(np.searchsorted(self._anchor, code, side="left"))
-        high = int(np.searchsorted(self._anchor, code, side="right"))
-        if low == high:
-            return np.zeros(0, dtype=np.int64)
-        within = _within_one_edit(self._chars[low:high], _codes(typed[: WIDTH - 1]))
-        return low + np.flatnonzero(within)
+    def _fixed_rows(self, typed: str) -> list[np.ndarray]:
+        """A letter typed extra, or two swapped, at the second or third character: the input
+        with that undone is an exact prefix."""
+        found = []
+        for at in (1, 2):
+            fixes = [typed[:at] + typed[at + 1 :]]
+            if at + 1 < len(typed):
+                fixes.append(typed[:at] + typed[at + 1] + typed[at] + typed[at + 2 :])
+            for fixed in fixes:
+                low, high = self._range(fixed)
+                if low < high:
+                    found.append(np.arange(low, high))
+        return found
 
-    def _second_letter_rows(self, typed: str) -> np.ndarray:
-        """Rows whose second letter was typed wrong or left out."""
-        part = _codes(typed[: WIDTH - 1])
+    def _second_letter_rows(self, part: np.ndarray) -> list[np.ndarray]:
+        """Rows whose second letter was typed wrong or left out: not among the rows sharing
+        the first two letters, so looked up by first and third letter."""
         found = []
         # Wrong: first and third letters as typed, the rest too. Left out: the typed second
         # letter is the name's third, and the rest follows one place later.
-        for third, rest, start in ((part[2], part[3:], 3), (part[1], part[2:], 3)):
-            code = (int(part[0]) << 16) | int(third)
+        for third, rest in ((part[2], part[3:]), (part[1], part[2:])):
+            code = np.uint32((int(part[0]) << 16) | int(third))
             low = int(np.searchsorted(self._skip_anchor, code, side="left"))
             high = int(np.searchsorted(self._skip_anchor, code, side="right"))
-            if low == high:
-                continue
             rows = self._by_skip[low:high]
-            end = min(start + len(rest), WIDTH)
-            same = (self._chars[rows, start:end] == rest[: end - start]).all(axis=1)
-            found.append(rows[same].astype(np.int64))
-        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            end = min(3 + len(rest), WIDTH)
+            found.append(rows[(self._chars[rows, 3:end] == rest[: end - 3]).all(axis=1)])
+        return found
+
+    def _third_letter_rows(self, part: np.ndarray) -> np.ndarray:
+        """Rows sharing the first two letters whose third was typed wrong or left out."""
+        low, high = self._anchored(part[:2])
+        chars = self._chars[low:high]
+        wrong = (chars[:, 3 : len(part)] == part[3:]).all(axis=1)
+        left_out = (chars[:, 3 : len(part) + 1] == part[2:]).all(axis=1)
+        return low + np.flatnonzero(wrong | left_out)
+
+    def _anchored(self, start: np.ndarray) -> tuple[int, int]:
+        """The rows whose first characters (two or three) are ``start``."""
+        # numpy scalars of the array's own type: a Python int would convert the whole array.
+        low = np.uint64(_anchor_code(*start.tolist(), *[0] * (3 - len(start))))
+        high = np.uint64(_anchor_code(*start.tolist(), *[0xFFFF] * (3 - len(start))))
+        return (
+            int(np.searchsorted(self._anchor, low, side="left")),
+            int(np.searchsorted(self._anchor, high, side="right")),
+        )
+
+
+def _anchor_code(first: int, second: int, third: int) -> int:
+    return (first << 32) | (second << 16) | third
 
 
 def _pair_code(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -221,5 +253,7 @@ def _prefix_distance(typed: str, name: str) -> int:
     """Edits (swaps count as one) between ``typed`` and the closest beginning of ``name``."""
     size = len(typed)
     return min(
-        OSA.distance(typed, name[:length]) for length in (size - 1, size, size + 1) if length >= 0
+        OSA.distance(typed, name[:size]),
+        OSA.distance(typed, name[: size + 1]),
+        OSA.distance(typed, name[: max(size - 1, 0)]),
     )

@@ -914,7 +914,10 @@ class Matcher:
         for _, folded, rid in near:
             if offer(rid, min(FUZZY_CAP, _similarity(query, folded[: len(query)]))):
                 return list(found.values())
-        # Typos: trigram pruning, then the input against each name and its beginning.
+        if found:
+            return list(found.values())
+        # Nothing yet, so more typos: trigram pruning, then the input against each name and
+        # its beginning.
         fuzzy: list[tuple[float, str, int]] = []
         qkey = _words_key(query)
         for index in indexes:
