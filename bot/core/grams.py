@@ -60,11 +60,15 @@ class GramPostings:
         if not pending:
             return
         rids, codes = _gram_pairs(pending)
-        distinct, gram_ids = np.unique(codes, return_inverse=True)
-        # One sort both groups by trigram and orders each posting by record, dropping a
-        # trigram seen twice in one key.
-        pairs = np.unique((gram_ids.astype(np.int64) << 32) | rids.astype(np.int64))
-        grouped = (pairs >> 32).astype(np.int64)
+        # Sorts rather than np.unique, which hashes and is many times slower here.
+        ordered = np.sort(codes)
+        distinct = ordered[_firsts(ordered)]
+        gram_ids = np.searchsorted(distinct, codes)
+        # One sort both groups by trigram and orders each posting by record; a trigram seen
+        # twice in one key is kept once.
+        pairs = np.sort((gram_ids.astype(np.int64) << 32) | rids.astype(np.int64))
+        pairs = pairs[_firsts(pairs)]
+        grouped = pairs >> 32
         self._codes = distinct
         self._slot = {int(code): i for i, code in enumerate(distinct.tolist())}
         self._offsets = np.searchsorted(grouped, np.arange(len(distinct) + 1)).astype(np.int64)
@@ -83,6 +87,13 @@ class GramPostings:
 
     def nbytes(self) -> int:
         return self._codes.nbytes + self._offsets.nbytes + self._rids.nbytes
+
+
+def _firsts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array."""
+    starts = np.ones(len(ordered), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    return starts
 
 
 def _gram_pairs(pending: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:

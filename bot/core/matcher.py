@@ -280,7 +280,7 @@ class Decision:
 
 
 def _words_key(folded: str) -> str:
-    return " ".join(stem(w) for w in folded.split())
+    return " ".join(map(stem, folded.split()))
 
 
 def _content(folded: str) -> list[str]:
@@ -295,7 +295,9 @@ def _variants(text: str) -> list[str]:
     """Other names a name implies: "Application Programming Interface (API)" also answers to
     "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity".
     """
-    found = []
+    found: list[str] = []
+    if "(" not in text:
+        return found  # most names: no regex needed
     match = _PAREN.match(text.strip())
     if match:
         outer = f"{match.group('outer')} {match.group('rest')}".strip()
@@ -374,22 +376,34 @@ class _Index:
     numbers, and the sorted names are a list of the records' own strings beside numpy arrays.
     """
 
-    __slots__ = ("by_key", "completion", "content", "df", "grams", "live", "vocab", "words")
+    __slots__ = (
+        "by_key",
+        "completion",
+        "content",
+        "df",
+        "grams",
+        "live",
+        "pending",
+        "vocab",
+        "words",
+    )
 
     def __init__(self) -> None:
         self.by_key: dict[str, int | list[int]] = {}  # stemmed key -> records
         self.grams = GramPostings()  # trigram of the key -> records (removed ones too)
         self.completion = CompletionIndex()  # folded names, sorted, for autocomplete
+        self.pending: list[tuple[str, int]] = []  # (folded name, record) for a first load
         self.words: dict[str, array] = {}  # folded word -> records, for completion
         self.content: dict[str, array] = {}  # FAQs: content stem -> records
         self.df: Counter[str] = Counter()  # FAQs: live questions holding each content stem
         self.vocab: list[str] = []  # sorted distinct words, for completing a word inside a name
         self.live = 0
 
-    def freeze(self, names: list[tuple[str, int]]) -> None:
+    def freeze(self) -> None:
         """A first load is over: build the bulk structures from what was deferred."""
         self.grams.freeze()
-        self.completion.build(names)
+        self.completion.build(self.pending)
+        self.pending = []
         self.vocab.sort()
 
 
@@ -414,7 +428,6 @@ class Matcher:
         # A first load appends to the sorted lists and sorts them once at the end: inserting
         # a million names one by one into a sorted list would move memory a million times.
         self._bulk = True
-        self._bulk_names: dict[int, list[tuple[str, int]]] = {}  # id(index) -> its names
         # Acronyms read as their terms inside FAQ questions ("NPS" as "net promoter score"),
         # so FAQs are indexed after every alias is known.
         self._acronyms: dict[str, str] = {}
@@ -428,7 +441,7 @@ class Matcher:
             self.add(entry)
         self._bulk = False
         for index in self._indexes.values():
-            index.freeze(self._bulk_names.pop(id(index), []))
+            index.freeze()
 
     def __len__(self) -> int:
         return self._count
@@ -475,7 +488,7 @@ class Matcher:
     def _index_record(self, index: _Index, group: str, rid: int, folded: str, key: str) -> None:
         _add_exact(index.by_key, key, rid)
         if self._bulk:
-            self._bulk_names.setdefault(id(index), []).append((folded, rid))
+            index.pending.append((folded, rid))
         else:
             index.completion.add(folded, rid)
         index.live += 1
