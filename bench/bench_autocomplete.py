@@ -1,7 +1,7 @@
 """Benchmark autocomplete as members type: every prefix, clean and with one typo.
 
     python bench/bench_autocomplete.py [--sizes 100000,1000000] [--sample 20000]
-                                       [--previous OLD_MATCHER_PY]
+                                       [--previous OLD_MATCHER_PY] [--repeat 1]
 
 The names typed are the real ones (../shared/data plus the bundled glossary): every prefix
 from three characters to the whole name, as typed cleanly and with one typo (a letter
@@ -16,7 +16,9 @@ of the queries is typed. In the same run, beside the matcher:
   loaded beside this one, to compare with the implementation it replaces.
 
 Printed per size: index build time and memory (RSS growth), p50/p99 per query, the share of
-hits for clean and one-typo prefixes, and that share by prefix length.
+hits for clean and one-typo prefixes, and that share by prefix length; then define and chat
+latency (bench_matcher.py's queries) and, with ``--previous``, whether both matchers make the
+same decisions. Methods measured together take turns query by query.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import os
 import random
 import sys
 import time
@@ -37,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_matcher import SEED, SHARED, pct, rss_bytes, synthetic  # noqa: E402
+from bench_matcher import SEED, SHARED, pct, rss_bytes, synthetic, workload  # noqa: E402
 
 from bot.core.glossary import load_glossary  # noqa: E402
 from bot.core.matcher import Entry, Matcher, glossary_entries  # noqa: E402
@@ -47,6 +50,8 @@ LIMIT = 25
 SCAN_BUDGET = 30_000_000  # names a full scan compares per size (queries x names)
 LENGTHS = ((3, 3), (4, 5), (6, 8), (9, 1000))  # prefix-length buckets reported
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+DECIDE_QUERIES = 300  # define and chat queries per size (bench_matcher.py's workload)
+REPEAT = 1  # tries per query and method (--repeat)
 
 Query = tuple[str, str, int, bool]  # (typed, intended folded name, prefix length, typo?)
 Complete = Callable[[str], list[str]]  # typed -> folded labels offered, best first
@@ -105,16 +110,53 @@ def typing(names: Sequence[str], rng: random.Random) -> list[Query]:
     return queries
 
 
-def measure(complete: Complete, queries: Sequence[Query]) -> tuple[list[float], list[Query]]:
-    """Milliseconds per query, and the queries whose intended name was offered."""
-    times, hits = [], []
-    for query in queries:
-        start = time.perf_counter()
-        offered = complete(query[0])
-        times.append((time.perf_counter() - start) * 1000)
-        if query[1] in offered[:LIMIT]:
-            hits.append(query)
-    return times, hits
+def measure(
+    methods: Sequence[Complete], queries: Sequence[Query]
+) -> list[tuple[list[float], list[Query]]]:
+    """Per method, milliseconds per query and the queries whose intended name was offered.
+
+    The methods take turns on each query (who goes first rotates), so that a busy machine
+    slows them alike; with REPEAT > 1 each query's quickest try counts.
+    """
+    results: list[tuple[list[float], list[Query]]] = [([], []) for _ in methods]
+    for turn, query in enumerate(queries):
+        for step in range(len(methods)):
+            which = (turn + step) % len(methods)
+            best = float("inf")
+            for _ in range(REPEAT):
+                start = time.perf_counter()
+                offered = methods[which](query[0])
+                best = min(best, time.perf_counter() - start)
+            results[which][0].append(best * 1000)
+            if query[1] in offered[:LIMIT]:
+                results[which][1].append(query)
+    return results
+
+
+def decisions(matchers: list[tuple[str, Matcher]], entries: list[Entry], rng: random.Random):
+    """define and chat latency, interleaved, and how many decisions the matchers share."""
+    names = [e.text for e in entries if e.kind == "term"]
+    work = workload(names, entries, DECIDE_QUERIES, rng)
+    for mode in ("define", "chat"):
+        times: list[list[float]] = [[] for _ in matchers]
+        made: list[list[tuple]] = [[] for _ in matchers]
+        for turn, query in enumerate(work[mode]):
+            for step in range(len(matchers)):
+                which = (turn + step) % len(matchers)
+                best = float("inf")
+                for _ in range(REPEAT):
+                    start = time.perf_counter()
+                    decision = matchers[which][1].decide(query, mode=mode)
+                    best = min(best, time.perf_counter() - start)
+                times[which].append(best * 1000)
+                made[which].append(
+                    (decision.decision, [(c.kind, c.target, c.score) for c in decision.candidates])
+                )
+        same = sum(len({str(m[i]) for m in made}) == 1 for i in range(len(work[mode])))
+        for (name, _), spent in zip(matchers, times, strict=True):
+            print(f"{mode:<7}{name:<19}{pct(spent, 0.5):8.3f}{pct(spent, 0.99):8.3f}")
+        if len(matchers) > 1:
+            print(f"{mode:<7}identical decisions and candidates: {same} of {len(work[mode])}")
 
 
 def row(label: str, queries: Sequence[Query], times: list[float], hits: list[Query]) -> str:
@@ -213,19 +255,15 @@ def bench(
         print(f"build {name:<14}{seconds:8.2f} s   RSS growth {grown:8.1f} MB")
         matchers.append((name, matcher))
     print(header())
-    for name, matcher in matchers:
-        print(row(name, typed, *measure(matcher_complete(matcher), typed)))
-    del matchers
-    gc.collect()
+    methods = [matcher_complete(m) for _, m in matchers] + [bisect_complete(entries)]
+    labels = [name for name, _ in matchers] + ["exact-prefix bisect"]
+    for label, result in zip(labels, measure(methods, typed), strict=True):
+        print(row(label, typed, *result))
     scanned = typed[: max(20, SCAN_BUDGET // max(names, 1))]
-    print(
-        row(
-            f"full WRatio scan (n={len(scanned)})",
-            scanned,
-            *measure(scan_complete(entries), scanned),
-        )
-    )
-    print(row("exact-prefix bisect", typed, *measure(bisect_complete(entries), typed)))
+    (scan,) = measure([scan_complete(entries)], scanned)
+    print(row(f"full WRatio scan (n={len(scanned)})", scanned, *scan))
+    print(f"{'mode':<7}{'matcher':<19}{'p50 ms':>8}{'p99 ms':>8}   ({DECIDE_QUERIES} queries)")
+    decisions(matchers, entries, rng)
 
 
 def main() -> None:
@@ -233,14 +271,25 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="synthetic sizes ('' for none)")
     parser.add_argument("--sample", type=int, default=20_000, help="queries typed per size")
     parser.add_argument("--previous", help="another matcher.py to compare with")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="time each query this many times and keep the quickest (on a busy machine)",
+    )
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = max(1, args.repeat)
     rng = random.Random(SEED)
     previous = load_previous(args.previous) if args.previous else None
     real = real_entries()
     if not SHARED.is_dir():
         print("(../shared/data is absent: the bundled glossary only)")
     queries = typing([e.text for e in real if e.kind == "term"], rng)
-    print(f"python {sys.version.split()[0]}; typing {len(queries):,} prefixes of real names")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f};"
+        f" typing {len(queries):,} prefixes of real names; best of {REPEAT} tries per query"
+    )
     bench("real glossaries", real, queries, rng, len(queries), previous)
     for size in (int(s) for s in args.sizes.split(",") if s):
         bench(f"{size:,} names", mixed(real, size, rng), queries, rng, args.sample, previous)
