@@ -13,7 +13,8 @@ import yaml
 from helpers import NO_SHARED, SHARED_DATA
 from rapidfuzz.distance import OSA
 
-from bot.core.completion import CompletionIndex
+from bot.core import grams as grams_module
+from bot.core.completion import SLIP, WRONG, CompletionIndex
 from bot.core.glossary import load_glossary
 from bot.core.grams import GramPostings, grams, most_shared
 from bot.core.matcher import Entry, Matcher, glossary_entries, understand
@@ -432,27 +433,41 @@ def test_one_edit_finds_exactly_the_names_one_edit_from_the_input():
                 )
             )
     for typed in sorted(t for t in typed_set if len(t) >= 3):
-        found = {name for _, name, _ in index.one_edit(typed, len(names))}
-        assert found == brute_one_edit(typed, names), typed
+        hits = index.one_edit(typed, len(names))
+        assert {name for _, _, name, _ in hits} == brute_one_edit(typed, names), typed
+        for kind, _, name, _ in hits:
+            assert kind == (SLIP if slipped(typed, name) else WRONG), (typed, name)
+        assert hits == sorted(hits)
+
+
+def slipped(typed: str, name: str) -> bool:
+    """``name`` begins as ``typed`` would with a letter left out or two letters swapped."""
+    size = len(typed)
+    left_out = any(typed == name[:i] + name[i + 1 : size + 1] for i in range(size + 1))
+    swapped = any(
+        typed == name[:i] + name[i + 1] + name[i] + name[i + 2 : size]
+        for i in range(min(size, len(name)) - 1)
+    )
+    return (len(name) > size and left_out) or (len(name) >= size and swapped)
 
 
 def test_one_edit_offers_shortest_first_and_honours_removals_and_additions():
     """Shorter names first, then by name; removed names are gone, added ones found."""
     index = CompletionIndex()
     index.build([("markets", 1), ("marked", 2), ("mark", 3), ("marker board", 4)])
-    assert [name for _, name, _ in index.one_edit("mrak", 10)] == [
+    assert [name for _, _, name, _ in index.one_edit("mrak", 10)] == [
         "mark",
         "marked",
         "markets",
         "marker board",
     ]
-    assert [name for _, name, _ in index.one_edit("mrak", 2)] == ["mark", "marked"]
+    assert [name for _, _, name, _ in index.one_edit("mrak", 2)] == ["mark", "marked"]
     index.remove("mark", 3)
     index.add("marks", 5)
-    assert [rid for _, _, rid in index.one_edit("mrak", 10)] == [5, 2, 1, 4]
-    assert [rid for _, _, rid in index.prefixed("mark", 10)] == [5, 2, 1, 4]
+    assert [rid for *_, rid in index.one_edit("mrak", 10)] == [5, 2, 1, 4]
+    assert [rid for *_, rid in index.prefixed("mark", 10)] == [5, 2, 1, 4]
     index.remove("marks", 5)
-    assert [rid for _, _, rid in index.prefixed("mark", 10)] == [2, 1, 4]
+    assert [rid for *_, rid in index.prefixed("mark", 10)] == [2, 1, 4]
 
 
 def test_most_shared_counts_as_counter_does():
@@ -470,8 +485,10 @@ def test_most_shared_counts_as_counter_does():
             assert most_shared([np.array(p, dtype=np.int32) for p in postings], count) == expected
 
 
-def test_trigram_postings_built_at_once_or_one_by_one_agree():
-    """A first load's numpy postings hold what adding the records one by one would."""
+def test_trigram_postings_built_at_once_or_one_by_one_agree(monkeypatch):
+    """A first load's numpy postings, built a few records at a time, hold what adding the
+    records one by one would."""
+    monkeypatch.setattr(grams_module, "FREEZE_SLICE", 3)
     keys = ["custom", "customer", "cost", "café", "aa", "a", "", "custom custom"]
     bulk, single = GramPostings(), GramPostings()
     for rid, key in enumerate(keys):

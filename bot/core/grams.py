@@ -16,6 +16,7 @@ import numpy as np
 
 # A trigram's three code points (21 bits each) packed into one integer.
 _SHIFT = 21
+FREEZE_SLICE = 1 << 14  # records whose trigrams are sorted at once in a first load
 
 
 def grams(key: str) -> set[str]:
@@ -31,12 +32,11 @@ def gram_code(gram: str) -> int:
 class GramPostings:
     """Trigram -> record numbers, for the keys of one index."""
 
-    __slots__ = ("_codes", "_extra", "_offsets", "_pending", "_rids", "_slot")
+    __slots__ = ("_extra", "_offsets", "_pending", "_rids", "_slot")
 
     def __init__(self) -> None:
         self._pending: list[tuple[int, str]] = []  # (record, key) waiting for freeze()
-        self._codes = np.zeros(0, dtype=np.uint64)  # sorted distinct trigram codes
-        self._slot: dict[int, int] = {}  # trigram code -> its place in _codes
+        self._slot: dict[int, int] = {}  # trigram code -> its number
         self._offsets = np.zeros(1, dtype=np.int64)  # posting i is _rids[_offsets[i]:...[i+1]]
         self._rids = np.zeros(0, dtype=np.int32)
         self._extra: dict[str, array] = {}  # trigrams of records added after freeze()
@@ -55,24 +55,54 @@ class GramPostings:
                 found.append(rid)
 
     def freeze(self) -> None:
-        """Turn the deferred records into the bulk postings (record numbers must ascend)."""
+        """Turn the deferred records into the bulk postings (record numbers must ascend).
+
+        A slice of records at a time, so that the temporary arrays stay small next to the
+        postings (numpy's memory, once taken, is not all given back to the system).
+        """
         pending, self._pending = self._pending, []
         if not pending:
             return
-        rids, codes = _gram_pairs(pending)
-        # Sorts rather than np.unique, which hashes and is many times slower here.
-        ordered = np.sort(codes)
-        distinct = ordered[_firsts(ordered)]
-        gram_ids = np.searchsorted(distinct, codes)
-        # One sort both groups by trigram and orders each posting by record; a trigram seen
-        # twice in one key is kept once.
-        pairs = np.sort((gram_ids.astype(np.int64) << 32) | rids.astype(np.int64))
-        pairs = pairs[_firsts(pairs)]
-        grouped = pairs >> 32
-        self._codes = distinct
-        self._slot = {int(code): i for i, code in enumerate(distinct.tolist())}
-        self._offsets = np.searchsorted(grouped, np.arange(len(distinct) + 1)).astype(np.int64)
-        self._rids = (pairs & 0xFFFFFFFF).astype(np.int32)
+        known = np.zeros(0, dtype=np.uint64)  # trigram codes seen so far, sorted ...
+        ids = np.zeros(0, dtype=np.int64)  # ... and the number each got, in order first seen
+        # Per slice: its records grouped by trigram, and which trigrams, how many records each.
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for start in range(0, len(pending), FREEZE_SLICE):
+            rids, codes = _gram_pairs(pending[start : start + FREEZE_SLICE])
+            ordered = np.sort(codes)
+            distinct = ordered[run_starts(ordered)]
+            at = np.minimum(np.searchsorted(known, distinct), max(len(known) - 1, 0))
+            new = distinct if not len(known) else distinct[known[at] != distinct]
+            if len(new):
+                known = np.concatenate([known, new])
+                ids = np.concatenate([ids, np.arange(len(ids), len(ids) + len(new))])
+                order = np.argsort(known, kind="stable")
+                known, ids = known[order], ids[order]
+            gram_ids = ids[np.searchsorted(known, codes)]
+            # Grouped by trigram, each posting in record order; a trigram twice in one key once.
+            pairs = np.sort((gram_ids << 32) | rids.astype(np.int64))
+            pairs = pairs[run_starts(pairs)]
+            grouped = pairs >> 32
+            starts = np.flatnonzero(run_starts(grouped))
+            counts = np.diff(np.append(starts, len(pairs))).astype(np.int32)
+            held = grouped[starts].astype(np.int32)
+            parts.append(((pairs & 0xFFFFFFFF).astype(np.int32), held, counts))
+        total = np.zeros(len(ids), dtype=np.int64)
+        for _, held, counts in parts:
+            total[held] += counts
+        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(total, out=offsets[1:])
+        merged = np.empty(int(offsets[-1]), dtype=np.int32)
+        cursor = offsets[:-1].copy()  # where each posting's next slice goes
+        while parts:
+            records, held, counts = parts.pop(0)
+            groups = np.repeat(np.arange(len(held)), counts)
+            within = np.arange(len(records)) - (np.cumsum(counts) - counts)[groups]
+            merged[cursor[held][groups] + within] = records
+            cursor[held] += counts
+        self._slot = dict(zip(known.tolist(), ids.tolist(), strict=True))
+        self._offsets = offsets
+        self._rids = merged
 
     def get(self, gram: str) -> Sequence[int] | None:
         """The records holding a trigram, in record order (None: none ever did)."""
@@ -86,10 +116,10 @@ class GramPostings:
         return np.concatenate([bulk, np.frombuffer(extra, dtype=np.int32)])
 
     def nbytes(self) -> int:
-        return self._codes.nbytes + self._offsets.nbytes + self._rids.nbytes
+        return self._offsets.nbytes + self._rids.nbytes
 
 
-def _firsts(ordered: np.ndarray) -> np.ndarray:
+def run_starts(ordered: np.ndarray) -> np.ndarray:
     """Where each run of equal values starts in a sorted array."""
     starts = np.ones(len(ordered), dtype=bool)
     starts[1:] = ordered[1:] != ordered[:-1]
@@ -103,7 +133,7 @@ def _gram_pairs(pending: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]
     text = "\0\0".join(f" {key} " for _, key in pending) + "\0\0"
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     lengths = np.fromiter((len(key) + 4 for _, key in pending), dtype=np.int64, count=len(pending))
-    owners = np.repeat(np.fromiter((r for r, _ in pending), np.int64, len(pending)), lengths)
+    owners = np.repeat(np.fromiter((r for r, _ in pending), np.int32, len(pending)), lengths)
     first, second, third = points[:-2], points[1:-1], points[2:]
     codes = (first << np.uint64(2 * _SHIFT)) | (second << np.uint64(_SHIFT)) | third
     whole = (first != 0) & (second != 0) & (third != 0)

@@ -908,7 +908,7 @@ class Matcher:
         prefixed = sorted(
             hit for index in indexes for hit in index.completion.prefixed(query, wanted)
         )
-        for _, _, rid in prefixed:
+        for *_, rid in prefixed:
             if offer(rid, 100.0):
                 return list(found.values())
         # A word of the name starts with the input's last word, and the other words appear.
@@ -924,7 +924,7 @@ class Matcher:
                 return list(found.values())
         # One typo in what was typed so far.
         near = sorted(hit for index in indexes for hit in index.completion.one_edit(query, wanted))
-        for _, folded, rid in near:
+        for _, _, folded, rid in near:
             if offer(rid, min(FUZZY_CAP, _similarity(query, folded[: len(query)]))):
                 return list(found.values())
         if found:
