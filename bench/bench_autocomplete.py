@@ -40,14 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_matcher import SEED, SHARED, pct, rss_bytes, synthetic, workload  # noqa: E402
+from bench_matcher import SEED, SHARED, built, pct, synthetic, workload  # noqa: E402
 
 from bot.core.glossary import load_glossary  # noqa: E402
 from bot.core.matcher import Entry, Matcher, glossary_entries  # noqa: E402
 from bot.core.normalize import fold  # noqa: E402
 
 LIMIT = 25
-SCAN_BUDGET = 30_000_000  # names a full scan compares per size (queries x names)
+SCAN_BUDGET = 3_000_000  # names a full scan compares per size (queries x names)
 LENGTHS = ((3, 3), (4, 5), (6, 8), (9, 1000))  # prefix-length buckets reported
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 DECIDE_QUERIES = 300  # define and chat queries per size (bench_matcher.py's workload)
@@ -185,16 +185,6 @@ def header() -> str:
     )
 
 
-def built(factory: Callable[[list[Entry]], object], entries: list[Entry]) -> tuple:
-    gc.collect()
-    before = rss_bytes()
-    start = time.perf_counter()
-    made = factory(entries)
-    seconds = time.perf_counter() - start
-    gc.collect()
-    return made, seconds, (rss_bytes() - before) / 2**20
-
-
 def matcher_complete(matcher: Matcher) -> Complete:
     return lambda typed: [fold(c.label) for c in matcher.complete(typed, limit=LIMIT)]
 
@@ -259,7 +249,7 @@ def bench(
     labels = [name for name, _ in matchers] + ["exact-prefix bisect"]
     for label, result in zip(labels, measure(methods, typed), strict=True):
         print(row(label, typed, *result))
-    scanned = typed[: max(20, SCAN_BUDGET // max(names, 1))]
+    scanned = typed[: max(10, SCAN_BUDGET // max(names, 1))]
     (scan,) = measure([scan_complete(entries)], scanned)
     print(row(f"full WRatio scan (n={len(scanned)})", scanned, *scan))
     print(f"{'mode':<7}{'matcher':<19}{'p50 ms':>8}{'p99 ms':>8}   ({DECIDE_QUERIES} queries)")
