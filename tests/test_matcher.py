@@ -527,7 +527,13 @@ def test_complete_offers_exact_then_word_prefixes_then_typos(many):
 def test_server_names_with_typos_are_offered_in_their_server_only():
     """A server's own term, typed with a typo, is offered there and nowhere else, also when
     it was added after the first load; a removed one is not offered."""
-    matcher = Matcher([*term(1, "Churn"), *term(2, "Standup notes", scope=111)])
+    matcher = Matcher(
+        [
+            *term(1, "Churn"),
+            *term(2, "Standup notes", scope=111),
+            *term(4, "Sprint plan", scope=111),
+        ]
+    )
     matcher.add(Entry("Sprint review", "term", 3, "Sprint review", 111))
     for typed, target in (("stnadup", 2), ("stadnup no", 2), ("sprnit", 3), ("sprint", 3)):
         assert target in [c.target for c in matcher.complete(typed, scope=111)], typed
