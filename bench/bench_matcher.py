@@ -29,6 +29,7 @@ import tracemalloc
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -43,6 +44,8 @@ from bot.core.matcher import Entry, Matcher, glossary_entries  # noqa: E402
 from bot.core.normalize import fold, strip_markup  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
+T = TypeVar("T")
+QUERIES = ROOT / "tests" / "data" / "queries.yaml"
 SEED = 7
 WRATIO_THRESHOLDS = (80, 90)
 MODES = ("define", "chat")
@@ -180,14 +183,19 @@ def workload(names: list[str], entries: list[Entry], n: int, rng: random.Random)
     return {"define": define, "chat": chat, "complete": complete, "expect": picks}
 
 
-def bench_size(label: str, entries: list[Entry], queries: dict, scan_queries: int) -> None:
+def built(factory: Callable[[list[Entry]], T], entries: list[Entry]) -> tuple[T, float, float]:
+    """What ``factory(entries)`` made, the seconds it took and the RSS it grew by (MB)."""
     gc.collect()
     before = rss_bytes()
     start = time.perf_counter()
-    matcher = Matcher(entries)
-    build = time.perf_counter() - start
+    made = factory(entries)
+    seconds = time.perf_counter() - start
     gc.collect()
-    grown = (rss_bytes() - before) / 2**20
+    return made, seconds, (rss_bytes() - before) / 2**20
+
+
+def bench_size(label: str, entries: list[Entry], queries: dict, scan_queries: int) -> None:
+    matcher, build, grown = built(Matcher, entries)
     total = rss_bytes() / 2**20
     traced = ""
     if len(entries) <= TRACE_UP_TO:

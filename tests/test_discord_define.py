@@ -41,6 +41,21 @@ async def test_autocomplete_offers_terms_best_first_forgiving_typos(world):
     assert len(empty) == 25
 
 
+async def test_autocomplete_offers_the_term_for_a_misspelt_beginning(world):
+    """The start of a name typed with two letters swapped ("sruve" for Survey) offers it among
+    the first five choices, and picking that choice opens it."""
+    choices = await world.discord.autocomplete(
+        world.guild, world.channel, world.alice, "define", {"term": "sruve"}, focused="term"
+    )
+    first = [c["name"] for c in choices[:5]]
+    assert "Survey" in first, first
+    picked = choices[first.index("Survey")]["value"]
+    ix = await world.discord.slash(
+        world.guild, world.channel, world.alice, "define", {"term": picked}
+    )
+    assert (await ix.message()).embed["title"] == "Survey"
+
+
 async def test_picked_autocomplete_choice_opens_exactly_that_term(world):
     """The value of a picked choice names the term, so it opens without guessing."""
     choices = await world.discord.autocomplete(

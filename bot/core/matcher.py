@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,7 +32,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.core import decision
+from bot.core.completion import CompletionIndex
 from bot.core.decision import DEFINE_ANSWER, DEFINE_SUGGEST, NEAR_VERBATIM, Evidence
+from bot.core.grams import GramPostings, most_shared
+from bot.core.grams import grams as _grams
 from bot.core.model import Entry, Glossary
 from bot.core.normalize import MAX_INPUT, canonical, fold, stem, strip_markup
 
@@ -70,7 +73,8 @@ GRAM_BUDGET = 8_000
 GRAM_SHARE = 8
 COMPLETE_GRAM_SHARE = 32  # autocomplete reads less: it runs on every keystroke
 WORD_BUDGET = 300  # records looked at when completing a word inside names
-COMPLETE_WALK = 400  # sorted names looked at for prefix completion
+COMPLETE_WALK = 400  # sorted names looked at when nothing is typed
+COMPLETE_RECORDS = 4  # records looked at per name offered, at each step of autocomplete
 
 # -- question understanding ------------------------------------------------------------------
 
@@ -324,12 +328,7 @@ class Decision:
 
 
 def _words_key(folded: str) -> str:
-    return " ".join(stem(w) for w in folded.split())
-
-
-def _grams(key: str) -> set[str]:
-    padded = f" {key} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+    return " ".join(map(stem, folded.split()))
 
 
 def _content(folded: str) -> list[str]:
@@ -344,7 +343,9 @@ def _variants(text: str) -> list[str]:
     """Other names a name implies: "Application Programming Interface (API)" also answers to
     "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity".
     """
-    found = []
+    found: list[str] = []
+    if "(" not in text:
+        return found  # most names: no regex needed
     match = _PAREN.match(text.strip())
     if match:
         outer = f"{match.group('outer')} {match.group('rest')}".strip()
@@ -420,50 +421,38 @@ class _Index:
     """The names of one kind ("term": names and aliases, or "faq") visible in one scope.
 
     Sized for a million names in a few hundred megabytes: postings are arrays of 32-bit record
-    numbers, and the sorted names are a list of the records' own strings beside an array.
+    numbers, and the sorted names are a list of the records' own strings beside numpy arrays.
     """
 
-    __slots__ = ("by_key", "content", "df", "grams", "live", "names", "rids", "vocab", "words")
+    __slots__ = (
+        "by_key",
+        "completion",
+        "content",
+        "df",
+        "grams",
+        "live",
+        "pending",
+        "vocab",
+        "words",
+    )
 
     def __init__(self) -> None:
         self.by_key: dict[str, int | list[int]] = {}  # stemmed key -> records
-        self.grams: dict[str, array] = {}  # trigram of the key -> records (removed ones too)
-        self.names: list[str] = []  # folded names, sorted, for prefix completion ...
-        self.rids = array("i")  # ... and their records, in the same order
+        self.grams = GramPostings()  # trigram of the key -> records (removed ones too)
+        self.completion = CompletionIndex()  # folded names, sorted, for autocomplete
+        self.pending: list[tuple[str, int]] = []  # (folded name, record) for a first load
         self.words: dict[str, array] = {}  # folded word -> records, for completion
         self.content: dict[str, array] = {}  # FAQs: content stem -> records
         self.df: Counter[str] = Counter()  # FAQs: live questions holding each content stem
         self.vocab: list[str] = []  # sorted distinct words, for completing a word inside a name
         self.live = 0
 
-    def sort(self) -> None:
-        # Stable: equal names keep record order, as insert() keeps it.
-        order = sorted(range(len(self.names)), key=self.names.__getitem__)
-        self.names = [self.names[i] for i in order]
-        self.rids = array("i", (self.rids[i] for i in order))
+    def freeze(self) -> None:
+        """A first load is over: build the bulk structures from what was deferred."""
+        self.grams.freeze()
+        self.completion.build(self.pending)
+        self.pending = []
         self.vocab.sort()
-
-    def insert(self, folded: str, rid: int) -> None:
-        at = bisect_right(self.names, folded)
-        self.names.insert(at, folded)
-        self.rids.insert(at, rid)
-
-    def delete(self, folded: str, rid: int) -> None:
-        at = bisect_left(self.names, folded)
-        while at < len(self.names) and self.names[at] == folded:
-            if self.rids[at] == rid:
-                del self.names[at]
-                del self.rids[at]
-                return
-            at += 1
-
-    def walk(self, prefix: str, cap: int) -> Iterator[tuple[str, int]]:
-        """Up to ``cap`` (folded name, record) pairs starting with ``prefix``, in order."""
-        at = bisect_left(self.names, prefix)
-        for i in range(at, min(at + cap, len(self.names))):
-            if not self.names[i].startswith(prefix):
-                break
-            yield self.names[i], self.rids[i]
 
 
 class Matcher:
@@ -502,7 +491,7 @@ class Matcher:
             self.add(entry)
         self._bulk = False
         for index in self._indexes.values():
-            index.sort()
+            index.freeze()
 
     def __len__(self) -> int:
         return self._count
@@ -549,10 +538,9 @@ class Matcher:
     def _index_record(self, index: _Index, group: str, rid: int, folded: str, key: str) -> None:
         _add_exact(index.by_key, key, rid)
         if self._bulk:
-            index.names.append(folded)
-            index.rids.append(rid)
+            index.pending.append((folded, rid))
         else:
-            index.insert(folded, rid)
+            index.completion.add(folded, rid)
         index.live += 1
         if group == "faq":
             content = sorted(set(_content(self._expand(folded))))
@@ -560,9 +548,10 @@ class Matcher:
             for word in content:
                 _add_posting(index.content, word, rid)
                 index.df[word] += 1
+        elif self._bulk:
+            index.grams.defer(rid, key)
         else:
-            for gram in _grams(key):
-                _add_posting(index.grams, gram, rid)
+            index.grams.add(rid, key)
         for word in set(folded.split()):
             posting = index.words.get(word)
             if posting is None:
@@ -600,7 +589,7 @@ class Matcher:
         # from every posting would cost a scan per trigram; exact and sorted lookups are cheap.
         folded, key = self._rec_folded[rid], self._rec_key[rid]
         _drop_exact(index.by_key, key, rid)
-        index.delete(folded, rid)
+        index.completion.remove(folded, rid)
         if group == "faq":
             for word in self._rec_words.pop(rid, []):
                 index.df[word] -= 1
@@ -696,16 +685,16 @@ class Matcher:
         postings = sorted(
             (p for g in _grams(key) if (p := index.grams.get(g)) is not None), key=len
         )
-        counts: Counter[int] = Counter()
+        chosen = []
         read = 0
         budget = max(GRAM_BUDGET, index.live // share)
         for posting in postings:
             if read and read + len(posting) > budget:
                 break
-            counts.update(posting)
+            chosen.append(posting)
             read += len(posting)
         alive = self._rec_alive
-        return [rid for rid, _ in counts.most_common(pool * 2) if alive[rid]][:pool]
+        return [rid for rid in most_shared(chosen, pool * 2) if alive[rid]][:pool]
 
     def _expand(self, folded: str) -> str:
         """Acronyms replaced by the names of their terms, for comparing questions by content."""
@@ -1025,8 +1014,10 @@ class Matcher:
         scope: int | None = None,
         kind: Kind = "term",
     ) -> list[Candidate]:
-        """Names for a partial or misspelt input, best first: exact prefixes, then word
-        prefixes, then fuzzy matches. Empty input lists names alphabetically."""
+        """Names for a partial or misspelt input, best first: names that start with it, then
+        names with a word that starts with it, then names whose beginning is one edit from it,
+        then fuzzy matches; shorter names first at each step. Empty input lists names
+        alphabetically."""
         if limit <= 0:
             return []
         query = fold(strip_markup(text))
@@ -1044,7 +1035,7 @@ class Matcher:
 
         if not query:
             merged = sorted(
-                (item for index in indexes for item in index.walk("", COMPLETE_WALK)),
+                item for index in indexes for item in index.completion.alphabetical(COMPLETE_WALK)
             )
             for _, rid in merged:
                 names = self._entries[self._rec_entry[rid]]
@@ -1052,10 +1043,13 @@ class Matcher:
                 if is_name and self._rec_base[rid] == EXACT and offer(rid, 0.0):
                     break
             return list(found.values())
+        # Several records (a name, its aliases) may offer one target: look at a few more.
+        wanted = COMPLETE_RECORDS * limit
         # Exact prefixes of the whole name: shortest first, as they are closest to the input.
-        prefixed = [item for index in indexes for item in index.walk(query, COMPLETE_WALK)]
-        prefixed.sort(key=lambda item: (len(item[0]), item[0], item[1]))
-        for _, rid in prefixed:
+        prefixed = sorted(
+            hit for index in indexes for hit in index.completion.prefixed(query, wanted)
+        )
+        for *_, rid in prefixed:
             if offer(rid, 100.0):
                 return list(found.values())
         # A word of the name starts with the input's last word, and the other words appear.
@@ -1069,7 +1063,15 @@ class Matcher:
         for negative, _, rid in inner:
             if offer(rid, max(60.0, min(95.0, -negative))):
                 return list(found.values())
-        # Typos: trigram pruning, then the input against each name and its beginning.
+        # One typo in what was typed so far.
+        near = sorted(hit for index in indexes for hit in index.completion.one_edit(query, wanted))
+        for _, _, folded, rid in near:
+            if offer(rid, min(FUZZY_CAP, _similarity(query, folded[: len(query)]))):
+                return list(found.values())
+        if found:
+            return list(found.values())
+        # Nothing yet, so more typos: trigram pruning, then the input against each name and
+        # its beginning.
         fuzzy: list[tuple[float, str, int]] = []
         qkey = _words_key(query)
         for index in indexes:
