@@ -151,7 +151,7 @@ def test_invite_url_has_the_bot_scopes_and_permissions(runner, monkeypatch):
     url = result.output.strip()
     assert url.startswith("https://discord.com/oauth2/authorize?client_id=1234")
     assert "scope=bot+applications.commands" in url
-    assert "permissions=274877991936" in url
+    assert "permissions=274877992000" in url
     # The application id is also read from the token (its first part is the id in base64).
     monkeypatch.setenv("DISCORD_TOKEN", "MTIzNA.abc.def")
     assert invoke(runner, "invite").output.strip() == url

@@ -11,15 +11,18 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers
+from bot.core import answers, karma, voting
 from bot.core.answers import Answer
 from bot.core.glossary import bundled_glossary_path, load_glossary
+from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
-from bot.core.model import Glossary, LoadReport
+from bot.core.model import Glossary, LoadReport, MemberStats
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
+from bot.core.voting import Outcome, Voter
 from bot.core.writer import StoreWriter
 
 log = logging.getLogger(__name__)
@@ -62,8 +65,10 @@ class Reply:
 
 
 class GlossaryService:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, *, vote_defaults: VoteLimits | None = None):
         self.store = store
+        # Server-wide vote limits (the environment's); each server may set its own over them.
+        self.vote_defaults = vote_defaults or VoteLimits()
         self._generation = store.glossary_generation()
         self._data_version = store.data_version()
         self.matcher = Matcher(store.matcher_entries())
@@ -76,11 +81,15 @@ class GlossaryService:
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
         """Open (or create) the database; a new one is filled from the bundled glossary."""
+        try:
+            vote_defaults = karma.limits_from_env()
+        except ValueError as exc:
+            raise StoreError(str(exc)) from exc
         store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
             log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
-        return cls(store)
+        return cls(store, vote_defaults=vote_defaults)
 
     def close(self) -> None:
         if self._writer is not None:
@@ -257,6 +266,186 @@ class GlossaryService:
         if term is None:
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
+
+    # -- votes ----------------------------------------------------------------------------
+    # Each of these is one transaction queued in order with every other write, so a reaction
+    # is counted after the write that recorded the answer it is on.
+
+    def vote_limits(self, guild_id: int) -> VoteLimits:
+        return voting.limits_for(self.store, guild_id, self.vote_defaults)
+
+    def set_vote_limits(self, guild_id: int, values: dict[str, str] | None) -> asyncio.Future:
+        """Change some of a server's limits (ValueError names a bad value); None: defaults."""
+        limits = (
+            karma.limits_from(values, self.vote_limits(guild_id)) if values else self.vote_defaults
+        )
+        stored = karma.limits_json(limits, self.vote_defaults)
+        return self.run(
+            lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
+        )
+
+    def is_answer(self, message_id: int) -> bool:
+        """Whether a message is an answer that shows a definition (reactions on it vote)."""
+        return self.store.vote_target(message_id) is not None
+
+    def add_reaction(self, *, message_id: int, value: int, voter: Voter) -> asyncio.Future[Outcome]:
+        return self.run(
+            lambda store: voting.add_reaction(
+                store, message_id=message_id, value=value, voter=voter, defaults=self.vote_defaults
+            )
+        )
+
+    def remove_reactions(
+        self, *, message_id: int, user_id: int | None = None, value: int | None = None
+    ) -> asyncio.Future[Outcome]:
+        return self.run(
+            lambda store: voting.remove_reactions(
+                store, message_id=message_id, user_id=user_id, value=value
+            )
+        )
+
+    def forget_messages(self, message_ids: list[int]) -> asyncio.Future[Outcome]:
+        return self.run(lambda store: voting.forget_messages(store, message_ids=message_ids))
+
+    def press_vote_button(
+        self,
+        *,
+        definition_id: int,
+        guild_id: int,
+        channel_id: int | None,
+        value: int,
+        voter: Voter,
+    ) -> asyncio.Future[Outcome]:
+        return self.run(
+            lambda store: voting.press_vote_button(
+                store,
+                definition_id=definition_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                value=value,
+                voter=voter,
+                defaults=self.vote_defaults,
+            )
+        )
+
+    def kept_reactions(self, message_id: int) -> dict[int, set[int]]:
+        return self.store.reactions_on(message_id)
+
+    def reconcile_message(
+        self, *, message_id: int, standing: dict[int, dict[int, Voter]]
+    ) -> asyncio.Future[Outcome]:
+        return self.run(
+            lambda store: voting.reconcile_message(
+                store, message_id=message_id, standing=standing, defaults=self.vote_defaults
+            )
+        )
+
+    def recent_answers(
+        self, *, days: float, guild_id: int | None = None, channel_id: int | None = None
+    ) -> list[dict]:
+        since = _ago(timedelta(days=days))
+        return self.store.recent_answer_messages(
+            since=since, guild_id=guild_id, channel_id=channel_id
+        )
+
+    def badge_announcements_waiting(self) -> bool:
+        return self.store.badge_announcements_waiting()
+
+    def claim_badge_announcements(self) -> asyncio.Future[list[dict]]:
+        return self.run(lambda store: store.claim_badge_announcements())
+
+    def remove_definition(self, definition_id: int, *, guild_id: int) -> asyncio.Future[bool]:
+        """Hide a member's definition of this server (a moderator's removal, or its author's).
+
+        From then on it gives its author no karma, up or down; its votes are kept for the
+        record. False when there is no such definition here.
+        """
+
+        def remove(store: Store) -> bool:
+            definition = store.definition(definition_id, guild_id=guild_id)
+            if definition is None or definition.guild_id != guild_id:
+                return False
+            store.remove_definition(definition_id)
+            return True
+
+        return self.run(remove)
+
+    # -- badges, profiles, the leaderboard ------------------------------------------------
+
+    def badges(self, guild_id: int) -> tuple[Badge, ...]:
+        return voting.badges_for(self.store, guild_id)
+
+    def set_badges(self, guild_id: int, badges: tuple[Badge, ...] | None) -> asyncio.Future:
+        """A server's badge set (None: back to the defaults); badges earned are kept."""
+        stored = karma.badges_json(badges) if badges is not None else None
+        return self.run(
+            lambda store: store.set_guild_setting(guild_id, voting.BADGES_SETTING, stored)
+        )
+
+    def profile(
+        self, *, guild_id: int, user_id: int, name: str | None, page: int = 0
+    ) -> asyncio.Future[Answer]:
+        """What /profile shows, read after the votes and contributions already queued."""
+
+        def build(store: Store) -> Answer:
+            definitions = store.member_definitions(guild_id=guild_id, user_id=user_id)
+            pages = max(1, -(-len(definitions) // answers.PROFILE_PAGE))
+            at = max(0, min(page, pages - 1)) * answers.PROFILE_PAGE
+            shown = []
+            for definition in definitions[at : at + answers.PROFILE_PAGE]:
+                term = store.term(definition.term_id)
+                shown.append((definition, term.name if term else "?"))
+            stats = store.member_stats(guild_id=guild_id, user_id=user_id)
+            return answers.profile_answer(
+                name or stats.name or "A member",
+                stats,
+                user_id=user_id,
+                badges=karma.badge_labels(
+                    store.badges(guild_id=guild_id, user_id=user_id),
+                    voting.badges_for(store, guild_id),
+                ),
+                shown=shown,
+                total=len(definitions),
+                page=at // answers.PROFILE_PAGE,
+            )
+
+        return self.run(build)
+
+    def leaderboard(
+        self, *, guild_id: int, period: str = "all"
+    ) -> asyncio.Future[list[MemberStats]]:
+        """Every ranked member, best first, by karma from votes cast in the period."""
+        days = answers.PERIODS.get(period, 0)
+        since = _ago(timedelta(days=days)) if days else None
+        return self.run(lambda store: store.leaderboard(guild_id=guild_id, since=since))
+
+    def members_to_check(self, *, guild_id: int, user_ids: list[int], hours: float) -> list[int]:
+        """Which of these members were not checked as still in the server for `hours`."""
+        return self.store.members_to_check(
+            guild_id=guild_id, user_ids=user_ids, before=_ago(timedelta(hours=hours))
+        )
+
+    def set_member_present(self, *, guild_id: int, user_id: int, present: bool) -> asyncio.Future:
+        return self.run(
+            lambda store: store.set_member_present(
+                guild_id=guild_id, user_id=user_id, present=present
+            )
+        )
+
+    def definition_page(self, definition_id: int, *, guild_id: int | None) -> Answer | None:
+        """The answer showing this definition of its term (for a private view that votes)."""
+        definition = self.store.definition(definition_id, guild_id=guild_id)
+        if definition is None:
+            return None
+        term_definitions = self.store.definitions(definition.term_id, guild_id=guild_id)
+        page = next((i for i, d in enumerate(term_definitions) if d.id == definition_id), None)
+        if page is None:
+            return None
+        return self.term_answer(definition.term_id, guild_id=guild_id, page=page)
+
+
+def _ago(delta: timedelta) -> str:
+    return (datetime.now(UTC) - delta).isoformat(timespec="seconds")
 
 
 def _shorten(text: str, width: int) -> str:

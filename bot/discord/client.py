@@ -35,8 +35,10 @@ COGS = (
     "bot.discord.admin",
 )
 
-# What the bot does in a channel: read it, answer with embeds, reply to messages, use threads.
+# What the bot does in a channel: read it, answer with embeds, reply to messages, use threads,
+# put 👍 and 👎 on its answers (and read them back: Read Message History).
 PERMISSIONS = discord.Permissions(
+    add_reactions=True,
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,

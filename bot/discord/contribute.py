@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.karma import award_badges
 from bot.core.model import Source
 from bot.core.store import Store
+from bot.core.voting import award_badges
 from bot.discord.choices import picked, term_choices
 from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
 
@@ -52,7 +52,9 @@ class DefinitionModal(discord.ui.Modal, title="Add a definition"):
                 text=text,
                 source=source,
             )
-            award_badges(store, guild_id=guild_id, user_id=user.id)
+            award_badges(
+                store, guild_id=guild_id, user_id=user.id, channel_id=interaction.channel_id
+            )
             definitions = store.definitions(self.term_id, guild_id=guild_id)
             return next(i for i, d in enumerate(definitions) if d.id == definition_id)
 

@@ -60,7 +60,7 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:-\n") + "…"
 
 
-def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
+def embed_for(answer: Answer, *, private: bool = False) -> tuple[discord.Embed, bool]:
     """The answer as an embed, and whether anything had to be cut to fit."""
     cut = False
 
@@ -72,8 +72,9 @@ def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
 
     title = fit(answer.title, TITLE_LIMIT)
     footer = fit(answer.footer, FOOTER_NOTE_LIMIT) if answer.footer else ""
-    if answer.kind == "definition":
-        footer = (footer + " · react 👍 or 👎 to vote").strip(" ·")
+    if answer.kind == "definition" and answer.definition_id is not None:
+        how = "vote with the buttons below" if private else "click 👍 or 👎 below to vote"
+        footer = (footer + " · " + how).strip(" ·")
     # The description shares the 6000-character budget with the fields, so it is kept shorter
     # when there are sections to show.
     room = min(DESCRIPTION_LIMIT, EMBED_BUDGET - len(title) - len(footer))
@@ -106,24 +107,41 @@ def custom_id(action: Action, *, pick: bool = False) -> str:
     """Buttons carry everything they need, so they keep working after a restart."""
     if pick:
         return f"gb:pick:{action.kind}:{action.target}"
-    if action.kind in ("page", "more"):
+    if action.kind in ("page", "more", "profile", "board"):
         return f"gb:{action.kind}:{action.target}:{action.page}"
     return f"gb:{action.kind}:{action.target}"
 
 
-def view_for(answer: Answer, *, cut: bool = False) -> discord.ui.View | None:
-    """Buttons for the answer's actions; related terms go in a select menu when there are many."""
+def view_for(answer: Answer, *, cut: bool = False, private: bool = False) -> discord.ui.View | None:
+    """Buttons for the answer's actions; related terms go in a select menu when there are many.
+
+    A private view of a definition gets 👍 and 👎 buttons (its own way to vote, since only
+    public messages carry reactions) on the row under the page buttons.
+    """
     view = discord.ui.View(timeout=None)
-    nav = [a for a in answer.actions if a.kind in ("page", "faqs")]
+    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "profile", "board")]
     if cut and answer.term_id is not None:
         nav.append(Action("more", "Read more", answer.term_id, answer.page))
     for action in nav[:BUTTONS_PER_ROW]:
         view.add_item(_button(action, row=0, style=discord.ButtonStyle.primary))
+    first_link_row = 1
+    if private and answer.kind == "definition" and answer.definition_id is not None:
+        up, down = answer.votes or (0, 0)
+        for label, value in ((f"👍 {up}", "up"), (f"👎 {down}", "down")):
+            view.add_item(
+                discord.ui.Button(
+                    label=label,
+                    style=discord.ButtonStyle.secondary,
+                    row=1,
+                    custom_id=f"gb:vote:{answer.definition_id}:{value}",
+                )
+            )
+        first_link_row = 2
     links = [a for a in answer.actions if a.kind in ("term", "faq")]
     if answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
-        view.add_item(_related_select(links, row=1))
+        view.add_item(_related_select(links, row=first_link_row))
     else:
-        rows = range(1, ROW_LIMIT)
+        rows = range(first_link_row, ROW_LIMIT)
         for index, action in enumerate(links[: len(rows) * BUTTONS_PER_ROW]):
             view.add_item(
                 _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
