@@ -167,7 +167,7 @@ def test_the_daily_cap_is_counted_from_stored_votes(store):
 def test_young_accounts_and_new_members_cannot_vote(store):
     contribute(store)
     limits = VoteLimits()
-    new_id = int((datetime.now(UTC).timestamp() * 1000 - 1420070400000)) << 22
+    new_id = int(datetime.now(UTC).timestamp() * 1000 - 1420070400000) << 22
     assert "account" in react(store, new_id, UP, limits=limits).refused
     old_id = 1 << 22  # an account from 2015
     joined = datetime.now(UTC) - timedelta(hours=2)

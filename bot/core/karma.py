@@ -189,13 +189,16 @@ DISCORD_EPOCH_MS = 1420070400000
 
 # -- badges ---------------------------------------------------------------------------------
 
-# What a badge can count, and how it reads in a sentence ("10 upvotes received").
+# What a badge can count, and how it reads after a number: one, then many.
 MEASURES = {
-    "definitions": "definitions contributed",
-    "upvotes": "upvotes received",
-    "karma": "karma",
-    "votes_cast": "votes cast",
-    "best_definitions": "definitions that are the best-voted of their term",
+    "definitions": ("definition contributed", "definitions contributed"),
+    "upvotes": ("upvote received", "upvotes received"),
+    "karma": ("karma", "karma"),
+    "votes_cast": ("vote cast", "votes cast"),
+    "best_definitions": (
+        "definition that is the best-voted of its term",
+        "definitions that are the best-voted of their term",
+    ),
 }
 
 
@@ -213,7 +216,8 @@ class Badge:
 
     @property
     def description(self) -> str:
-        return f"{self.threshold} {MEASURES[self.measure]}"
+        one, many = MEASURES[self.measure]
+        return f"{self.threshold} {one if self.threshold == 1 else many}"
 
 
 DEFAULT_BADGES: tuple[Badge, ...] = (

@@ -178,7 +178,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
         threshold="How many it takes",
     )
     @app_commands.choices(
-        measure=[app_commands.Choice(name=text, value=key) for key, text in MEASURES.items()]
+        measure=[app_commands.Choice(name=many, value=key) for key, (_, many) in MEASURES.items()]
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def badges_set(

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import discord
 
 from bot.core.answers import Answer
@@ -186,10 +187,12 @@ async def add_vote_reactions(client: discord.Client, message: discord.Message) -
         message.channel.id, guild_id=message.guild.id if message.guild else None
     ).get_partial_message(message.id)
     for emoji in VOTE_EMOJI:
+        if client.is_closed():
+            return  # stopping: the answer stands, members can still react themselves
         try:
             await partial.add_reaction(emoji)
-        except discord.HTTPException as exc:
-            # Without Add Reactions members can still react themselves.
+        except (discord.HTTPException, aiohttp.ClientError, RuntimeError) as exc:
+            # Without Add Reactions (or while stopping) members can still react themselves.
             log.info("could not add %s to answer %s: %s", emoji, message.id, exc)
             return
 

@@ -16,6 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+import aiohttp
 import discord
 from discord.ext import commands, tasks
 
@@ -200,14 +201,14 @@ class Votes(commands.Cog):
             log.exception("could not announce badges; trying again shortly")
 
     def announce_soon(self) -> None:
-        task = asyncio.ensure_future(self.announce())
+        task = asyncio.ensure_future(self.announce_pending.coro(self))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     async def announce(self) -> None:
         """Announce every badge not yet announced, once each, in the channel it was earned."""
         async with self._announcing:
-            if not self.service.badge_announcements_waiting():
+            if self.bot.is_closed() or not self.service.badge_announcements_waiting():
                 return
             for row in await self.service.claim_badge_announcements():
                 badge = next(
@@ -222,8 +223,9 @@ class Votes(commands.Cog):
                 text = f"🏅 <@{row['user_id']}> earned **{badge.label}** ({badge.description})."
                 try:
                     await channel.send(text, allowed_mentions=NO_PINGS)
-                except discord.HTTPException:
-                    log.warning("could not announce a badge in channel %s", row["channel_id"])
+                except (discord.HTTPException, aiohttp.ClientError, RuntimeError) as exc:
+                    # Claimed first, so never announced twice; at worst (stopping) not at all.
+                    log.warning("could not announce a badge in %s: %s", row["channel_id"], exc)
 
     # -- reconciling ----------------------------------------------------------------------
 

@@ -328,7 +328,10 @@ class DiscordStandin:
             guild.channels[channel.id] = channel
             self.channels[channel.id] = channel
         guild.members[self.bot.id] = Member(self.bot, permissions=ALL_PERMISSIONS)
-        guild.members[self.owner.id] = Member(self.owner, permissions=ALL_PERMISSIONS)
+        # The owner made the server a while ago.
+        guild.members[self.owner.id] = Member(
+            self.owner, permissions=ALL_PERMISSIONS, joined_at=iso_now(time.time() - 365 * DAY)
+        )
         self.guilds[guild.id] = guild
         if self.gateway.session is not None:
             # The bot joins a server: unlike the GUILD_CREATEs that fill in READY's unavailable
@@ -470,6 +473,28 @@ class DiscordStandin:
             2, guild, channel, user, self._command_data(name, options or {}, None, guild)
         )
 
+    async def user_command(
+        self, guild: Guild, channel: Channel, user: User, name: str, target: User
+    ) -> Interaction:
+        """A member picks an app's command from another member's context menu (Apps > name)."""
+        commands = self.guild_commands.get(guild.id, []) + self.global_commands
+        command = next((c for c in commands if c["name"] == name and c["type"] == 2), None)
+        if command is None:
+            raise AssertionError(f"no user command {name!r} was synced")
+        member = guild.members[target.id].payload()
+        member.pop("user")
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 2,
+            "target_id": str(target.id),
+            "resolved": {
+                "users": {str(target.id): target.payload()},
+                "members": {str(target.id): member},
+            },
+        }
+        return self._interaction(2, guild, channel, user, data)
+
     async def autocomplete(
         self,
         guild: Guild,
@@ -555,18 +580,38 @@ class DiscordStandin:
             payload["member"] = member
         self.gateway.dispatch("MESSAGE_CREATE", payload)
 
-    async def react(self, message: Message, user: User, emoji: str, *, burst: bool = False) -> None:
-        """A member (or the bot) puts a reaction on a message; a super reaction with burst."""
+    async def react(
+        self,
+        message: Message,
+        user: User,
+        emoji: str,
+        *,
+        burst: bool = False,
+        deliver: bool = True,
+    ) -> None:
+        """A member (or the bot) puts a reaction on a message; a super reaction with burst.
+
+        deliver=False: the reaction stands but its event never reaches the bot (Discord's
+        gateway gives no guarantee; only reading the reactions back finds it).
+        """
         kept = message.burst_reactions if burst else message.reactions
         kept.setdefault(emoji, set()).add(user.id)
-        self._dispatch_reaction("MESSAGE_REACTION_ADD", message, user.id, emoji, burst=burst)
+        if deliver:
+            self._dispatch_reaction("MESSAGE_REACTION_ADD", message, user.id, emoji, burst=burst)
 
     async def unreact(
-        self, message: Message, user: User, emoji: str, *, burst: bool = False
+        self,
+        message: Message,
+        user: User,
+        emoji: str,
+        *,
+        burst: bool = False,
+        deliver: bool = True,
     ) -> None:
         kept = message.burst_reactions if burst else message.reactions
         kept.get(emoji, set()).discard(user.id)
-        self._dispatch_reaction("MESSAGE_REACTION_REMOVE", message, user.id, emoji, burst=burst)
+        if deliver:
+            self._dispatch_reaction("MESSAGE_REACTION_REMOVE", message, user.id, emoji, burst=burst)
 
     def deliver_reaction_again(
         self, message: Message, user: User, emoji: str, *, added: bool = True
