@@ -62,7 +62,7 @@ async def test_profile_shows_votes_karma_badges_and_every_definition_paged(world
     embed = profile.embed
     assert embed["title"] == "alice's profile"
     assert [field(embed, n) for n in ("Upvotes", "Downvotes", "Karma")] == ["3", "3", "0"]
-    assert field(embed, "Badges") == "✍️ First definition"
+    assert field(embed, "Badges") == "✍️ First definition, 🥇 Best definition"
     listed = field(embed, "Definitions (12)").splitlines()
     assert len(listed) == 10 and "[Handbook](https://example.com/h)" in listed[0]
     assert "**Customer** 👍 1 👎 0" in listed[0]  # best first

@@ -52,6 +52,30 @@ async def bot_reacted(world, message):
     await until(lambda: all(bot in message.reactions.get(e, ()) for e in (UP, DOWN)))
 
 
+async def test_contributed_definition_is_posted_with_its_author_and_source(world):
+    """A member's definition is shown with their name and source, on its own page; the
+    glossary's definition opens privately beside it."""
+    answer = await contribute(world, world.alice, source=("Our handbook", "https://example.com/h"))
+    assert answer.embed["title"] == "Customer"
+    assert "Contributed by alice" in answer.embed["footer"]["text"]
+    assert "definition 2 of 2" in answer.embed["footer"]["text"]
+    definition = next(f for f in answer.embed["fields"] if f["name"] == "Definition")
+    assert definition["value"] == "Someone who pays us for a thing."
+    assert "Our handbook (https://example.com/h)" in str(answer.embed["fields"])
+    page = await world.discord.click(answer, answer.button("◀ Previous"), world.bob)
+    other = await page.message()
+    assert (
+        other.embed["title"] == "Customer" and "definition 1 of 2" in other.embed["footer"]["text"]
+    )
+
+
+async def test_user_text_never_pings(world):
+    """A definition that mentions @everyone and a member is shown without pinging anyone."""
+    text = f"Ask <@{world.bob.id}> or @everyone about it, they know."
+    answer = await contribute(world, world.alice, text=text)
+    assert answer.pinged() == {"users": set(), "roles": set(), "everyone": False}
+
+
 async def test_public_answers_carry_both_votes_which_the_bot_adds_and_never_counts(world):
     """/define, a channel reply and a contribution get 👍 and 👎 from the bot; an FAQ and a
     private answer do not; the bot's own reactions are no votes."""

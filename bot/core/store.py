@@ -844,14 +844,8 @@ class Store:
             " WHERE definition_id IS NOT NULL AND deleted_at IS NULL AND guild_id IS NOT NULL"
             " AND created_at >= ?"
         )
-        params: list[Any] = [since]
-        if guild_id is not None:
-            sql += " AND guild_id = ?"
-            params.append(guild_id)
-        if channel_id is not None:
-            sql += " AND channel_id = ?"
-            params.append(channel_id)
-        return self._rows(sql + " ORDER BY message_id", params)
+        where, params = _matching([since], guild_id=guild_id, channel_id=channel_id)
+        return self._rows(sql + where + " ORDER BY message_id", params)
 
     def forget_messages(self, message_ids: Iterable[int]) -> list[VoteChange]:
         """Answers were deleted: the votes their reactions made are withdrawn."""
@@ -898,14 +892,8 @@ class Store:
     ) -> list[VoteChange]:
         """Reactions taken off a message (all of them, one member's, or one emoji's), and the
         votes that changed with them."""
-        where = "message_id = ? AND via = ?"
-        params: list[Any] = [message_id, via]
-        if user_id is not None:
-            where += " AND user_id = ?"
-            params.append(user_id)
-        if value is not None:
-            where += " AND value = ?"
-            params.append(value)
+        more, params = _matching([message_id, via], user_id=user_id, value=value)
+        where = "message_id = ? AND via = ?" + more
         with self._writing():
             voters = self._rows(
                 f"SELECT DISTINCT definition_id, guild_id, user_id FROM reactions WHERE {where}",
@@ -1188,6 +1176,12 @@ _FAQ_SELECT = (
     "SELECT f.*, t.name AS term_name, g.name AS glossary, g.source_name, g.source_url"
     " FROM faqs f JOIN glossaries g ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
 )
+
+
+def _matching(params: list[Any], **optional: Any) -> tuple[str, list[Any]]:
+    """ " AND column = ?" for each optional filter given (not None), and all the parameters."""
+    given = {column: value for column, value in optional.items() if value is not None}
+    return "".join(f" AND {column} = ?" for column in given), [*params, *given.values()]
 
 
 def _stats_select(since: str | None) -> str:
