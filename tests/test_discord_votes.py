@@ -148,7 +148,7 @@ async def test_the_vote_is_the_latest_standing_reaction(world):
     await world.discord.unreact(answer, world.bob, UP)
     await until(lambda: stats(world, world.alice) == (0, 0))
     await world.discord.react(answer, world.discord.owner, UP, burst=True)
-    await world.discord.react(answer, world.discord.owner, DOWN)
+    await world.discord.react(answer, world.bob, DOWN)
     await until(lambda: stats(world, world.alice) == (0, 1))
 
 

@@ -277,3 +277,25 @@ def test_vote_buttons_toggle_and_follow_the_same_rules(store):
     press(BOB, DOWN)  # pressing the standing vote again withdraws it
     assert vote(store, mine) == 0
     assert press(ALICE, UP).refused == "their own definition"
+
+
+def test_an_answer_message_shows_one_definition_for_its_whole_life(store):
+    """Recording a message again with another definition changes nothing: its reactions
+    always mean the definition first shown."""
+    mine = contribute(store)
+    other = contribute(store, author=CAROL, name="carol", message_id=101)
+    show(store, other, 100)
+    react(store, BOB, UP)
+    assert (vote(store, mine), vote(store, other)) == (UP, 0)
+
+
+def test_best_definition_of_its_term_means_strictly_ahead_of_every_other(store):
+    """A tie with another definition of the term is not best; one vote ahead is."""
+    mine = contribute(store)
+    theirs = contribute(store, author=CAROL, name="carol", message_id=101)
+    react(store, BOB, UP, message_id=101)
+    react(store, BOB, UP, message_id=100)
+    assert "best-of-term" not in store.badges(guild_id=GUILD, user_id=ALICE)
+    react(store, 4, UP, message_id=100)
+    assert "best-of-term" in store.badges(guild_id=GUILD, user_id=ALICE)
+    assert (vote(store, mine, 4), vote(store, theirs)) == (UP, UP)

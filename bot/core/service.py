@@ -77,6 +77,7 @@ class GlossaryService:
         self._cached_version = -1
         self._writer: StoreWriter | None = None
         self._queued = 0
+        self._answers_shown: set[int] = set()
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -284,9 +285,34 @@ class GlossaryService:
             lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
         )
 
+    def record_answer_message(
+        self,
+        *,
+        message_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        definition_id: int | None = None,
+        faq_id: int | None = None,
+    ) -> asyncio.Future[None]:
+        """Remember which definition or FAQ a public message shows (reactions on it vote)."""
+        if definition_id is not None and guild_id is not None:
+            # Known at once, even while the write waits for another process's.
+            if len(self._answers_shown) > ANSWER_CACHE_SIZE:
+                self._answers_shown.clear()
+            self._answers_shown.add(message_id)
+        return self.run(
+            lambda store: store.record_answer_message(
+                message_id=message_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                definition_id=definition_id,
+                faq_id=faq_id,
+            )
+        )
+
     def is_answer(self, message_id: int) -> bool:
         """Whether a message is an answer that shows a definition (reactions on it vote)."""
-        return self.store.vote_target(message_id) is not None
+        return message_id in self._answers_shown or self.store.vote_target(message_id) is not None
 
     def add_reaction(self, *, message_id: int, value: int, voter: Voter) -> asyncio.Future[Outcome]:
         return self.run(

@@ -8,6 +8,7 @@ Each function here is one piece of work for `GlossaryService.run`: one transacti
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -182,15 +183,19 @@ def award_badges(
 ) -> list[str]:
     """Give the member every badge of this server they have newly earned (never taken back);
     they are announced in `channel_id`, once."""
-    badges = badges_for(store, guild_id)
     held = set(store.badges(guild_id=guild_id, user_id=user_id))
-    if held.issuperset(b.key for b in badges):
+    badges = tuple(b for b in badges_for(store, guild_id) if b.key not in held)
+    if not badges:
         return []
-    stats = store.member_stats(guild_id=guild_id, user_id=user_id)
-    figures = BadgeFigures.of(
-        stats, best_definitions=store.best_definitions(guild_id=guild_id, user_id=user_id)
-    )
-    missing = [key for key in karma.earned(badges, figures) if key not in held]
+    # Only the figures some badge still to earn counts: a vote is handled in a millisecond.
+    needed = {b.measure for b in badges}
+    figures = BadgeFigures()
+    if needed & {"definitions", "upvotes", "karma", "votes_cast"}:
+        figures = BadgeFigures.of(store.member_stats(guild_id=guild_id, user_id=user_id))
+    if "best_definitions" in needed:
+        best = store.best_definitions(guild_id=guild_id, user_id=user_id)
+        figures = dataclasses.replace(figures, best_definitions=best)
+    missing = karma.earned(badges, figures)
     if not missing:
         return []
     return store.award_badges(

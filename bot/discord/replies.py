@@ -161,15 +161,14 @@ async def remember(client: discord.Client, answer: Answer, message: discord.Mess
     if answer.definition_id is None and answer.faq_id is None:
         return
     service: GlossaryService = client.service  # type: ignore[attr-defined]
-    record = functools.partial(
-        Store.record_answer_message,
+    record = service.record_answer_message(
         message_id=message.id,
         guild_id=message.guild.id if message.guild else None,
         channel_id=message.channel.id,
         definition_id=answer.definition_id,
         faq_id=answer.faq_id,
     )
-    await _bookkeeping(service.run(record), "which answer a message shows (no votes on it)")
+    await _bookkeeping(record, "which answer a message shows (no votes on it)")
     if answer.definition_id is not None and message.guild is not None:
         await add_vote_reactions(client, message)
 
