@@ -78,6 +78,8 @@ class GlossaryService:
         self._writer: StoreWriter | None = None
         self._queued = 0
         self._answers_shown: set[int] = set()
+        self._vote_batch: list[tuple[Callable[[Store], Outcome], asyncio.Future[Outcome]]] = []
+        self._limits: dict[int, VoteLimits] = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -105,7 +107,7 @@ class GlossaryService:
         if self._writer is None:
             self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
 
-    def run(self, work: Callable[[Store], T]) -> asyncio.Future[T]:
+    def run(self, work: Callable[[Store], T], *, off_loop: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
         work asked for before it.
 
@@ -113,9 +115,10 @@ class GlossaryService:
         await the result after. In the background, work runs at once when nothing is queued
         and the database is free (the usual case, and the quickest), else on the writer's
         thread, so that waiting for another process's write never stalls the event loop.
+        off_loop: always on the writer's thread (large work the event loop must not wait on).
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if self._writer is None or not self._queued:
+        if self._writer is None or (not self._queued and not off_loop):
             try:
                 done.set_result(self.store.transaction(work, wait=self._writer is None))
                 return done
@@ -273,7 +276,12 @@ class GlossaryService:
     # is counted after the write that recorded the answer it is on.
 
     def vote_limits(self, guild_id: int) -> VoteLimits:
-        return voting.limits_for(self.store, guild_id, self.vote_defaults)
+        """A server's limits (read for every reaction, so kept until the server changes them)."""
+        limits = self._limits.get(guild_id)
+        if limits is None:
+            limits = voting.limits_for(self.store, guild_id, self.vote_defaults)
+            self._limits[guild_id] = limits
+        return limits
 
     def set_vote_limits(self, guild_id: int, values: dict[str, str] | None) -> asyncio.Future:
         """Change some of a server's limits (ValueError names a bad value); None: defaults."""
@@ -281,9 +289,12 @@ class GlossaryService:
             karma.limits_from(values, self.vote_limits(guild_id)) if values else self.vote_defaults
         )
         stored = karma.limits_json(limits, self.vote_defaults)
-        return self.run(
+        self._limits.pop(guild_id, None)
+        written = self.run(
             lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
         )
+        written.add_done_callback(lambda _: self._limits.pop(guild_id, None))
+        return written
 
     def record_answer_message(
         self,
@@ -312,10 +323,15 @@ class GlossaryService:
 
     def is_answer(self, message_id: int) -> bool:
         """Whether a message is an answer that shows a definition (reactions on it vote)."""
-        return message_id in self._answers_shown or self.store.vote_target(message_id) is not None
+        if message_id in self._answers_shown:
+            return True
+        if self.store.vote_target(message_id) is None:
+            return False
+        self._answers_shown.add(message_id)
+        return True
 
     def add_reaction(self, *, message_id: int, value: int, voter: Voter) -> asyncio.Future[Outcome]:
-        return self.run(
+        return self._vote(
             lambda store: voting.add_reaction(
                 store, message_id=message_id, value=value, voter=voter, defaults=self.vote_defaults
             )
@@ -324,14 +340,51 @@ class GlossaryService:
     def remove_reactions(
         self, *, message_id: int, user_id: int | None = None, value: int | None = None
     ) -> asyncio.Future[Outcome]:
-        return self.run(
+        return self._vote(
             lambda store: voting.remove_reactions(
                 store, message_id=message_id, user_id=user_id, value=value
             )
         )
 
     def forget_messages(self, message_ids: list[int]) -> asyncio.Future[Outcome]:
-        return self.run(lambda store: voting.forget_messages(store, message_ids=message_ids))
+        return self._vote(lambda store: voting.forget_messages(store, message_ids=message_ids))
+
+    def _vote(self, work: Callable[[Store], Outcome]) -> asyncio.Future[Outcome]:
+        """Queue one reaction event's work. The events that arrive together (a burst comes in
+        hundreds) are written in one transaction on the writer's thread, each in a savepoint
+        of its own, so the event loop never waits on them and one commit serves them all;
+        each event's future is done once its vote is committed."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Outcome] = loop.create_future()
+        if not self._vote_batch:
+            loop.call_soon(self._write_votes)
+        self._vote_batch.append((work, done))
+        return done
+
+    def _write_votes(self) -> None:
+        batch, self._vote_batch = self._vote_batch, []
+
+        def write_all(store: Store) -> list[Outcome | BaseException]:
+            results: list[Outcome | BaseException] = []
+            for work, _ in batch:
+                try:
+                    results.append(store.transaction(work))
+                except Exception as exc:  # this event's savepoint is rolled back, alone
+                    results.append(exc)
+            return results
+
+        def settle(written: asyncio.Future[list[Outcome | BaseException]]) -> None:
+            failed = written.exception()
+            results = written.result() if failed is None else [failed] * len(batch)
+            for (_, done), result in zip(batch, results, strict=True):
+                if done.cancelled():
+                    continue
+                if isinstance(result, BaseException):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+        self.run(write_all, off_loop=True).add_done_callback(settle)
 
     def press_vote_button(
         self,

@@ -242,6 +242,7 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
+        self._settings: dict[tuple[int, str], str | None] = {}
         try:
             self.db = Database(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -290,6 +291,7 @@ class Store:
                 yield
             return
         self._begin(wait=wait)
+        self._settings.clear()
         try:
             yield
             self.db.conn.execute("COMMIT")
@@ -353,12 +355,20 @@ class Store:
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     def guild_setting(self, guild_id: int, key: str) -> str | None:
+        # Inside a write transaction nobody else can change a setting: it is read once.
+        cache = self._settings if self.db.conn.in_transaction else None
+        if cache is not None and (guild_id, key) in cache:
+            return cache[guild_id, key]
         row = self._one(
             "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
         )
-        return row["value"] if row else None
+        value = row["value"] if row else None
+        if cache is not None:
+            cache[guild_id, key] = value
+        return value
 
     def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
+        self._settings.pop((guild_id, key), None)
         with self._writing():
             if value is None:
                 self.db.execute(
@@ -1024,14 +1034,18 @@ class Store:
             _stats_select(since) + " WHERE m.guild_id = ? AND m.user_id = ? GROUP BY m.user_id",
             [*([since] if since else []), guild_id, user_id],
         )
-        cast = self._one(
-            "SELECT count(*) AS n FROM votes WHERE guild_id = ? AND user_id = ?",
-            [guild_id, user_id],
-        )
-        votes_cast = cast["n"] if cast else 0
+        votes_cast = self.votes_cast(guild_id=guild_id, user_id=user_id)
         if row is None:
             return MemberStats(guild_id, user_id, None, 0, 0, 0, votes_cast=votes_cast)
         return _member_stats(row, guild_id, votes_cast=votes_cast)
+
+    def votes_cast(self, *, guild_id: int, user_id: int) -> int:
+        """How many votes a member has standing in a server."""
+        row = self._one(
+            "SELECT count(*) AS n FROM votes WHERE guild_id = ? AND user_id = ?",
+            [guild_id, user_id],
+        )
+        return row["n"] if row else 0
 
     def best_definitions(self, *, guild_id: int, user_id: int) -> int:
         """How many of the member's definitions are the best-voted of their term here."""

@@ -22,6 +22,9 @@ from bot.core.store import Store
 log = logging.getLogger(__name__)
 
 LIMITS_SETTING = "vote_limits"
+# What a vote can change: the author's figures, and the voter's count of votes cast.
+RECEIVED = frozenset({"upvotes", "karma", "best_definitions"})
+CAST = frozenset({"votes_cast"})
 BADGES_SETTING = "badges"
 
 
@@ -179,19 +182,30 @@ def reconcile_message(
 
 
 def award_badges(
-    store: Store, *, guild_id: int, user_id: int, channel_id: int | None = None
+    store: Store,
+    *,
+    guild_id: int,
+    user_id: int,
+    channel_id: int | None = None,
+    measures: frozenset[str] | None = None,
 ) -> list[str]:
     """Give the member every badge of this server they have newly earned (never taken back);
     they are announced in `channel_id`, once."""
     held = set(store.badges(guild_id=guild_id, user_id=user_id))
-    badges = tuple(b for b in badges_for(store, guild_id) if b.key not in held)
+    badges = tuple(
+        b
+        for b in badges_for(store, guild_id)
+        if b.key not in held and (measures is None or b.measure in measures)
+    )
     if not badges:
         return []
     # Only the figures some badge still to earn counts: a vote is handled in a millisecond.
     needed = {b.measure for b in badges}
     figures = BadgeFigures()
-    if needed & {"definitions", "upvotes", "karma", "votes_cast"}:
+    if needed & {"definitions", "upvotes", "karma"}:
         figures = BadgeFigures.of(store.member_stats(guild_id=guild_id, user_id=user_id))
+    elif "votes_cast" in needed:
+        figures = BadgeFigures(votes_cast=store.votes_cast(guild_id=guild_id, user_id=user_id))
     if "best_definitions" in needed:
         best = store.best_definitions(guild_id=guild_id, user_id=user_id)
         figures = dataclasses.replace(figures, best_definitions=best)
@@ -243,13 +257,18 @@ def _settled(store: Store, changes: list[VoteChange], *, channel_id: int | None)
                         guild_id=change.guild_id,
                         user_id=author.author_id,
                         channel_id=channel_id,
+                        measures=RECEIVED,
                     )
                 ]
         if change.before == 0 and change.after != 0:
             outcome.badges += [
                 (change.user_id, key)
                 for key in award_badges(
-                    store, guild_id=change.guild_id, user_id=change.user_id, channel_id=channel_id
+                    store,
+                    guild_id=change.guild_id,
+                    user_id=change.user_id,
+                    channel_id=channel_id,
+                    measures=CAST,
                 )
             ]
     return outcome
