@@ -219,3 +219,12 @@ def test_load_into_a_database_another_process_keeps_busy_says_so(runner, tmp_pat
     assert "Traceback" not in result.output
     with Store(db) as store, pytest.raises(StoreError, match="Small Glossary"):
         store.export_glossary("Small Glossary")
+
+
+def test_a_bad_vote_limit_in_the_environment_is_named_not_a_traceback(runner, monkeypatch):
+    """GLOSSARY_VOTES_PER_MINUTE=lots stops the command with a message naming the setting."""
+    monkeypatch.setenv("GLOSSARY_VOTES_PER_MINUTE", "lots")
+    result = invoke(runner, "ask", "churn")
+    assert result.exit_code == 1, result.output
+    assert "GLOSSARY_VOTES_PER_MINUTE='lots' is not a number from 1 to 1000" in result.output
+    assert "Traceback" not in result.output

@@ -430,3 +430,45 @@ async def test_a_sigkill_in_a_burst_leaves_a_sound_database_and_the_standing_tot
     await until(lambda: counted() == standing(), timeout=30)
     with Store(world.bot.db) as store:
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_an_admin_changes_the_servers_badges_and_members_keep_theirs(world):
+    """/glossary badges set adds a badge (announced when earned); remove stops awarding it,
+    and whoever earned it keeps it; members without Manage Server cannot change them."""
+    ix = await world.discord.slash(
+        world.guild,
+        world.channel,
+        world.bob,
+        "glossary badges set",
+        {"key": "x", "name": "X", "emoji": "🌱", "measure": "karma", "threshold": 1},
+    )
+    assert "permission" in (await ix.message()).content
+    ix = await world.discord.slash(
+        world.guild,
+        world.channel,
+        world.discord.owner,
+        "glossary badges set",
+        {"key": "karma-1", "name": "Sprout", "emoji": "🌱", "measure": "karma", "threshold": 1},
+    )
+    assert "🌱 Sprout (`karma-1`): 1 karma" in (await ix.message()).embed["description"]
+    answer = await contribute(world, world.alice)
+    await world.discord.react(answer, world.bob, UP)
+
+    def announced():
+        return [
+            m.content for m in world.discord.bot_messages(world.channel) if "Sprout" in m.content
+        ]
+
+    await until(lambda: len(announced()) == 1, timeout=10)
+    ix = await world.discord.slash(
+        world.guild,
+        world.channel,
+        world.discord.owner,
+        "glossary badges remove",
+        {"key": "karma-1"},
+    )
+    assert "Sprout" not in (await ix.message()).embed["description"]
+    ix = await world.discord.slash(
+        world.guild, world.channel, world.bob, "profile", {"member": world.alice}
+    )
+    assert "🌱 Sprout" in str((await ix.message()).embed["fields"])

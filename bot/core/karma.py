@@ -299,7 +299,10 @@ def badges_json(badges: tuple[Badge, ...]) -> str | None:
     return json.dumps([asdict(b) for b in badges], ensure_ascii=False)
 
 
-def badge_labels(keys: list[str], badges: tuple[Badge, ...]) -> list[str]:
-    """How a member's badges read on their profile, in the order they were earned."""
-    by_key = {b.key: b.label for b in (*DEFAULT_BADGES, *badges)}
-    return [by_key.get(key) or RETIRED_BADGES.get(key) or key for key in keys]
+def badge_labels(earned: Mapping[str, str | None], badges: tuple[Badge, ...]) -> list[str]:
+    """How a member's badges (key: label when earned) read on their profile, in the order
+    earned: as the server names them now, else as they read when earned."""
+    by_key = {b.key: b.label for b in badges}
+    return [
+        by_key.get(key) or label or RETIRED_BADGES.get(key) or key for key, label in earned.items()
+    ]

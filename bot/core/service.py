@@ -480,7 +480,7 @@ class GlossaryService:
                 stats,
                 user_id=user_id,
                 badges=karma.badge_labels(
-                    store.badges(guild_id=guild_id, user_id=user_id),
+                    store.badge_labels(guild_id=guild_id, user_id=user_id),
                     voting.badges_for(store, guild_id),
                 ),
                 shown=shown,

@@ -227,6 +227,7 @@ def m003_votes_trust(db: Database) -> None:
     # Badges are announced once, in the channel where they were earned; old ones already were.
     db["badges"].add_column("channel_id", int)
     db["badges"].add_column("announced_at", str)
+    db["badges"].add_column("label", str)  # as it read when earned, if the server drops it
     db.execute("UPDATE badges SET announced_at = awarded_at")
     # Members who left drop out of the leaderboard (their votes stay).
     db["members"].add_column("joined_at", str)
@@ -1101,7 +1102,13 @@ class Store:
             )
 
     def award_badges(
-        self, *, guild_id: int, user_id: int, badges: Iterable[str], channel_id: int | None
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        badges: Iterable[str],
+        channel_id: int | None,
+        labels: dict[str, str] | None = None,
     ) -> list[str]:
         """Give badges once each; the new ones, to be announced in `channel_id`."""
         new = []
@@ -1109,8 +1116,8 @@ class Store:
             for badge in badges:
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO badges (guild_id, user_id, badge, awarded_at,"
-                    " channel_id) VALUES (?, ?, ?, ?, ?)",
-                    [guild_id, user_id, badge, _now(), channel_id],
+                    " channel_id, label) VALUES (?, ?, ?, ?, ?, ?)",
+                    [guild_id, user_id, badge, _now(), channel_id, (labels or {}).get(badge)],
                 )
                 if cursor.rowcount == 1:
                     new.append(badge)
@@ -1123,14 +1130,18 @@ class Store:
         )
 
     def badges(self, *, guild_id: int, user_id: int) -> list[str]:
-        return [
-            r["badge"]
+        return list(self.badge_labels(guild_id=guild_id, user_id=user_id))
+
+    def badge_labels(self, *, guild_id: int, user_id: int) -> dict[str, str | None]:
+        """A member's badges in the order earned, each with how it read when earned."""
+        return {
+            r["badge"]: r["label"]
             for r in self._rows(
-                "SELECT badge FROM badges WHERE guild_id = ? AND user_id = ?"
+                "SELECT badge, label FROM badges WHERE guild_id = ? AND user_id = ?"
                 " ORDER BY awarded_at, rowid",
                 [guild_id, user_id],
             )
-        ]
+        }
 
     def badge_announcements_waiting(self) -> bool:
         return (

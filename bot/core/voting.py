@@ -213,7 +213,11 @@ def award_badges(
     if not missing:
         return []
     return store.award_badges(
-        guild_id=guild_id, user_id=user_id, badges=missing, channel_id=channel_id
+        guild_id=guild_id,
+        user_id=user_id,
+        badges=missing,
+        channel_id=channel_id,
+        labels={b.key: b.label for b in badges},
     )
 
 
