@@ -117,7 +117,7 @@ async def test_leaderboard_ranks_by_karma_in_a_period_paged_with_stable_ties(wor
     assert len(lines) == 10 and board.embed["footer"]["text"] == "page 1 of 2"
     page = await world.discord.click(board, board.button("Next ▶"), world.bob)
     rest = (await page.message()).embed["description"].splitlines()
-    # m00 and m05 tie (5 karma, 5 up): the one on the board first; m01 beats m04 on upvotes.
+    # m00 and m05 tie (5 karma, 5 up): the lower id first; m01 beats m04 on upvotes.
     assert [line.split(":")[0] for line in lines[5:9]] == ["6. m00", "7. m05", "8. m01", "9. m04"]
     assert rest == ["11. m02: 2 karma (👍 2 👎 0, 1 definitions)"]
     ix = await world.discord.slash(

@@ -1068,7 +1068,7 @@ class Store:
         self, *, guild_id: int, since: str | None = None, limit: int = 1000
     ) -> list[MemberStats]:
         """Members with definitions here (who have not left), by karma from votes cast since
-        `since` (all time: None); ties by upvotes, then by who joined the board first."""
+        `since` (all time: None); ties by upvotes, then by member id, so the order is stable."""
         having = "definitions > 0" + (" AND upvotes + downvotes > 0" if since else "")
         rows = self._rows(
             _stats_select(since) + " WHERE m.guild_id = ? AND m.left_at IS NULL"

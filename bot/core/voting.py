@@ -251,28 +251,20 @@ def _settled(store: Store, changes: list[VoteChange], *, channel_id: int | None)
     they cast a new one."""
     outcome = Outcome(changes=changes)
     for change in changes:
+        earners: list[tuple[int, frozenset[str]]] = []
         if change.after > change.before:
-            author = store.definition(change.definition_id, guild_id=change.guild_id)
-            if author is not None and author.author_id and author.guild_id == change.guild_id:
-                outcome.badges += [
-                    (author.author_id, key)
-                    for key in award_badges(
-                        store,
-                        guild_id=change.guild_id,
-                        user_id=author.author_id,
-                        channel_id=channel_id,
-                        measures=RECEIVED,
-                    )
-                ]
+            shown = store.definition(change.definition_id, guild_id=change.guild_id)
+            if shown is not None and shown.author_id and shown.guild_id == change.guild_id:
+                earners.append((shown.author_id, RECEIVED))
         if change.before == 0 and change.after != 0:
-            outcome.badges += [
-                (change.user_id, key)
-                for key in award_badges(
-                    store,
-                    guild_id=change.guild_id,
-                    user_id=change.user_id,
-                    channel_id=channel_id,
-                    measures=CAST,
-                )
-            ]
+            earners.append((change.user_id, CAST))
+        for user_id, measures in earners:
+            new = award_badges(
+                store,
+                guild_id=change.guild_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                measures=measures,
+            )
+            outcome.badges += [(user_id, key) for key in new]
     return outcome
