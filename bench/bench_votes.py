@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import sqlite3
@@ -139,6 +140,8 @@ async def main() -> None:
         f"drain ratio votes on / floor: {votes['drain'] / floor['drain']:.2f}x;"
         f" goals: every vote recorded, >= 500 votes/s, no stall over 50 ms"
     )
+    # Stalls include time the OS gave other processes: read them beside the machine's load.
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for r in (floor, votes):
         for v in r["violations"]:
             print("violation:", v)
