@@ -14,6 +14,7 @@ import collections
 import contextlib
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 import aiohttp
@@ -104,7 +105,7 @@ class Votes(commands.Cog):
         per_minute = self.service.vote_limits(guild_id).per_minute
         mapping = self._cooldowns.get(guild_id)
         if mapping is None or mapping._cooldown is None or mapping._cooldown.rate != per_minute:
-            mapping = commands.CooldownMapping.from_cooldown(per_minute, 60.0, _by_member)
+            mapping = MemberCooldowns.from_cooldown(per_minute, 60.0, _by_member)
             self._cooldowns[guild_id] = mapping
         return mapping.update_rate_limit(user_id) is not None
 
@@ -329,6 +330,20 @@ class Votes(commands.Cog):
 
 def _by_member(user_id: int) -> int:
     return user_id
+
+
+class MemberCooldowns(commands.CooldownMapping):
+    """discord.py's buckets, one per member, swept of idle ones once a window rather than on
+    every vote: a burst of reactions from a big server must not scan every bucket each time."""
+
+    _swept = 0.0
+
+    def _verify_cache_integrity(self, current: float | None = None) -> None:
+        now = current or time.time()
+        per = self._cooldown.per if self._cooldown is not None else 0.0
+        if now - self._swept >= per:
+            self._swept = now
+            super()._verify_cache_integrity(now)
 
 
 class VoteButton(
