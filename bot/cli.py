@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
+from bot.core import answers
 from bot.core.glossary import GlossaryError, load_glossaries
+from bot.core.search import SearchResult, marked
 from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.store import StoreError
 
@@ -200,11 +202,62 @@ def _decision_json(text: str, reply: Reply) -> dict[str, object]:
 
 
 @main.command()
+@click.argument("words")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as one JSON object.")
+@click.option(
+    "--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page to show."
+)
+def search(words: str, db: str | None, as_json: bool, page: int) -> None:
+    """Search names, aliases, definitions, examples and FAQs for WORDS, ten hits a page.
+
+    Typos are forgiven where the glossary has a close word. The exit status is 0 whatever
+    was found.
+    """
+    from bot.console import render_text
+
+    service = _open(db)
+    try:
+        result = service.search_result(words, guild_id=None, page=page - 1)
+        if as_json:
+            click.echo(json.dumps(_search_json(result), ensure_ascii=False))
+        else:
+            click.echo(render_text(answers.search_answer(result)))
+    finally:
+        service.close()
+
+
+def _search_json(result: SearchResult) -> dict[str, object]:
+    return {
+        "query": result.query,
+        "words": result.words,
+        "corrected": result.corrected,
+        "unknown": result.unknown,
+        "all_words": result.all_words,
+        "total": result.total,
+        "page": result.page + 1,
+        "pages": result.pages,
+        "hits": [
+            {
+                "kind": shown.hit.kind,
+                "id": shown.hit.target,
+                "title": shown.hit.title,
+                "found_in": list(shown.fields),
+                "snippet": marked(shown.snippet, "[", "]"),
+            }
+            for shown in result.shown
+        ],
+    }
+
+
+@main.command()
 @db_option
 def console(db: str | None) -> None:
-    """Talk to the bot in the terminal: /define, /faq, /help, or free text.
+    """Talk to the bot in the terminal: /define, /faq, /search, /contribute, /glossary, /help,
+    or free text.
 
-    Reads one input per line; Ctrl-D (end of input) exits.
+    Reads one input per line; Ctrl-D (end of input) exits. /contribute and /glossary act as a
+    member and admin of a local server, with the checks and messages of Discord.
     """
     from bot.console import run_console
 

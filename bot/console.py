@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from bot.console_server import LOCAL_CHANNEL, LOCAL_SERVER, ServerCommands
 from bot.core.answers import Action, Answer, info_answer
 from bot.core.service import GlossaryService
 
@@ -16,7 +17,10 @@ HELP = """\
 Ask like you would in a channel:
   /define TERM       the definition of a term (typos forgiven; suggestions when unsure)
   /faq QUESTION      the best-matching frequently asked question
+  /search WORDS      the terms and FAQs whose texts hold these words
   /help              this help
+  /contribute TERM   add or edit your definition of a term (or create the term)
+  /glossary ...      run this (local) server's own glossary; /glossary alone lists how
   a number           open that option of the last answer (related term, next page, FAQ)
   anything else      free text, answered only when it is a glossary question
 Ctrl-D exits."""
@@ -63,8 +67,13 @@ class ConsoleSession:
     def __init__(self, service: GlossaryService):
         self.service = service
         self.last_actions: list[Action] = []
+        self.last_query = ""  # the words of the last search, for its page options
+        # /contribute and /glossary, as a member and admin of the console's own server.
+        self.server = ServerCommands(service)
 
     def handle(self, line: str) -> Answer | None:
+        if self.server.form is not None:  # a prompt of /contribute or /glossary is open
+            return self._remember(self.server.answer_line(line))
         text = line.strip()
         if not text:
             return None
@@ -82,27 +91,47 @@ class ConsoleSession:
         if command == "/define":
             if not rest.strip():
                 return info_answer("Usage", "/define TERM, for example: /define customer")
-            return self._remember(self.service.ask(rest, mode="define").answer)
+            return self._remember(
+                self.service.ask(rest, mode="define", guild_id=LOCAL_SERVER).answer
+            )
         if command == "/faq":
             if not rest.strip():
                 return info_answer(
                     "Usage", "/faq QUESTION, for example: /faq why does churn matter"
                 )
-            return self._remember(self.service.ask(rest, mode="define", kinds=("faq",)).answer)
+            return self._remember(
+                self.service.ask(rest, mode="define", kinds=("faq",), guild_id=LOCAL_SERVER).answer
+            )
+        if command == "/contribute":
+            return self._remember(self.server.contribute(rest.strip()))
+        if command == "/glossary":
+            return self._remember(self.server.glossary(rest.strip()))
+        if command == "/search":
+            if not rest.strip():
+                return info_answer("Usage", "/search WORDS, for example: /search retention rate")
+            return self._remember(self.service.search(rest, guild_id=LOCAL_SERVER))
         if command.startswith("/"):
             return info_answer("Unknown command", f"{command} is not a command; try /help.")
-        return self._remember(self.service.ask(text, mode="chat").answer)
+        if not self.service.free_text(LOCAL_SERVER).allows(LOCAL_CHANNEL):
+            return None  # /glossary free-text off
+        return self._remember(self.service.ask(text, mode="chat", guild_id=LOCAL_SERVER).answer)
 
     def open_action(self, action: Action) -> Answer:
+        if (opened := self.server.open_action(action)) is not None:
+            return opened
         if action.kind == "faq":
-            return self.service.faq_answer(action.target)
+            return self.service.faq_answer(action.target, guild_id=LOCAL_SERVER)
         if action.kind == "faqs":
-            return self.service.faq_list(action.target)
-        return self.service.term_answer(action.target, guild_id=None, page=action.page)
+            return self.service.faq_list(action.target, guild_id=LOCAL_SERVER)
+        if action.kind == "search":
+            return self.service.search(self.last_query, guild_id=LOCAL_SERVER, page=action.page)
+        return self.service.term_answer(action.target, guild_id=LOCAL_SERVER, page=action.page)
 
     def _remember(self, answer: Answer | None) -> Answer | None:
+        answer = self.server.own(answer) if answer is not None else None
         if answer is not None and answer.actions:
             self.last_actions = answer.actions
+            self.last_query = answer.query or self.last_query
         return answer
 
 

@@ -228,3 +228,10 @@ def test_a_bad_vote_limit_in_the_environment_is_named_not_a_traceback(runner, mo
     assert result.exit_code == 1, result.output
     assert "GLOSSARY_VOTES_PER_MINUTE='lots' is not a number from 1 to 1000" in result.output
     assert "Traceback" not in result.output
+
+
+def test_console_help_names_contribute_and_glossary(runner):
+    """`console --help` says the console takes /contribute and /glossary too."""
+    result = invoke(runner, "console", "--help")
+    assert result.exit_code == 0
+    assert "/contribute" in result.output and "/glossary" in result.output

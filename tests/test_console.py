@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from bot.console import ConsoleSession, render_text, run_console
+from bot.core.glossary import parse_glossary
 from bot.core.service import GlossaryService
 
 
@@ -108,3 +109,66 @@ def test_render_text_lists_actions_with_numbers(service):
     """Text answers number their options so a reader can pick one."""
     text = render_text(service.ask("customer").answer)
     assert "  [1] " in text
+
+
+def test_console_contributes_edits_and_deletes_like_a_member(service):
+    """/contribute in the console: prompts for the modal's boxes; the checks refuse what they
+    refuse on Discord; the answer offers edit and delete of one's own definition."""
+    session = ConsoleSession(service)
+    for line in ("/contribute customer", "too short", "", ""):
+        answer = session.handle(line)
+    assert (
+        answer.body == "A definition needs at least 10 characters (yours has 9). Nothing was saved."
+    )
+    for line in ("/contribute customer", "Someone who pays us for things.", "", ""):
+        answer = session.handle(line)
+    assert "Someone who pays us for things." in render_text(answer)
+    labels = [a.label for a in answer.actions]
+    edit = str(labels.index("Edit my definition") + 1)
+    for line in (edit, "Someone who pays us, often.", "", ""):
+        answer = session.handle(line)
+    assert "Someone who pays us, often." in render_text(answer)
+    delete = str([a.label for a in answer.actions].index("Delete my definition") + 1)
+    assert "is deleted" in session.handle(delete).body
+    assert "Someone who pays us" not in render_text(session.handle("/define customer"))
+
+
+def test_console_creates_a_term_that_does_not_exist(service):
+    """/contribute on an unknown name offers to create it; the new term is then defined."""
+    session = ConsoleSession(service)
+    offer = session.handle("/contribute zorblax")
+    assert offer.title == "Not a term yet" and offer.actions[-1].label == "Create “zorblax”"
+    for line in (str(len(offer.actions)), "", "Our in-house widget for billing.", "", ""):
+        answer = session.handle(line)
+    assert answer.title == "zorblax"
+    assert session.handle("/define zorblax").title == "zorblax"
+
+
+def test_console_runs_the_local_servers_glossary(service, tmp_path):
+    """/glossary add, import (confirming a removal), export, report and free-text."""
+    session = ConsoleSession(service)
+    for line in ("/glossary add Quux", "", "To quux is to frob a thing.", "", "qx", ""):
+        answer = session.handle(line)
+    assert answer.title == "Term saved"
+    assert session.handle("/define qx").title == "Quux"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: B\nterms:\n  - term: X\n")
+    answer = session.handle(f"/glossary import {broken}")
+    assert f"{broken}:3:5: a term is missing the required key 'definition'" in answer.body
+    good = tmp_path / "good.yaml"
+    good.write_text("name: Acme\nterms:\n  - term: Blip\n    definition: A spike on a chart.\n")
+    asked = session.handle(f"/glossary import {good}")
+    assert "Removed terms: Quux." in asked.body and "yes/no" in asked.body
+    assert session.handle("no").title == "Import cancelled"
+    assert session.handle("/define qx").title == "Quux"
+    session.handle(f"/glossary import {good}")
+    assert "Terms: 1 added, 0 changed, 1 removed." in session.handle("yes").body
+    out = tmp_path / "out.yaml"
+    session.handle(f"/glossary export {out}")
+    assert parse_glossary(out.read_text()) == parse_glossary(good.read_text())
+    session.handle("/define qqq zzz")
+    report = session.handle("/glossary report")
+    assert "1× qqq zzz" in report.body and report.actions[0].label == "Add “qqq zzz”"
+    assert session.handle("what is churn?") is not None
+    assert "off" in session.handle("/glossary free-text off").body
+    assert session.handle("what is churn?") is None

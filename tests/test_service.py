@@ -120,19 +120,3 @@ EXTRA = """\
   - term: Zebra Metric
     definition: A made-up measure of stripes per customer.
 """
-
-
-async def test_removing_a_definition_is_one_named_operation_scoped_to_its_server(service):
-    """remove_definition hides a member's definition of this server only; from then on it
-    gives its author no karma, and its votes stay recorded."""
-    term = service.store.find_term("Customer").id
-    mine = service.store.add_definition(
-        term_id=term, guild_id=GUILD, author_id=1, author_name="ann", text="Pays."
-    )
-    service.store.set_vote(definition_id=mine, guild_id=GUILD, user_id=2, value=1)
-    assert service.store.member_stats(guild_id=GUILD, user_id=1).karma == 1
-    assert not await service.remove_definition(mine, guild_id=GUILD + 1)
-    assert await service.remove_definition(mine, guild_id=GUILD)
-    assert service.store.member_stats(guild_id=GUILD, user_id=1).karma == 0
-    assert service.store.vote_of(definition_id=mine, guild_id=GUILD, user_id=2) == 1
-    assert service.term_answer(term, guild_id=GUILD).pages == 1

@@ -1,6 +1,7 @@
 """The Discord stand-in, exercised with a bare discord.py client."""
 
 import asyncio
+import io
 
 import discord
 import pytest
@@ -233,3 +234,23 @@ async def test_unknown_routes_answer_404_and_fail_the_test(world):
             await client.http.request(discord.http.Route("GET", "/no/such/route"))
     assert [v.rule for v in standin.violations] == ["unknown route"]
     standin.violations.clear()
+
+
+async def test_files_are_uploaded_served_and_threads_are_announced(world):
+    """A file the client sends is kept on the message and served at its URL, as Discord's CDN
+    does; a thread started under a channel reaches the client with its parent."""
+    import aiohttp
+
+    standin, guild, alice = world
+    async with running(BareClient(), standin) as client:
+        await until(lambda: client.get_guild(guild.id) is not None)
+        channel = client.get_channel(guild.general.id)
+        sent = await channel.send("here", file=discord.File(io.BytesIO(b"name: X\n"), "x.yaml"))
+        stored = standin.messages[sent.id]
+        assert stored.file("x.yaml") == b"name: X\n"
+        assert sent.attachments[0].filename == "x.yaml"
+        async with aiohttp.ClientSession() as session, session.get(sent.attachments[0].url) as got:
+            assert got.status == 200 and await got.read() == b"name: X\n"
+        thread = standin.add_thread(guild.general, "a question", alice)
+        await until(lambda: client.get_channel(thread.id) is not None)
+        assert client.get_channel(thread.id).parent_id == guild.general.id

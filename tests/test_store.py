@@ -6,7 +6,7 @@ import threading
 import pytest
 from helpers import SMALL, small_glossary
 
-from bot.core.model import Source
+from bot.core.model import Source, Term
 from bot.core.store import Store, StoreBusy, StoreError
 
 GUILD, OTHER_GUILD = 111, 222
@@ -309,3 +309,48 @@ def test_work_that_must_not_wait_is_refused_whole_while_another_process_writes(s
     assert store.missed_queries(guild_id=GUILD, limit=5) == []
     store.transaction(lambda s: s.record_missed_query(guild_id=GUILD, query="later"), wait=False)
     assert store.missed_queries(guild_id=GUILD, limit=5) == [("later", 1)]
+
+
+def test_a_database_from_before_server_glossaries_is_upgraded_in_place(tmp_path):
+    """A file made before m004 (its glossary, a member's definition and its vote) opens, keeps
+    all of it, and takes server terms."""
+    from sqlite_utils import Database
+
+    from bot.core import store as store_module
+
+    path = tmp_path / "before.db"
+    db = Database(path)
+    store_module.migrations.apply(db, stop_before="m004_server_glossaries")
+    db["glossaries"].insert({"id": 1, "key": "small glossary", "name": "Small Glossary"})
+    db["terms"].insert(
+        {"id": 1, "glossary_id": 1, "key": "customer", "name": "Customer", "position": 0}
+    )
+    db["definitions"].insert_all(
+        [
+            {"id": 1, "term_id": 1, "origin": "glossary", "text": "Buys.", "created_at": "x"},
+            {
+                "id": 2,
+                "term_id": 1,
+                "origin": "member",
+                "guild_id": GUILD,
+                "author_id": ALICE,
+                "author_name": "alice",
+                "text": "Pays us money.",
+                "created_at": "x",
+            },
+        ]
+    )
+    db["members"].insert({"guild_id": GUILD, "user_id": ALICE, "name": "alice"})
+    db["votes"].insert(
+        {"definition_id": 2, "user_id": BOB, "guild_id": GUILD, "value": 1, "voted_at": "x"}
+    )
+    db.close()
+    with Store(path) as store:
+        assert "m004_server_glossaries" in store.schema_version
+        assert [d.text for d in store.definitions(1, guild_id=GUILD)] == ["Pays us money.", "Buys."]
+        assert store.member_stats(guild_id=GUILD, user_id=ALICE).karma == 1
+        assert store.export_glossary().terms[0].name == "Customer"
+        term = store.save_server_term(GUILD, Term(name="Widget", definition="A small thing."))
+        assert store.find_term("widget", guild_id=GUILD).id == term
+        assert store.find_term("widget", guild_id=OTHER_GUILD) is None
+        assert store.glossary_names() == ["Small Glossary"]

@@ -6,13 +6,32 @@ console can show everything and Discord can show what fits plus a button for the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.core.model import DefinitionRecord, FaqRecord, MemberStats, Source, TermRecord
+from bot.core.search import SearchResult, marked
 
-AnswerKind = Literal["definition", "faq", "suggest", "none", "info"]
-ActionKind = Literal["term", "faq", "page", "faqs", "more", "profile", "board"]
+AnswerKind = Literal["definition", "faq", "suggest", "none", "info", "search"]
+# term/faq/page/faqs/more open something; edit/delete act on the viewer's own definition;
+# contribute/new-term start a contribution; add-term starts /glossary add for a missed question;
+# search shows another page of a search.
+ActionKind = Literal[
+    "term",
+    "faq",
+    "page",
+    "faqs",
+    "more",
+    "edit",
+    "delete",
+    "contribute",
+    "new-term",
+    "add-term",
+    "search",
+    "profile",
+    "board",
+]
+AUTHOR_ACTIONS = ("edit", "delete")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +42,7 @@ class Action:
     label: str
     target: int
     page: int = 0
+    text: str | None = None  # what a target id cannot carry (a new term's name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +68,22 @@ class Answer:
     page: int = 0
     pages: int = 1
     votes: tuple[int, int] | None = None
+    author_id: int | None = None  # who wrote the definition shown (a member's)
+    query: str | None = None  # a search's words, for its page buttons
+
+
+def for_viewer(answer: Answer, viewer_id: int | None) -> Answer:
+    """The answer as its viewer sees it: the author of the definition shown gets buttons to
+    edit or delete it (others do not, and are refused if they press them anyway)."""
+    if answer.author_id is None or answer.author_id != viewer_id or answer.definition_id is None:
+        return answer
+    if any(a.kind in AUTHOR_ACTIONS for a in answer.actions):
+        return answer  # already the author's view
+    own = [
+        Action("edit", "Edit my definition", answer.definition_id),
+        Action("delete", "Delete my definition", answer.definition_id),
+    ]
+    return replace(answer, actions=[*answer.actions, *own])
 
 
 def definition_answer(
@@ -118,6 +154,7 @@ def definition_answer(
         page=page,
         pages=len(definitions),
         votes=(shown.upvotes, shown.downvotes),
+        author_id=shown.author_id if member_text else None,
     )
 
 
@@ -260,3 +297,59 @@ def leaderboard_answer(
         page=page,
         pages=pages,
     )
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|>"})
+
+
+def search_answer(result: SearchResult) -> Answer:
+    """A page of search hits: each its title, where the words were found and a snippet with
+    them in bold; a term or FAQ to open for each, and the pages around this one."""
+    if not result.shown:
+        words = " ".join(result.words + result.unknown) or result.query.strip()
+        return Answer(
+            kind="none",
+            title="Nothing found",
+            body=(
+                f"Nothing in the glossary mentions “{clip(words, 100)}”. Try fewer words or"
+                " other ones; /define finds a term by its name."
+            ),
+            private=True,
+        )
+    notes = []
+    if result.corrected:
+        read = ", ".join(f"**{w}** for “{typed}”" for typed, w in result.corrected.items())
+        notes.append(f"Searched for {read}.")
+    if result.unknown:
+        notes.append(f"No entry uses “{clip(' '.join(result.unknown), 100)}”.")
+    if not result.all_words:
+        notes.append("No entry has all of these words; these have some of them.")
+    lines = [" ".join(notes)] if notes else []
+    actions: list[Action] = []
+    first = result.page * 10 + 1
+    for number, shown in enumerate(result.shown, first):
+        hit = shown.hit
+        where = ", ".join(shown.fields) or "text"
+        snippet = marked(shown.snippet.translate(_MARKDOWN), "**", "**")
+        lines.append(f"**{number}. {hit.title.translate(_MARKDOWN)}** · {where}\n{snippet}")
+        actions.append(Action(hit.kind, hit.title, hit.target))
+    if result.page > 0:
+        actions.append(Action("search", "◀ Previous", 0, result.page - 1))
+    if result.page < result.pages - 1:
+        actions.append(Action("search", "Next ▶", 0, result.page + 1))
+    return Answer(
+        kind="search",
+        title=f"Search: {clip(result.query.strip(), 200)}",
+        body="\n\n".join(lines),
+        footer=f"page {result.page + 1} of {result.pages} · {result.total} found",
+        actions=actions,
+        private=True,
+        page=result.page,
+        pages=result.pages,
+        query=result.query.strip(),
+    )
+
+
+def clip(text: str, width: int) -> str:
+    """Text cut to `width` characters, marked with an ellipsis where it was cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -68,6 +68,7 @@ class DefinitionRecord:
     created_at: str
     upvotes: int = 0
     downvotes: int = 0
+    removed: bool = False
 
     @property
     def score(self) -> int:
@@ -83,6 +84,7 @@ class FaqRecord:
     term_name: str | None
     glossary: str
     source: Source | None
+    guild_id: int | None = None  # a server's own FAQ
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,16 @@ class VoteChange:
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+
+@dataclass(frozen=True, slots=True)
+class MissedQuery:
+    """A question members asked in a server that found nothing."""
+
+    id: int  # the latest asking's id
+    query: str
+    count: int
+    last_asked: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ question gets the same answer everywhere.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -15,12 +16,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers, karma, voting
+from bot.core import answers, contributions, karma, server, voting
 from bot.core.answers import Answer
+from bot.core.contributions import Contribution, Saved
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
-from bot.core.model import Glossary, LoadReport, MemberStats
+from bot.core.model import (
+    DefinitionRecord,
+    Glossary,
+    LoadReport,
+    MemberStats,
+    MissedQuery,
+    TermRecord,
+)
+from bot.core.search import SearchResult
+from bot.core.server import FreeText, ImportPlan, TermForm
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
 from bot.core.voting import Outcome, Voter
 from bot.core.writer import StoreWriter
@@ -80,6 +91,8 @@ class GlossaryService:
         self._answers_shown: set[int] = set()
         self._vote_batch: list[tuple[Callable[[Store], Outcome], asyncio.Future[Outcome]]] = []
         self._limits: dict[int, VoteLimits] = {}
+        # Held while the matcher is rebuilt or patched, so neither undoes the other.
+        self._matcher_lock = asyncio.Lock()
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> GlossaryService:
@@ -107,7 +120,7 @@ class GlossaryService:
         if self._writer is None:
             self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
 
-    def run(self, work: Callable[[Store], T], *, off_loop: bool = False) -> asyncio.Future[T]:
+    def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
         work asked for before it.
 
@@ -115,10 +128,10 @@ class GlossaryService:
         await the result after. In the background, work runs at once when nothing is queued
         and the database is free (the usual case, and the quickest), else on the writer's
         thread, so that waiting for another process's write never stalls the event loop.
-        off_loop: always on the writer's thread (large work the event loop must not wait on).
+        Work that takes long by itself (a whole glossary file) says so, and always goes there.
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if self._writer is None or (not self._queued and not off_loop):
+        if self._writer is None or not (self._queued or long):
             try:
                 done.set_result(self.store.transaction(work, wait=self._writer is None))
                 return done
@@ -170,9 +183,148 @@ class GlossaryService:
         generation = self.store.glossary_generation()
         if generation == self._generation:
             return False
-        entries = list(self.store.matcher_entries())
-        self._use(await asyncio.to_thread(Matcher, entries), generation)
+        async with self._matcher_lock:
+            entries = list(self.store.matcher_entries())
+            self._use(await asyncio.to_thread(Matcher, entries), generation)
         return True
+
+    async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None:
+        """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
+        async with self._matcher_lock:
+            entries, faq_ids = self.store.term_matcher_entries(term_ids)
+            for term_id in term_ids:
+                self.matcher.remove("term", term_id)
+            for faq_id in faq_ids:
+                self.matcher.remove("faq", faq_id)
+            for entry in entries:
+                self.matcher.add(entry)
+            self._decisions.clear()
+            generation = self.store.glossary_generation()
+            if generation_before == self._generation and generation == generation_before + 1:
+                # Only this change moved the number: the matcher is up to date without a rebuild.
+                self._generation = generation
+
+    async def _rebuild(self) -> None:
+        async with self._matcher_lock:
+            generation = self.store.glossary_generation()
+            entries = list(self.store.matcher_entries())
+            self._use(await asyncio.to_thread(Matcher, entries), generation)
+
+    # -- members' definitions -------------------------------------------------------------
+
+    def term(self, term_id: int) -> TermRecord | None:
+        return self.store.term(term_id)
+
+    def author_definition(
+        self, term_id: int, *, guild_id: int, author_id: int
+    ) -> DefinitionRecord | None:
+        """The member's own definition of the term, to open /contribute pre-filled with it."""
+        return self.store.author_definition(term_id, guild_id=guild_id, author_id=author_id)
+
+    def own_definition(
+        self, definition_id: int, *, guild_id: int, user_id: int
+    ) -> DefinitionRecord:
+        """The member's own live definition (to edit it), or Refused."""
+        return contributions.own_definition(
+            self.store, definition_id, guild_id=guild_id, user_id=user_id
+        )
+
+    async def contribute(self, term_id: int, sent: Contribution) -> Saved:
+        """A member's definition of a term, checked; their earlier one is edited instead."""
+        return await self.run(functools.partial(contributions.save, term_id=term_id, sent=sent))
+
+    async def create_member_term(self, name: str | None, sent: Contribution) -> Saved:
+        """A new term in the member's server, with their definition."""
+        before = self._generation
+        saved = await self.run(functools.partial(contributions.create_term, name=name, sent=sent))
+        if saved.new_term:
+            await self._terms_changed([saved.term_id], before)
+        return saved
+
+    async def delete_definition(
+        self, definition_id: int, *, guild_id: int, user_id: int, moderator: bool = False
+    ) -> DefinitionRecord:
+        """Take a definition down (its author, or a moderator): it leaves /define, and its
+        votes leave its author's karma."""
+        return await self.run(
+            functools.partial(
+                contributions.delete,
+                definition_id=definition_id,
+                guild_id=guild_id,
+                user_id=user_id,
+                moderator=moderator,
+            )
+        )
+
+    # -- the server's own glossary --------------------------------------------------------
+
+    def server_term_form(self, guild_id: int, term_id: int) -> TermForm:
+        """A server term as the admin's form shows it, to edit it; Refused if not one."""
+        return TermForm.of(server.server_term(self.store, guild_id, term_id))
+
+    def find_server_term(self, guild_id: int, name: str) -> int | None:
+        return server.find_server_term(self.store, guild_id, name)
+
+    def server_term_choices(self, guild_id: int, current: str) -> list[tuple[int, str]]:
+        """Autocomplete over the server's own terms only (to edit or remove one)."""
+        own = {term_id for term_id, _ in self.store.server_names(guild_id).values()}
+        if not own:
+            return []
+        candidates = self.matcher.complete(current, limit=100, scope=guild_id)
+        return [(c.target, c.label) for c in candidates if c.target in own]
+
+    async def add_server_term(self, guild_id: int, form: TermForm) -> int:
+        before = self._generation
+        term_id = await self.run(functools.partial(server.add_term, guild_id=guild_id, form=form))
+        await self._terms_changed([term_id], before)
+        return term_id
+
+    async def edit_server_term(self, guild_id: int, term_id: int, form: TermForm) -> int:
+        before = self._generation
+        await self.run(
+            functools.partial(server.edit_term, guild_id=guild_id, term_id=term_id, form=form)
+        )
+        await self._terms_changed([term_id], before)
+        return term_id
+
+    async def remove_server_term(self, guild_id: int, term_id: int) -> str:
+        before = self._generation
+        name = await self.run(
+            functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id)
+        )
+        await self._terms_changed([term_id], before)
+        return name
+
+    async def plan_import(self, guild_id: int, glossary: Glossary) -> ImportPlan:
+        """What importing a checked file would change, changing nothing."""
+        return await self.run(
+            functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary), long=True
+        )
+
+    async def apply_import(self, guild_id: int, glossary: Glossary) -> LoadReport:
+        """The file becomes the server's glossary, all of it in one transaction."""
+        report = await self.run(
+            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary), long=True
+        )
+        if report.changed_anything():
+            await self._rebuild()
+        return report
+
+    async def export_server_glossary(self, guild_id: int) -> tuple[str, str]:
+        """The server's glossary as a file: (file name, YAML text)."""
+        return await self.run(functools.partial(server.export_file, guild_id=guild_id), long=True)
+
+    def free_text(self, guild_id: int) -> FreeText:
+        return server.free_text(self.store, guild_id)
+
+    async def set_free_text(self, guild_id: int, setting: FreeText) -> None:
+        await self.run(functools.partial(server.set_free_text, guild_id=guild_id, setting=setting))
+
+    def missed_report(self, guild_id: int | None) -> list[MissedQuery]:
+        return self.store.missed_report(guild_id=guild_id, limit=server.REPORT_LIMIT)
+
+    def missed_query(self, query_id: int, *, guild_id: int | None) -> str | None:
+        return self.store.missed_query(query_id, guild_id=guild_id)
 
     # -- asking ---------------------------------------------------------------------------
 
@@ -221,7 +373,7 @@ class GlossaryService:
         if decision.decision == "suggest" and decision.candidates:
             choices = [(c.kind, c.label, c.target) for c in decision.candidates[:5]]
             return Reply(decision, answers.suggest_answer(text.strip(), choices))
-        reply = Reply(decision, answers.not_found_answer(_shorten(text.strip(), 100)))
+        reply = Reply(decision, answers.not_found_answer(answers.clip(text.strip(), 100)))
         if text.strip():
             reply.missed = text.strip()
             if record_missed:
@@ -230,7 +382,7 @@ class GlossaryService:
 
     def open_candidate(self, candidate: Candidate, *, guild_id: int | None) -> Answer:
         if candidate.kind == "faq":
-            return self.faq_answer(candidate.target)
+            return self.faq_answer(candidate.target, guild_id=guild_id)
         return self.term_answer(candidate.target, guild_id=guild_id)
 
     def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
@@ -259,15 +411,23 @@ class GlossaryService:
             related_ids=related_ids,
         )
 
-    def faq_answer(self, faq_id: int) -> Answer:
+    def faq_answer(self, faq_id: int, *, guild_id: int | None = None) -> Answer:
         faq = self.store.faq(faq_id)
-        if faq is None:
+        # A server's own FAQ is answered in that server only.
+        if faq is None or faq.guild_id not in (None, guild_id):
             return answers.info_answer("Gone", "That question is no longer in the glossary.")
         return answers.faq_answer(faq, term_id=faq.term_id)
 
-    def faq_list(self, term_id: int) -> Answer:
+    def search(self, text: str, *, guild_id: int | None, page: int = 0) -> Answer:
+        """A page of the terms and FAQs whose texts hold the words of `text`."""
+        return answers.search_answer(self.search_result(text, guild_id=guild_id, page=page))
+
+    def search_result(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
+        return self.store.search(text, guild_id=guild_id, page=page)
+
+    def faq_list(self, term_id: int, *, guild_id: int | None = None) -> Answer:
         term = self.store.term(term_id)
-        if term is None:
+        if term is None or term.guild_id not in (None, guild_id):
             return answers.info_answer("Gone", "That term is no longer in the glossary.")
         return answers.faq_list_answer(term, self.store.faqs_of_term(term_id))
 
@@ -384,7 +544,7 @@ class GlossaryService:
                 else:
                     done.set_result(result)
 
-        self.run(write_all, off_loop=True).add_done_callback(settle)
+        self.run(write_all, long=True).add_done_callback(settle)
 
     def press_vote_button(
         self,
@@ -432,22 +592,6 @@ class GlossaryService:
 
     def claim_badge_announcements(self) -> asyncio.Future[list[dict]]:
         return self.run(lambda store: store.claim_badge_announcements())
-
-    def remove_definition(self, definition_id: int, *, guild_id: int) -> asyncio.Future[bool]:
-        """Hide a member's definition of this server (a moderator's removal, or its author's).
-
-        From then on it gives its author no karma, up or down; its votes are kept for the
-        record. False when there is no such definition here.
-        """
-
-        def remove(store: Store) -> bool:
-            definition = store.definition(definition_id, guild_id=guild_id)
-            if definition is None or definition.guild_id != guild_id:
-                return False
-            store.remove_definition(definition_id)
-            return True
-
-        return self.run(remove)
 
     # -- badges, profiles, the leaderboard ------------------------------------------------
 

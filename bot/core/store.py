@@ -1,4 +1,4 @@
-"""The SQLite store: the only module that speaks SQL.
+"""The SQLite store: with search_index.py beside it, the only code that speaks SQL.
 
 One SQLite file in WAL mode, opened through sqlite-utils. The schema is versioned with
 sqlite-utils migrations, so a newer release opens an older ``glossary.db`` in place. Everything a
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.core.model import (
     Glossary,
     LoadReport,
     MemberStats,
+    MissedQuery,
     Related,
     Source,
     Term,
@@ -33,11 +35,16 @@ from bot.core.model import (
     VoteChange,
     name_key,
 )
+from bot.core.search import SearchResult, Vocabulary
+from bot.core.search import search as search_glossary
+from bot.core.search_index import create_search_index, vocabulary
 
 migrations = Migrations("glossary-bot")
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
+VOCABULARY_SECONDS = 60.0  # how stale the words a search's typos are read as may get
 GLOSSARY_GENERATION = "glossary_generation"
+SERVER_GLOSSARY_NAME = "Server glossary"  # a server's own glossary, until a file names it
 T = TypeVar("T")
 
 
@@ -47,6 +54,10 @@ class StoreError(Exception):
 
 class StoreBusy(StoreError):
     """Another connection holds the write lock right now (asked not to wait for it)."""
+
+
+class _Rehearsal(Exception):
+    """Raised to roll back a rehearsed change."""
 
 
 def _now() -> str:
@@ -235,6 +246,29 @@ def m003_votes_trust(db: Database) -> None:
     db["members"].add_column("checked_at", str)
 
 
+@migrations()
+def m004_server_glossaries(db: Database) -> None:
+    # A server's own glossary sits beside the shared ones, visible in that server only.
+    db["glossaries"].add_column("guild_id", int)
+    db["glossaries"].create_index(["guild_id"])
+    # A term a member created with /contribute: its only definition is theirs, and an import
+    # of the server's glossary file leaves it alone (the file never held it).
+    db["terms"].add_column("added_by", int)
+    db["definitions"].add_column("edited_at", str)
+
+
+@migrations()
+def m007_search_index(db: Database) -> None:
+    # /search: full-text tables kept in step with terms, aliases, definitions and FAQs by
+    # triggers, filled from what the database already holds.
+    create_search_index(db)
+
+
+def server_glossary_key(guild_id: int) -> str:
+    """A server's own glossary is keyed by the server, so it never clashes with a file's name."""
+    return f"server:{guild_id}"
+
+
 class Store:
     """Glossaries, members' contributions and votes in one SQLite file."""
 
@@ -244,6 +278,9 @@ class Store:
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
         self._settings: dict[tuple[int, str], str | None] = {}
+        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_key: tuple[int, tuple[int, int]] = (-1, (-1, -1))
+        self._vocabulary_read = 0.0
         try:
             self.db = Database(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -319,6 +356,18 @@ class Store:
             if not wait:
                 self.db.conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
+    def rehearse(self, work: Callable[[Store], T]) -> T:
+        """Run `work(store)` and roll back all it wrote: what a change would do, undone."""
+        outcome: list[T] = []
+        try:
+            with self._writing():
+                outcome.append(work(self))
+                raise _Rehearsal
+        except _Rehearsal:
+            pass
+        self.version += 1
+        return outcome[0]
+
     def transaction(self, work: Callable[[Store], T], *, wait: bool = True) -> T:
         """Run `work(store)`, its reads and writes, as one transaction: all of it or none.
 
@@ -386,30 +435,39 @@ class Store:
         return self._one("SELECT 1 AS x FROM glossaries LIMIT 1") is None
 
     def load_glossary(
-        self, glossary: Glossary, *, progress: Callable[[int], None] | None = None
+        self,
+        glossary: Glossary,
+        *,
+        progress: Callable[[int], None] | None = None,
+        guild_id: int | None = None,
     ) -> LoadReport:
         """Add or update a glossary from its file, keeping everything members made.
 
         Terms are matched by name within the glossary, so reloading is idempotent. A term that
         left the file is marked removed, not deleted: its votes and contributed definitions stay
-        and come back if the term does.
+        and come back if the term does. With guild_id, the file becomes that server's own
+        glossary (its terms visible there only); terms its members created are kept.
         """
         report = LoadReport(glossary.name)
         self.version += 1
         with self._writing():
-            glossary_id = self._upsert_glossary(glossary)
+            glossary_id = self._upsert_glossary(glossary, guild_id)
             existing = {
                 row["key"]: row
                 for row in self._rows("SELECT * FROM terms WHERE glossary_id = ?", [glossary_id])
             }
             seen: set[int] = set()
             for position, term in enumerate(glossary.terms):
-                term_id = self._upsert_term(glossary_id, term, position, existing, glossary, report)
+                term_id = self._upsert_term(
+                    glossary_id, term, position, existing, report, guild_id=guild_id
+                )
                 seen.add(term_id)
                 if progress:
                     progress(1)
             self._sync_faqs(glossary_id, None, glossary.faqs, report)
             for row in existing.values():
+                if row["added_by"] is not None and row["id"] not in seen:
+                    continue  # a member's term: the file never held it
                 if row["id"] not in seen and row["removed_at"] is None:
                     self.db["terms"].update(row["id"], {"removed_at": _now()})
                     report.removed["terms"] += 1
@@ -429,11 +487,12 @@ class Store:
         """A number that moves whenever another connection commits a change to the file."""
         return self.db.execute("PRAGMA data_version").fetchone()[0]
 
-    def _upsert_glossary(self, glossary: Glossary) -> int:
-        key = name_key(glossary.name)
+    def _upsert_glossary(self, glossary: Glossary, guild_id: int | None = None) -> int:
+        key = name_key(glossary.name) if guild_id is None else server_glossary_key(guild_id)
         row = self._one("SELECT id FROM glossaries WHERE key = ?", [key])
         values = {
             "key": key,
+            "guild_id": guild_id,
             "name": glossary.name,
             "source_name": glossary.source.name if glossary.source else None,
             "source_url": glossary.source.url if glossary.source else None,
@@ -450,13 +509,16 @@ class Store:
         term: Term,
         position: int,
         existing: dict[str, dict[str, Any]],
-        glossary: Glossary,
         report: LoadReport,
+        *,
+        guild_id: int | None = None,
     ) -> int:
         key = name_key(term.name)
         source = term.source
         values = {
             "glossary_id": glossary_id,
+            "guild_id": guild_id,
+            "added_by": None,
             "key": key,
             "name": term.name,
             "summary": term.summary,
@@ -596,42 +658,33 @@ class Store:
     # -- reading glossaries back ----------------------------------------------------------
 
     def glossary_names(self) -> list[str]:
-        return [r["name"] for r in self._rows("SELECT name FROM glossaries ORDER BY id")]
+        return [
+            r["name"]
+            for r in self._rows("SELECT name FROM glossaries WHERE guild_id IS NULL ORDER BY id")
+        ]
 
-    def export_glossary(self, name: str | None = None) -> Glossary:
-        """One glossary as it was loaded (without members' contributions)."""
-        if name is None:
-            row = self._one("SELECT * FROM glossaries ORDER BY id LIMIT 1")
+    def export_glossary(self, name: str | None = None, *, guild_id: int | None = None) -> Glossary:
+        """One glossary as it was loaded (without members' contributions); with guild_id, that
+        server's own glossary (empty when it has none yet)."""
+        if guild_id is not None:
+            row = self._one(
+                "SELECT * FROM glossaries WHERE key = ?", [server_glossary_key(guild_id)]
+            )
+            if row is None:
+                return Glossary(name=SERVER_GLOSSARY_NAME)
+        elif name is None:
+            row = self._one("SELECT * FROM glossaries WHERE guild_id IS NULL ORDER BY id LIMIT 1")
         else:
             row = self._one("SELECT * FROM glossaries WHERE key = ?", [name_key(name)])
         if row is None:
             raise StoreError(f"no glossary named {name!r}" if name else "the database is empty")
         glossary = Glossary(name=row["name"], source=_source(row))
         for term_row in self._rows(
-            "SELECT * FROM terms WHERE glossary_id = ? AND removed_at IS NULL AND guild_id IS NULL"
-            " ORDER BY position",
-            [row["id"]],
+            "SELECT * FROM terms WHERE glossary_id = ? AND removed_at IS NULL AND guild_id IS ?"
+            " AND added_by IS NULL ORDER BY position",
+            [row["id"], guild_id],
         ):
-            record = self._term_record(term_row, row["name"])
-            definition = self._one(
-                "SELECT text FROM definitions WHERE term_id = ? AND origin = 'glossary'",
-                [term_row["id"]],
-            )
-            glossary.terms.append(
-                Term(
-                    name=record.name,
-                    definition=definition["text"] if definition else "",
-                    aliases=record.aliases,
-                    summary=record.summary,
-                    context=record.context,
-                    purpose=record.purpose,
-                    example=record.example,
-                    related=record.related,
-                    faqs=[Faq(f.question, f.answer) for f in self.faqs_of_term(record.id)],
-                    tags=record.tags,
-                    source=record.source,
-                )
-            )
+            glossary.terms.append(self._file_term(self._term_record(term_row, row["name"])))
         glossary.faqs = [
             Faq(r["question"], r["answer"])
             for r in self._rows(
@@ -641,6 +694,29 @@ class Store:
             )
         ]
         return glossary
+
+    def glossary_term(self, term_id: int) -> Term | None:
+        """A term as its glossary file would hold it (for editing it)."""
+        record = self.term(term_id)
+        return self._file_term(record) if record else None
+
+    def _file_term(self, record: TermRecord) -> Term:
+        definition = self._one(
+            "SELECT text FROM definitions WHERE term_id = ? AND origin = 'glossary'", [record.id]
+        )
+        return Term(
+            name=record.name,
+            definition=definition["text"] if definition else "",
+            aliases=record.aliases,
+            summary=record.summary,
+            context=record.context,
+            purpose=record.purpose,
+            example=record.example,
+            related=record.related,
+            faqs=[Faq(f.question, f.answer) for f in self.faqs_of_term(record.id)],
+            tags=record.tags,
+            source=record.source,
+        )
 
     def matcher_entries(self) -> Iterator[Entry]:
         """Every name the matcher should know: live terms, their aliases, live FAQs."""
@@ -658,10 +734,62 @@ class Store:
                 text=r["alias"], kind="alias", target=r["id"], label=r["name"], scope=r["guild_id"]
             )
         for r in self._rows(
-            "SELECT f.id, f.question FROM faqs f LEFT JOIN terms t ON t.id = f.term_id"
+            "SELECT f.id, f.question, g.guild_id FROM faqs f JOIN glossaries g"
+            " ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
             " WHERE f.removed_at IS NULL AND (t.id IS NULL OR t.removed_at IS NULL) ORDER BY f.id"
         ):
-            yield Entry(text=r["question"], kind="faq", target=r["id"], label=r["question"])
+            yield Entry(
+                text=r["question"],
+                kind="faq",
+                target=r["id"],
+                label=r["question"],
+                scope=r["guild_id"],
+            )
+
+    def term_matcher_entries(self, term_ids: list[int]) -> tuple[list[Entry], list[int]]:
+        """What the matcher should know of these terms now (their names, aliases and FAQs, if
+        live), and the ids of every FAQ they ever had (to forget the old ones)."""
+        if not term_ids:
+            return [], []
+        marks = ", ".join("?" for _ in term_ids)
+        entries = [
+            Entry(text=r["name"], kind="term", target=r["id"], label=r["name"], scope=r["guild_id"])
+            for r in self._rows(
+                f"SELECT id, name, guild_id FROM terms WHERE id IN ({marks})"
+                " AND removed_at IS NULL ORDER BY id",
+                term_ids,
+            )
+        ]
+        entries += [
+            Entry(
+                text=r["alias"], kind="alias", target=r["id"], label=r["name"], scope=r["guild_id"]
+            )
+            for r in self._rows(
+                "SELECT a.alias, t.id, t.name, t.guild_id FROM aliases a JOIN terms t"
+                f" ON t.id = a.term_id WHERE t.id IN ({marks}) AND t.removed_at IS NULL"
+                " ORDER BY a.id",
+                term_ids,
+            )
+        ]
+        faq_ids = []
+        for r in self._rows(
+            "SELECT f.id, f.question, f.removed_at, t.removed_at AS term_removed, t.guild_id"
+            f" FROM faqs f JOIN terms t ON t.id = f.term_id WHERE t.id IN ({marks})"
+            " ORDER BY f.id",
+            term_ids,
+        ):
+            faq_ids.append(r["id"])
+            if r["removed_at"] is None and r["term_removed"] is None:
+                entries.append(
+                    Entry(
+                        text=r["question"],
+                        kind="faq",
+                        target=r["id"],
+                        label=r["question"],
+                        scope=r["guild_id"],
+                    )
+                )
+        return entries, faq_ids
 
     def term(self, term_id: int) -> TermRecord | None:
         row = self._one(
@@ -809,6 +937,152 @@ class Store:
             [guild_id, guild_id, user_id],
         )
         return [_definition_record(r) for r in rows]
+
+    def author_definition(
+        self, term_id: int, *, guild_id: int, author_id: int
+    ) -> DefinitionRecord | None:
+        """The member's own live definition of a term in a server, if they wrote one."""
+        row = self._one(
+            _DEFINITION_SELECT + " WHERE d.term_id = ? AND d.guild_id = ? AND d.author_id = ?"
+            " AND d.removed_at IS NULL GROUP BY d.id ORDER BY d.id LIMIT 1",
+            [guild_id, term_id, guild_id, author_id],
+        )
+        return _definition_record(row) if row else None
+
+    def edit_definition(self, definition_id: int, *, text: str, source: Source | None) -> None:
+        """New text for a member's definition: the same entry, so its votes stay with it."""
+        self.version += 1
+        with self._writing():
+            self.db["definitions"].update(
+                definition_id,
+                {
+                    "text": text,
+                    "source_name": source.name if source else None,
+                    "source_url": source.url if source else None,
+                    "edited_at": _now(),
+                },
+            )
+
+    # -- a server's own terms -------------------------------------------------------------
+
+    def server_glossary_id(self, guild_id: int) -> int:
+        """The server's own glossary, made on its first term."""
+        row = self._one("SELECT id FROM glossaries WHERE key = ?", [server_glossary_key(guild_id)])
+        if row is not None:
+            return row["id"]
+        with self._writing():
+            return self._upsert_glossary(Glossary(name=SERVER_GLOSSARY_NAME), guild_id)
+
+    def server_names(self, guild_id: int) -> dict[str, tuple[int, str]]:
+        """Every live name and alias of the server's own terms: key -> (term id, term name)."""
+        names: dict[str, tuple[int, str]] = {}
+        for r in self._rows(
+            "SELECT t.id, t.name, t.key, a.key AS alias_key FROM terms t"
+            " LEFT JOIN aliases a ON a.term_id = t.id"
+            " WHERE t.guild_id = ? AND t.removed_at IS NULL ORDER BY t.id",
+            [guild_id],
+        ):
+            names.setdefault(r["key"], (r["id"], r["name"]))
+            if r["alias_key"]:
+                names.setdefault(r["alias_key"], (r["id"], r["name"]))
+        return names
+
+    def save_server_term(self, guild_id: int, term: Term, *, term_id: int | None = None) -> int:
+        """Add a term to the server's own glossary, or rewrite one of its terms (term_id).
+
+        Rewriting goes through the same steps as a load, so aliases, FAQs and the votes on its
+        definition are kept as a reload keeps them.
+        """
+        self.version += 1
+        with self._writing():
+            glossary_id = self.server_glossary_id(guild_id)
+            rows = self._rows("SELECT * FROM terms WHERE glossary_id = ?", [glossary_id])
+            existing = {r["key"]: r for r in rows}
+            position = max((r["position"] or 0 for r in rows), default=-1) + 1
+            if term_id is not None:
+                current = next((r for r in rows if r["id"] == term_id), None)
+                if current is None:
+                    raise StoreError(f"no term with id {term_id} in this server")
+                position = current["position"] or 0
+                if current["key"] != name_key(term.name):
+                    if name_key(term.name) in existing:
+                        raise StoreError(
+                            f"this server's glossary once had a term named {term.name!r};"
+                            " remove this one and add that name back instead"
+                        )
+                    # A new name for the same term: the row keeps its id (and its votes).
+                    self.db["terms"].update(term_id, {"key": name_key(term.name)})
+                    existing = {name_key(term.name): {**current, "key": name_key(term.name)}}
+                else:
+                    existing = {current["key"]: current}
+            saved = self._upsert_term(
+                glossary_id, term, position, existing, LoadReport(""), guild_id=guild_id
+            )
+            self._bump_generation()
+            return saved
+
+    def add_member_term(
+        self,
+        *,
+        guild_id: int,
+        name: str,
+        author_id: int,
+        author_name: str,
+        text: str,
+        source: Source | None,
+    ) -> tuple[int, int]:
+        """A term a member created in their server, with their definition: (term, definition)."""
+        self.version += 1
+        with self._writing():
+            glossary_id = self.server_glossary_id(guild_id)
+            key = name_key(name)
+            row = self._one(
+                "SELECT id FROM terms WHERE glossary_id = ? AND key = ?", [glossary_id, key]
+            )
+            values = {
+                "glossary_id": glossary_id,
+                "key": key,
+                "name": name,
+                "tags": "[]",
+                "guild_id": guild_id,
+                "added_by": author_id,
+                "position": None,
+                "removed_at": None,
+            }
+            if row is None:
+                term_id = self.db["terms"].insert(values).last_pk
+            else:  # the name of a term the server removed: it comes back as this member's
+                term_id = row["id"]
+                self.db["terms"].update(term_id, values)
+            definition_id = self.add_definition(
+                term_id=term_id,
+                guild_id=guild_id,
+                author_id=author_id,
+                author_name=author_name,
+                text=text,
+                source=source,
+            )
+            self._bump_generation()
+            return term_id, definition_id
+
+    def remove_server_term(self, guild_id: int, term_id: int) -> bool:
+        """Take a term out of the server's glossary; its definitions and votes stay, hidden."""
+        self.version += 1
+        with self._writing():
+            row = self._one(
+                "SELECT glossary_id FROM terms WHERE id = ? AND guild_id = ?"
+                " AND removed_at IS NULL",
+                [term_id, guild_id],
+            )
+            if row is None:
+                return False
+            self.db["terms"].update(term_id, {"removed_at": _now()})
+            self._sync_faqs(row["glossary_id"], term_id, [], LoadReport(""))
+            self._bump_generation()
+            return True
+
+    def _bump_generation(self) -> None:
+        self.set_meta(GLOSSARY_GENERATION, str(self.glossary_generation() + 1))
 
     # -- answer messages ------------------------------------------------------------------
 
@@ -1177,6 +1451,49 @@ class Store:
                 {"guild_id": guild_id, "query": query[:500], "asked_at": _now()}
             )
 
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
+        """Terms and FAQs whose texts hold the words of `text`, as `guild_id` sees them."""
+        return search_glossary(
+            self.db.conn, text, guild_id=guild_id, vocabulary=self._search_vocabulary, page=page
+        )
+
+    def _search_vocabulary(self) -> Vocabulary:
+        # Read again after a load, and at most once a minute after other writes: a word a
+        # member's definition brings is a typo's target a little later, and a search with a
+        # typo never waits for the whole index to be read after every vote.
+        generation = self.glossary_generation()
+        stale = self._vocabulary_read < time.monotonic() - VOCABULARY_SECONDS
+        if (
+            self._vocabulary is None
+            or self._vocabulary_key[0] != generation
+            or (stale and self._vocabulary_key[1] != (self.data_version(), self.version))
+        ):
+            self._vocabulary = Vocabulary(vocabulary(self.db.conn))
+            self._vocabulary_key = (generation, (self.data_version(), self.version))
+            self._vocabulary_read = time.monotonic()
+        return self._vocabulary
+
+    def missed_report(self, *, guild_id: int | None, limit: int = 25) -> list[MissedQuery]:
+        """What members asked that found nothing, most asked first, with when last asked."""
+        return [
+            MissedQuery(r["latest"], r["query"], r["n"], r["last_asked"])
+            for r in self._rows(
+                # SQLite takes the bare column from the row holding max(): the latest spelling.
+                "SELECT query, max(asked_at) AS last_asked, count(*) AS n, max(id) AS latest"
+                " FROM missed_queries WHERE guild_id IS ?"
+                " GROUP BY lower(query) ORDER BY n DESC, max(id) DESC LIMIT ?",
+                [guild_id, limit],
+            )
+        ]
+
+    def missed_query(self, query_id: int, *, guild_id: int | None) -> str | None:
+        row = self._one(
+            "SELECT query FROM missed_queries WHERE id = ? AND guild_id IS ?", [query_id, guild_id]
+        )
+        return row["query"] if row else None
+
     def missed_queries(self, *, guild_id: int | None, limit: int = 50) -> list[tuple[str, int]]:
         """The most asked queries that found nothing, in one server."""
         return [
@@ -1198,7 +1515,8 @@ _DEFINITION_SELECT = (
 )
 
 _FAQ_SELECT = (
-    "SELECT f.*, t.name AS term_name, g.name AS glossary, g.source_name, g.source_url"
+    "SELECT f.*, t.name AS term_name, g.name AS glossary, g.source_name, g.source_url,"
+    " g.guild_id AS guild_id"
     " FROM faqs f JOIN glossaries g ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
 )
 
@@ -1240,6 +1558,7 @@ def _faq_record(row: dict[str, Any]) -> FaqRecord:
         term_name=row["term_name"],
         glossary=row["glossary"],
         source=_source(row),
+        guild_id=row["guild_id"],
     )
 
 
@@ -1256,6 +1575,7 @@ def _definition_record(row: dict[str, Any]) -> DefinitionRecord:
         created_at=row["created_at"],
         upvotes=row["upvotes"],
         downvotes=row["downvotes"],
+        removed=row["removed_at"] is not None,
     )
 
 

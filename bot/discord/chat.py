@@ -45,7 +45,7 @@ class Chat(commands.Cog):
         mentioned = message.guild is None or _addressed(text, me.id)
         if mentioned:
             text = re.sub(rf"<@!?{me.id}>", " ", text).strip()
-        elif CODE_BLOCK.search(text) or not self._free_text_on(message.guild):
+        elif CODE_BLOCK.search(text) or not self._free_text_on(message):
             return
         service = self.bot.service  # type: ignore[attr-defined]
         guild_id = message.guild.id if message.guild else None
@@ -66,11 +66,13 @@ class Chat(commands.Cog):
         await reply_to_message(message, answer)
         await recorded
 
-    def _free_text_on(self, guild: discord.Guild | None) -> bool:
-        if guild is None:
+    def _free_text_on(self, message: discord.Message) -> bool:
+        if message.guild is None:
             return True
         service = self.bot.service  # type: ignore[attr-defined]
-        return service.store.guild_setting(guild.id, "free_text") != "off"
+        # A thread counts as the channel it is under, when free text is for chosen channels.
+        parent_id = getattr(message.channel, "parent_id", None)
+        return service.free_text(message.guild.id).allows(message.channel.id, parent_id)
 
     def _repeated(self, channel_id: int, best) -> bool:
         key = (best.kind, best.target)

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.core.server import missing_permission_text
 from bot.core.service import GlossaryService
 from bot.core.store import StoreBusy
 from bot.discord.components import DYNAMIC_ITEMS
@@ -29,11 +30,16 @@ log = logging.getLogger(__name__)
 COGS = (
     "bot.discord.define",
     "bot.discord.faq",
+    "bot.discord.search",
     "bot.discord.chat",
     "bot.discord.votes",
     "bot.discord.contribute",
     "bot.discord.profile",
     "bot.discord.admin",
+    # The rest of /glossary: each adds its subcommands to the admin cog's group.
+    "bot.discord.admin_terms",
+    "bot.discord.admin_files",
+    "bot.discord.admin_report",
 )
 
 # What the bot does in a channel: read it, answer with embeds, reply to messages, use threads,
@@ -143,6 +149,9 @@ class GlossaryBot(commands.Bot):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            await send_error(interaction, missing_permission_text(error.missing_permissions))
+            return
         if isinstance(error, app_commands.CheckFailure):
             await send_error(interaction, "You don't have permission to do that here.")
             return

@@ -49,7 +49,7 @@ class AnswerButton(
             # A choice from "did you mean": the member's question, answered for everyone.
             kind = self.args[0]
             answer = (
-                service.faq_answer(target)
+                service.faq_answer(target, guild_id=guild_id)
                 if kind == "faq"
                 else service.term_answer(target, guild_id=guild_id)
             )
@@ -59,9 +59,13 @@ class AnswerButton(
                 interaction, service.term_answer(target, guild_id=guild_id), private=True
             )
         elif self.action == "faq":
-            await send_answer(interaction, service.faq_answer(target), private=True)
+            await send_answer(
+                interaction, service.faq_answer(target, guild_id=guild_id), private=True
+            )
         elif self.action == "faqs":
-            await send_answer(interaction, service.faq_list(target), private=True)
+            await send_answer(
+                interaction, service.faq_list(target, guild_id=guild_id), private=True
+            )
         elif self.action == "page":
             page = numbers[1] if len(numbers) > 1 else 0
             answer = service.term_answer(target, guild_id=guild_id, page=page)
@@ -104,11 +108,35 @@ class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:rel
             return
         service = service_of(interaction)
         answer = (
-            service.faq_answer(int(target))
+            service.faq_answer(int(target), guild_id=guild_id_of(interaction))
             if kind == "faq"
             else service.term_answer(int(target), guild_id=guild_id_of(interaction))
         )
         await send_answer(interaction, answer, private=True)
 
 
-DYNAMIC_ITEMS = (AnswerButton, RelatedSelect)
+class SearchPageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"gb:search:(?P<page>\d+):(?P<query>.*)"
+):
+    """Previous and next on a page of search hits: the words ride in the custom id."""
+
+    def __init__(self, item: discord.ui.Button, page: int, query: str):
+        super().__init__(item)
+        self.page = page
+        self.query = query
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> SearchPageButton:
+        return cls(item, int(match["page"]), match["query"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        answer = service_of(interaction).search(
+            self.query, guild_id=guild_id_of(interaction), page=self.page
+        )
+        await edit_answer(interaction, answer)
+
+
+DYNAMIC_ITEMS = (AnswerButton, RelatedSelect, SearchPageButton)

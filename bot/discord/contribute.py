@@ -1,95 +1,212 @@
-"""/contribute: a member adds their own definition of a term, with its source."""
+"""/contribute: a member adds, edits or deletes their own definition of a term, or creates a
+term their server lacks. Every check is the core's (bot/core/contributions.py): what a Discord
+client enforces in the modal is a courtesy, not a guarantee."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Awaitable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.model import Source
-from bot.core.store import Store
-from bot.core.voting import award_badges
+from bot.core import contributions
+from bot.core.contributions import (
+    MAX_DEFINITION,
+    MAX_TERM_NAME,
+    MIN_DEFINITION,
+    Contribution,
+    Refused,
+    Saved,
+)
+from bot.core.model import DefinitionRecord
 from bot.discord.choices import picked, term_choices
 from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
 
+DELETED = (
+    "Your definition of “{term}” is deleted; it no longer shows, and its votes no longer count."
+)
 
-class DefinitionModal(discord.ui.Modal, title="Add a definition"):
-    text = discord.ui.TextInput(
-        label="Definition", style=discord.TextStyle.paragraph, min_length=10, max_length=1500
-    )
-    source_name = discord.ui.TextInput(label="Source (optional)", required=False, max_length=100)
-    source_url = discord.ui.TextInput(
-        label="Source link (optional)",
-        required=False,
-        max_length=300,
-        placeholder="https://...",
-    )
 
-    def __init__(self, term_id: int, term_name: str):
-        super().__init__()
+def _boxes(mine: DefinitionRecord | None) -> list[discord.ui.TextInput]:
+    """The definition and its source, pre-filled with the member's own when they have one."""
+    source = mine.source if mine else None
+    return [
+        discord.ui.TextInput(
+            label="Definition",
+            style=discord.TextStyle.paragraph,
+            min_length=MIN_DEFINITION,
+            max_length=MAX_DEFINITION,
+            default=mine.text if mine else None,
+        ),
+        discord.ui.TextInput(
+            label="Source (optional)",
+            required=False,
+            max_length=contributions.MAX_SOURCE_NAME,
+            default=source.name if source and source.name != "link" else None,
+        ),
+        discord.ui.TextInput(
+            label="Source link (optional)",
+            required=False,
+            max_length=contributions.MAX_SOURCE_URL,
+            placeholder="https://...",
+            default=source.url if source else None,
+        ),
+    ]
+
+
+class DefinitionModal(discord.ui.Modal):
+    """A member's definition of a term; with no term (term_id None), of the new term it names."""
+
+    def __init__(self, term_id: int | None, term_name: str, mine: DefinitionRecord | None = None):
+        verb = "New term:" if term_id is None else "Edit your definition of" if mine else "Define"
+        super().__init__(title=f"{verb} {term_name}"[:45])
         self.term_id = term_id
-        self.title = f"Define {term_name}"[:45]
+        self.name = discord.ui.TextInput(label="Term", max_length=MAX_TERM_NAME, default=term_name)
+        if term_id is None:
+            self.add_item(self.name)
+        self.text, self.source_name, self.source_url = _boxes(mine)
+        for box in (self.text, self.source_name, self.source_url):
+            self.add_item(box)
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        url = self.source_url.value.strip() or None
-        if url and not url.startswith(("http://", "https://")):
-            await send_error(interaction, "The source link must start with http:// or https://.")
+        sent = await _sent(interaction, self.text, self.source_name, self.source_url)
+        if sent is None:
             return
-        name = self.source_name.value.strip() or (url and "link") or None
         service = service_of(interaction)
-        guild_id, user = interaction.guild_id, interaction.user
-        assert guild_id is not None
-        text, source = self.text.value.strip(), Source(name, url) if name else None
+        if self.term_id is None:
+            await _saved(interaction, service.create_member_term(self.name.value, sent))
+        else:
+            await _saved(interaction, service.contribute(self.term_id, sent))
 
-        def add(store: Store) -> int:
-            """The new definition's page among the term's definitions."""
-            definition_id = store.add_definition(
-                term_id=self.term_id,
-                guild_id=guild_id,
-                author_id=user.id,
-                author_name=user.display_name,
-                text=text,
-                source=source,
-            )
-            award_badges(
-                store, guild_id=guild_id, user_id=user.id, channel_id=interaction.channel_id
-            )
-            definitions = store.definitions(self.term_id, guild_id=guild_id)
-            return next(i for i, d in enumerate(definitions) if d.id == definition_id)
 
-        page = await in_time(interaction, service.run(add), ephemeral=False)
-        answer = service.term_answer(self.term_id, guild_id=guild_id, page=page)
-        await send_answer(interaction, answer, private=False)
+async def _sent(
+    interaction: discord.Interaction, *boxes: discord.ui.TextInput
+) -> Contribution | None:
+    """The member's contribution, after the checks that need no database: they come before
+    the answer may go public ("thinking…"), so a refusal stays private."""
+    assert interaction.guild_id is not None
+    text, source_name, source_url = (box.value for box in boxes)
+    sent = Contribution(
+        interaction.guild_id,
+        interaction.user.id,
+        interaction.user.display_name,
+        text,
+        source_name,
+        source_url,
+        channel_id=interaction.channel_id,
+    )
+    try:
+        sent.checked()
+    except Refused as refused:
+        await send_error(interaction, str(refused))
+        return None
+    return sent
+
+
+async def _saved(interaction: discord.Interaction, pending: Awaitable[Saved]) -> None:
+    """Post the stored definition for everyone, or tell the member privately why not."""
+    try:
+        saved: Saved = await in_time(interaction, pending, ephemeral=False)
+    except Refused as refused:
+        await send_error(interaction, str(refused))
+        return
+    service = service_of(interaction)
+    answer = service.term_answer(saved.term_id, guild_id=interaction.guild_id, page=saved.page)
+    await send_answer(interaction, answer, private=False)
+
+
+async def open_definition_modal(interaction: discord.Interaction, term_id: int) -> None:
+    """The modal for the member's definition of a term: pre-filled when they have one."""
+    service = service_of(interaction)
+    assert interaction.guild_id is not None
+    term = service.term(term_id)
+    if term is None or term.removed or term.guild_id not in (None, interaction.guild_id):
+        await send_error(interaction, contributions.TERM_GONE)
+        return
+    mine = service.author_definition(
+        term.id, guild_id=interaction.guild_id, author_id=interaction.user.id
+    )
+    await interaction.response.send_modal(DefinitionModal(term.id, term.name, mine))
 
 
 class Contribute(commands.Cog):
     def __init__(self, bot: commands.Bot):
         self.bot = bot
 
-    @app_commands.command(name="contribute", description="Add your own definition of a term")
-    @app_commands.describe(term="The term you want to define")
+    @app_commands.command(name="contribute", description="Add or edit your definition of a term")
+    @app_commands.describe(term="The term you want to define (a new one is fine)")
     @app_commands.autocomplete(term=term_choices)
     @app_commands.guild_only()
     async def contribute(
         self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]
     ) -> None:
         service = service_of(interaction)
-        found = None
         term_id = picked(term, "term")
-        if term_id is not None:
-            found = service.store.term(term_id)
-        else:
+        if term_id is None:
             decision = service.decide(term, guild_id=interaction.guild_id, kinds=("term",))
             if decision.decision == "answer" and decision.best:
-                found = service.store.term(decision.best.target)
-        if found is None or found.removed:
-            await send_error(
-                interaction, "Pick a term from the list; new terms are added to the glossary file."
-            )
+                term_id = decision.best.target
+            else:
+                choices = [(c.target, c.label) for c in decision.candidates if c.kind == "term"]
+                await send_answer(interaction, contributions.unknown_term_answer(term, choices))
+                return
+        await open_definition_modal(interaction, term_id)
+
+
+class ContributionButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"gb:(?P<action>contribute|new-term|edit|delete):(?P<arg>.+)",
+):
+    """The buttons of contributions: on "not a term yet", define one of the closest terms or
+    create the one asked for; on a definition its author is looking at, edit or delete it
+    (anyone else pressing those is refused)."""
+
+    def __init__(self, item: discord.ui.Button, action: str, arg: str):
+        super().__init__(item)
+        self.action = action
+        self.arg = arg
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ContributionButton:
+        return cls(item, match["action"], match["arg"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.action == "new-term":
+            await interaction.response.send_modal(DefinitionModal(None, self.arg))
+        elif interaction.guild_id is None or not self.arg.isdigit():
+            await send_error(interaction, contributions.TERM_GONE)
+        elif self.action == "contribute":
+            await open_definition_modal(interaction, int(self.arg))
+        else:
+            await self._own_definition(interaction, int(self.arg))
+
+    async def _own_definition(self, interaction: discord.Interaction, definition_id: int) -> None:
+        service = service_of(interaction)
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        assert guild_id is not None
+        try:
+            if self.action == "edit":
+                mine = service.own_definition(definition_id, guild_id=guild_id, user_id=user_id)
+                term = service.term(mine.term_id)
+                name = term.name if term else "this term"
+                await interaction.response.send_modal(DefinitionModal(mine.term_id, name, mine))
+                return
+            pending = service.delete_definition(definition_id, guild_id=guild_id, user_id=user_id)
+            gone = await in_time(interaction, pending)
+        except Refused as refused:
+            await send_error(interaction, str(refused))
             return
-        await interaction.response.send_modal(DefinitionModal(found.id, found.name))
+        term = service.term(gone.term_id)
+        name = term.name if term else "that term"
+        await send_error(interaction, contributions.DELETED.format(term=name))
 
 
 async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(ContributionButton)
     await bot.add_cog(Contribute(bot))

@@ -23,7 +23,9 @@ class Faq(commands.Cog):
         service = service_of(interaction)
         faq_id = picked(question, "faq")
         if faq_id is not None:
-            await send_answer(interaction, service.faq_answer(faq_id))
+            await send_answer(
+                interaction, service.faq_answer(faq_id, guild_id=interaction.guild_id)
+            )
             return
         await answer_question(interaction, question, kinds=("faq",))
 

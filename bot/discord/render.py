@@ -11,7 +11,7 @@ import re
 
 import discord
 
-from bot.core.answers import Action, Answer
+from bot.core.answers import AUTHOR_ACTIONS, Action, Answer
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_LIMIT = 256
@@ -23,6 +23,7 @@ FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
 BUTTON_LABEL_LIMIT = 80
+CUSTOM_ID_LIMIT = 100
 SELECT_OPTION_LIMIT = 25
 SELECT_LABEL_LIMIT = 100
 CHOICE_LIMIT = 25
@@ -41,9 +42,12 @@ COLOURS = {
     "suggest": discord.Colour.gold(),
     "none": discord.Colour.light_grey(),
     "info": discord.Colour.light_grey(),
+    "search": discord.Colour.blurple(),
 }
 
 NO_PINGS = discord.AllowedMentions.none()
+# Buttons that open something or start something, laid out in rows 1 to 4.
+LINK_KINDS = ("term", "faq", "contribute", "new-term", "add-term")
 # Discord rejects an embed whose url is not a well-formed http(s) link.
 _LINK = re.compile(r"https?://[^\s<>\"]{1,2000}")
 
@@ -89,6 +93,8 @@ def embed_for(answer: Answer, *, private: bool = False) -> tuple[discord.Embed, 
         embed.url = answer.url
     used = len(title) + len(embed.description or "") + len(footer)
     for section in answer.sections[:FIELD_COUNT_LIMIT]:
+        if not section.text.strip() or not section.name.strip():
+            continue  # Discord rejects a whole message over one empty field
         name = fit(section.name, FIELD_NAME_LIMIT)
         room = min(FIELD_VALUE_LIMIT, EMBED_BUDGET - used - len(name))
         if room < 40:
@@ -103,12 +109,26 @@ def embed_for(answer: Answer, *, private: bool = False) -> tuple[discord.Embed, 
     return embed, cut
 
 
-def custom_id(action: Action, *, pick: bool = False) -> str:
+CUSTOM_ID_LIMIT = 100
+SEARCH_PREFIX = "gb:search:"
+
+
+def search_custom_id(page: int, query: str) -> str:
+    """A search's page button carries the words (a /search is at most 80 characters)."""
+    head = f"{SEARCH_PREFIX}{page}:"
+    return head + query[: CUSTOM_ID_LIMIT - len(head)]
+
+
+def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -> str:
     """Buttons carry everything they need, so they keep working after a restart."""
+    if action.kind == "search":
+        return search_custom_id(action.page, query or "")
     if pick:
         return f"gb:pick:{action.kind}:{action.target}"
     if action.kind in ("page", "more", "profile", "board"):
         return f"gb:{action.kind}:{action.target}:{action.page}"
+    if action.kind == "new-term":
+        return f"gb:new-term:{action.text or ''}"[:CUSTOM_ID_LIMIT]
     return f"gb:{action.kind}:{action.target}"
 
 
@@ -119,32 +139,41 @@ def view_for(answer: Answer, *, cut: bool = False, private: bool = False) -> dis
     public messages carry reactions) on the row under the page buttons.
     """
     view = discord.ui.View(timeout=None)
-    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "profile", "board")]
+    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "search", "profile", "board")]
     if cut and answer.term_id is not None:
         nav.append(Action("more", "Read more", answer.term_id, answer.page))
     for action in nav[:BUTTONS_PER_ROW]:
-        view.add_item(_button(action, row=0, style=discord.ButtonStyle.primary))
-    first_link_row = 1
-    if private and answer.kind == "definition" and answer.definition_id is not None:
+        view.add_item(_button(action, row=0, style=discord.ButtonStyle.primary, query=answer.query))
+    links = [a for a in answer.actions if a.kind in LINK_KINDS]
+    if answer.kind == "search":
+        view.add_item(_related_select(links, row=1, placeholder="Open a result…"))
+    elif answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
+        view.add_item(_related_select(links, row=1))
+    else:
+        rows = range(1, ROW_LIMIT)
+        for index, action in enumerate(links[: len(rows) * BUTTONS_PER_ROW]):
+            view.add_item(
+                _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
+            )
+    # A definition uses rows 0 and 1; its author's own buttons go below them.
+    own = [a for a in answer.actions if a.kind in AUTHOR_ACTIONS]
+    for action in own:
+        style = (
+            discord.ButtonStyle.danger if action.kind == "delete" else discord.ButtonStyle.secondary
+        )
+        view.add_item(_button(action, row=2, style=style))
+    if private and not own and answer.kind == "definition" and answer.definition_id is not None:
+        # A private view votes with buttons (reactions go on public messages only); an author
+        # never votes on their own, so these take the row their Edit and Delete would.
         up, down = answer.votes or (0, 0)
         for label, value in ((f"👍 {up}", "up"), (f"👎 {down}", "down")):
             view.add_item(
                 discord.ui.Button(
                     label=label,
                     style=discord.ButtonStyle.secondary,
-                    row=1,
+                    row=2,
                     custom_id=f"gb:vote:{answer.definition_id}:{value}",
                 )
-            )
-        first_link_row = 2
-    links = [a for a in answer.actions if a.kind in ("term", "faq")]
-    if answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
-        view.add_item(_related_select(links, row=first_link_row))
-    else:
-        rows = range(first_link_row, ROW_LIMIT)
-        for index, action in enumerate(links[: len(rows) * BUTTONS_PER_ROW]):
-            view.add_item(
-                _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
             )
     if not view.children:
         return None
@@ -160,23 +189,26 @@ def _button(
     row: int,
     style: discord.ButtonStyle = discord.ButtonStyle.secondary,
     pick: bool = False,
+    query: str | None = None,
 ) -> discord.ui.Button:
     return discord.ui.Button(
         label=shorten(action.label, BUTTON_LABEL_LIMIT),
         style=style,
         row=row,
-        custom_id=custom_id(action, pick=pick),
+        custom_id=custom_id(action, pick=pick, query=query),
     )
 
 
-def _related_select(links: list[Action], *, row: int) -> discord.ui.Select:
+def _related_select(
+    links: list[Action], *, row: int, placeholder: str = "Related terms…"
+) -> discord.ui.Select:
     select: discord.ui.Select = discord.ui.Select(
-        placeholder="Related terms…", custom_id="gb:related", row=row, min_values=1, max_values=1
+        placeholder=placeholder, custom_id="gb:related", row=row, min_values=1, max_values=1
     )
-    for action in links[:SELECT_OPTION_LIMIT]:
-        select.add_option(
-            label=shorten(action.label, SELECT_LABEL_LIMIT), value=f"{action.kind}:{action.target}"
-        )
+    # Two options may not share a value: an FAQ listed twice is offered once.
+    values = {f"{a.kind}:{a.target}": a for a in links}
+    for value, action in list(values.items())[:SELECT_OPTION_LIMIT]:
+        select.add_option(label=shorten(action.label, SELECT_LABEL_LIMIT), value=value)
     return select
 
 

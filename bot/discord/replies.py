@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 import discord
 
-from bot.core.answers import Answer
+from bot.core.answers import Answer, for_viewer
 from bot.core.karma import VOTE_EMOJI
 from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
@@ -89,6 +89,7 @@ async def send_answer(
     interaction: discord.Interaction, answer: Answer, *, private: bool | None = None
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
+    answer = for_viewer(answer, interaction.user.id)
     ephemeral = answer.private if private is None else private
     embed, view = rendered(answer, private=ephemeral)
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
@@ -101,6 +102,30 @@ async def send_answer(
         message = callback.resource if isinstance(callback.resource, discord.Message) else None
     if message is not None and not ephemeral:
         await remember(interaction.client, answer, message)
+
+
+async def send_private(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    answer: Answer | None = None,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+) -> None:
+    """A private reply with what `send_answer` cannot carry: buttons of its own, a file."""
+    kwargs: dict = {"ephemeral": True, "allowed_mentions": NO_PINGS}
+    if content:
+        kwargs["content"] = content
+    if answer is not None:
+        kwargs["embed"] = rendered(answer)[0]
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
 
 
 async def answer_question(
@@ -123,6 +148,7 @@ async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
 
     Public answers are never repainted: a reaction on one always means what its voter saw.
     """
+    answer = for_viewer(answer, interaction.user.id)
     embed, view = rendered(answer, private=True)
     if interaction.response.is_done():
         await interaction.edit_original_response(embed=embed, view=view)

@@ -6,9 +6,10 @@ import contextlib
 from collections.abc import Iterator
 
 from .server import DiscordStandin, Violation
-from .state import Channel, Guild, Interaction, Message, User
+from .state import Attachment, Channel, Guild, Interaction, Message, User
 
 __all__ = [
+    "Attachment",
     "Channel",
     "DiscordStandin",
     "Guild",

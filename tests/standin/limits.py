@@ -27,6 +27,12 @@ OPTION_LABEL = 100
 CHOICES = 25
 CHOICE_TEXT = 100
 MODAL_TITLE = 45
+MODAL_ROWS = 5
+TEXT_INPUT_LABEL = 45
+TEXT_INPUT_VALUE = 4000
+PLACEHOLDER = 100
+FILES = 10
+FILE_SIZE = 10 * 1024 * 1024  # the interaction's attachment_size_limit in the stand-in
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -52,6 +58,14 @@ def check_message(payload: dict[str, Any]) -> dict[str, Any]:
             errors["embeds"] = embed_errors
     if component_errors := check_components(payload.get("components") or []):
         errors["components"] = component_errors
+    uploads = payload.get("__uploads__") or []
+    if len(uploads) > FILES:
+        errors["files"] = _error("BASE_TYPE_MAX_LENGTH", f"Must be {FILES} or fewer in length.")
+    for i, (name, data, _) in enumerate(uploads):
+        if not name:
+            errors[f"files[{i}]"] = _error("BASE_TYPE_REQUIRED", "This field is required")
+        elif len(data) > FILE_SIZE:
+            errors[f"files[{i}]"] = _error("BASE_TYPE_MAX_LENGTH", "File too large.")
     return errors
 
 
@@ -152,4 +166,22 @@ def check_modal(data: dict[str, Any]) -> dict[str, Any]:
         errors["title"] = e
     if (e := _too_long(data.get("custom_id"), CUSTOM_ID)) is not None:
         errors["custom_id"] = e
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= MODAL_ROWS:
+        errors["components"] = _error("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+        return errors
+    for r, row in enumerate(rows):
+        for i, item in enumerate(row.get("components") or [row.get("component") or {}]):
+            problems: dict[str, Any] = {}
+            if (e := _too_long(item.get("label"), TEXT_INPUT_LABEL)) is not None:
+                problems["label"] = e
+            if (e := _too_long(item.get("placeholder"), PLACEHOLDER)) is not None:
+                problems["placeholder"] = e
+            most = min(item.get("max_length") or TEXT_INPUT_VALUE, TEXT_INPUT_VALUE)
+            if (e := _too_long(item.get("value"), most)) is not None:
+                problems["value"] = e  # a pre-filled value longer than the box allows
+            if (item.get("min_length") or 0) > most:
+                problems["min_length"] = _error("NUMBER_TYPE_MAX", "min_length over max_length.")
+            if problems:
+                errors.setdefault("components", {})[f"{r}.{i}"] = problems
     return errors

@@ -23,6 +23,8 @@ from .state import (
     ALL_PERMISSIONS,
     DAY,
     LOADING,
+    PUBLIC_THREAD,
+    Attachment,
     Channel,
     Guild,
     Interaction,
@@ -252,6 +254,7 @@ class DiscordStandin:
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.command_syncs: list[str] = []  # "global" or a guild id, per PUT
+        self.files: dict[int, Attachment] = {}  # served at /attachments/ID/NAME, as a CDN does
         self.violations: list[Violation] = []
         self.requests: list[str] = []
         self.compressions: list[str | None] = []
@@ -277,6 +280,7 @@ class DiscordStandin:
         app = web.Application(middlewares=[self._record])
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{filename}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -372,6 +376,41 @@ class DiscordStandin:
                 "GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": user.payload()}
             )
 
+    def add_thread(self, channel: Channel, name: str, owner: User) -> Channel:
+        """A member starts a public thread under a channel; Discord sends the bot THREAD_CREATE."""
+        thread = Channel(
+            snowflake(),
+            name,
+            channel.guild_id,
+            type=PUBLIC_THREAD,
+            parent_id=channel.id,
+            owner_id=owner.id,
+        )
+        self.channels[thread.id] = thread
+        payload = thread.payload()
+        payload["newly_created"] = True
+        self.gateway.dispatch("THREAD_CREATE", payload)
+        return thread
+
+    def attachment(self, filename: str, data: bytes, content_type: str = "") -> Attachment:
+        """A file as Discord holds it once uploaded: on its CDN, at a URL anyone can fetch."""
+        attachment_id = snowflake()
+        attachment = Attachment(
+            attachment_id,
+            filename,
+            data,
+            content_type or _content_type(filename),
+            f"{self.url}/attachments/{attachment_id}/{filename}",
+        )
+        self.files[attachment_id] = attachment
+        return attachment
+
+    async def _download(self, request: web.Request) -> web.Response:
+        attachment = self.files.get(int(request.match_info["id"]))
+        if attachment is None or attachment.filename != request.match_info["filename"]:
+            return web.Response(status=404)
+        return web.Response(body=attachment.data, content_type=attachment.content_type)
+
     async def wait_until_ready(self, timeout: float = 10.0) -> None:
         await asyncio.wait_for(self.gateway.ready.wait(), timeout)
 
@@ -443,6 +482,11 @@ class DiscordStandin:
             if option is None:
                 raise AssertionError(f"/{name} has no option {key!r}")
             entry: dict[str, Any] = {"name": key, "type": option["type"], "value": value}
+            if option["type"] == 11:  # a file: uploaded first, then sent as its id, resolved
+                filename, content = value
+                attachment = self.attachment(filename, content)
+                entry["value"] = str(attachment.id)
+                resolved.setdefault("attachments", {})[str(attachment.id)] = attachment.payload()
             if option["type"] == 6:  # a user: Discord sends the id and resolves it
                 user = value
                 entry["value"] = str(user.id)
@@ -544,8 +588,11 @@ class DiscordStandin:
                             {
                                 "type": 4,
                                 "custom_id": item["custom_id"],
+                                # A box the member leaves alone keeps what the bot
+                                # pre-filled; a client may send anything, min_length or not.
                                 "value": values.get(
-                                    item["custom_id"], values.get(item.get("label", ""), "")
+                                    item["custom_id"],
+                                    values.get(item.get("label", ""), item.get("value") or ""),
                                 ),
                             }
                         ],
@@ -868,7 +915,14 @@ class DiscordStandin:
             reference=int(reference) if reference else None,
             interaction_id=interaction_id,
             me=self.bot.id,
+            attachments=self._uploaded(body),
         )
+
+    def _uploaded(self, body: dict[str, Any]) -> list[Attachment]:
+        return [
+            self.attachment(name, data, content_type)
+            for name, data, content_type in body.get(UPLOADS) or []
+        ]
 
     def _invalid(self, where: str, errors: dict[str, Any]) -> web.Response:
         self.violation("invalid form body", f"{where}: {json.dumps(errors)}")
@@ -877,7 +931,9 @@ class DiscordStandin:
     async def _create_message(self, channel: Channel, body: dict[str, Any]) -> web.Response:
         if errors := limits.check_message(body):
             return self._invalid("create message", errors)
-        if not (body.get("content") or body.get("embeds") or body.get("components")):
+        if not (
+            body.get("content") or body.get("embeds") or body.get("components") or body.get(UPLOADS)
+        ):
             return self._invalid(
                 "create message",
                 {"_errors": [{"code": "EMPTY", "message": "Cannot send an empty message"}]},
@@ -902,6 +958,8 @@ class DiscordStandin:
             )
         kind = body.get("type")
         data = body.get("data") or {}
+        if body.get(UPLOADS):
+            data[UPLOADS] = body[UPLOADS]
         if kind in (4, 7) and (errors := limits.check_message(data)):
             return self._invalid(f"callback type {kind}", errors)
         if kind == 8 and (errors := limits.check_choices(data.get("choices") or [])):
@@ -947,6 +1005,7 @@ class DiscordStandin:
             # The first follow-up to a deferred "thinking…" response fills that message in,
             # keeping its visibility (the follow-up's own ephemeral flag is ignored).
             _edit(ix.original, body)
+            ix.original.attachments = self._uploaded(body) or ix.original.attachments
             ix.original.flags &= ~LOADING
             ix.followup_arrived.set()
             return _json(ix.original.payload())
@@ -971,6 +1030,7 @@ class DiscordStandin:
             if errors := limits.check_message(body or {}):
                 return self._invalid("edit", errors)
             _edit(message, body or {})
+            message.attachments = self._uploaded(body or {}) or message.attachments
             message.flags &= ~LOADING
             if message is ix.original:
                 ix.followup_arrived.set()
@@ -1052,22 +1112,41 @@ def _edit(message: Message, data: dict[str, Any]) -> None:
     for key in ("content", "embeds", "components"):
         if key in data and data[key] is not None:
             setattr(message, key, data[key])
+
     if "allowed_mentions" in data:
         message.allowed_mentions = data["allowed_mentions"]
     message.edits += 1
+
+
+UPLOADS = "__uploads__"  # where a request's files sit in its body: (filename, bytes, type)
 
 
 async def _body(request: web.Request) -> Any:
     if not request.can_read_body:
         return None
     if request.content_type.startswith("multipart/"):
+        # A message with files: its JSON in payload_json, each file in a files[N] part.
         reader = await request.multipart()
+        payload: Any = None
+        uploads = []
         async for part in reader:
             if part.name == "payload_json":  # type: ignore[union-attr]
-                return json.loads(await part.text())  # type: ignore[union-attr]
-        return None
+                payload = json.loads(await part.text())  # type: ignore[union-attr]
+            elif (part.name or "").startswith("files["):  # type: ignore[union-attr]
+                content = await part.read()  # type: ignore[union-attr]
+                content_type = part.headers.get("Content-Type", "")  # type: ignore[union-attr]
+                uploads.append((part.filename or "", bytes(content), content_type))  # type: ignore[union-attr]
+        if payload is not None and uploads:
+            payload[UPLOADS] = uploads
+        return payload
     text = await request.text()
     return json.loads(text) if text else None
+
+
+def _content_type(filename: str) -> str:
+    if filename.endswith((".yaml", ".yml")):
+        return "application/yaml"
+    return "text/plain; charset=utf-8" if filename.endswith(".txt") else "application/octet-stream"
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:

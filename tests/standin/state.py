@@ -75,12 +75,17 @@ class Member:
         return data
 
 
+PUBLIC_THREAD = 11
+
+
 @dataclass
 class Channel:
     id: int
     name: str
     guild_id: int | None
     type: int = 0
+    parent_id: int | None = None  # a thread's channel
+    owner_id: int | None = None  # who started a thread
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -90,7 +95,7 @@ class Channel:
             "position": 0,
             "permission_overwrites": [],
             "nsfw": False,
-            "parent_id": None,
+            "parent_id": str(self.parent_id) if self.parent_id else None,
             "topic": None,
             "last_message_id": None,
             "rate_limit_per_user": 0,
@@ -98,7 +103,44 @@ class Channel:
         }
         if self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
+        if self.type == PUBLIC_THREAD:
+            # What Discord sends for a thread: its metadata, and no overwrites of its own.
+            del data["permission_overwrites"], data["position"], data["topic"]
+            data.update(
+                owner_id=str(self.owner_id),
+                member_count=1,
+                message_count=0,
+                total_message_sent=0,
+                thread_metadata={
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": iso_now(),
+                    "locked": False,
+                    "create_timestamp": iso_now(),
+                },
+            )
         return data
+
+
+@dataclass
+class Attachment:
+    """A file on a message (uploaded by the bot, or by a member in a command option)."""
+
+    id: int
+    filename: str
+    data: bytes
+    content_type: str
+    url: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "filename": self.filename,
+            "size": len(self.data),
+            "url": self.url,
+            "proxy_url": self.url,
+            "content_type": self.content_type,
+        }
 
 
 @dataclass
@@ -167,6 +209,7 @@ class Message:
     burst_reactions: dict[str, set[int]] = field(default_factory=dict)
     edits: int = 0
     me: int = 0  # the bot's user id, for the "me" of each reaction
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
@@ -175,6 +218,13 @@ class Message:
     @property
     def embed(self) -> dict[str, Any]:
         return self.embeds[0] if self.embeds else {}
+
+    def file(self, filename: str | None = None) -> bytes:
+        """The content of the file attached to the message (the one named, or the only one)."""
+        for attachment in self.attachments:
+            if filename is None or attachment.filename == filename:
+                return attachment.data
+        raise KeyError(f"no file {filename!r} on message {self.id}: {self.attachments}")
 
     def custom_ids(self) -> list[str]:
         return [
@@ -249,7 +299,7 @@ class Message:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [a.payload() for a in self.attachments],
             "embeds": self.embeds,
             "components": self.components,
             "pinned": False,

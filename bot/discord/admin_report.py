@@ -1,0 +1,23 @@
+"""/glossary report: what members asked in this server that found nothing, most asked first,
+each with a button that starts /glossary add for it (answered in bot.discord.admin_terms)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import server
+from bot.discord.admin import glossary_group
+from bot.discord.replies import send_answer, service_of
+
+
+@app_commands.command(name="report", description="Questions asked here that found nothing")
+@app_commands.checks.has_permissions(manage_guild=True)
+async def report(interaction: discord.Interaction) -> None:
+    rows = service_of(interaction).missed_report(interaction.guild_id)
+    await send_answer(interaction, server.report_answer(rows))
+
+
+async def setup(bot: commands.Bot) -> None:
+    glossary_group(bot).add_command(report)
