@@ -151,7 +151,7 @@ def test_invite_url_has_the_bot_scopes_and_permissions(runner, monkeypatch):
     url = result.output.strip()
     assert url.startswith("https://discord.com/oauth2/authorize?client_id=1234")
     assert "scope=bot+applications.commands" in url
-    assert "permissions=274877991936" in url
+    assert "permissions=274877992000" in url
     # The application id is also read from the token (its first part is the id in base64).
     monkeypatch.setenv("DISCORD_TOKEN", "MTIzNA.abc.def")
     assert invoke(runner, "invite").output.strip() == url
@@ -219,6 +219,15 @@ def test_load_into_a_database_another_process_keeps_busy_says_so(runner, tmp_pat
     assert "Traceback" not in result.output
     with Store(db) as store, pytest.raises(StoreError, match="Small Glossary"):
         store.export_glossary("Small Glossary")
+
+
+def test_a_bad_vote_limit_in_the_environment_is_named_not_a_traceback(runner, monkeypatch):
+    """GLOSSARY_VOTES_PER_MINUTE=lots stops the command with a message naming the setting."""
+    monkeypatch.setenv("GLOSSARY_VOTES_PER_MINUTE", "lots")
+    result = invoke(runner, "ask", "churn")
+    assert result.exit_code == 1, result.output
+    assert "GLOSSARY_VOTES_PER_MINUTE='lots' is not a number from 1 to 1000" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_console_help_names_contribute_and_glossary(runner):

@@ -65,7 +65,7 @@ async def test_background_writes_keep_their_order_and_none_is_lost_on_close(tmp_
     service.close()
     other.close()
     with Store(path) as store:
-        assert store.vote_of(definition_id=definition, user_id=7) == -1
+        assert store.vote_of(definition_id=definition, guild_id=GUILD, user_id=7) == -1
         assert len(store.missed_queries(guild_id=GUILD, limit=500)) == 200
 
 

@@ -122,8 +122,8 @@ def test_votes_are_one_per_member_and_replays_change_nothing(store):
     assert store.member_stats(guild_id=GUILD, user_id=ALICE).karma == 0
 
 
-def test_self_votes_earn_no_karma_and_leaderboard_ranks_by_karma(store):
-    """Voting for your own definition earns nothing; the leaderboard orders by karma."""
+def test_leaderboard_ranks_by_karma_and_drops_members_who_left(store):
+    """Karma orders the board, ties by upvotes then stably; a member who left drops out."""
     customer = term_id(store, "Customer")
     a = store.add_definition(
         term_id=customer, guild_id=GUILD, author_id=ALICE, author_name="alice", text="A."
@@ -131,13 +131,21 @@ def test_self_votes_earn_no_karma_and_leaderboard_ranks_by_karma(store):
     b = store.add_definition(
         term_id=customer, guild_id=GUILD, author_id=BOB, author_name="bob", text="B."
     )
-    store.set_vote(definition_id=a, guild_id=GUILD, user_id=ALICE, value=1)
-    store.set_vote(definition_id=b, guild_id=GUILD, user_id=ALICE, value=1)
-    store.set_vote(definition_id=b, guild_id=GUILD, user_id=CAROL, value=1)
+    c = store.add_definition(
+        term_id=customer, guild_id=GUILD, author_id=CAROL, author_name="carol", text="C."
+    )
+    store.set_vote(definition_id=b, guild_id=GUILD, user_id=9, value=1)
+    store.set_vote(definition_id=b, guild_id=GUILD, user_id=8, value=1)
+    store.set_vote(definition_id=a, guild_id=GUILD, user_id=9, value=1)
+    store.set_vote(definition_id=c, guild_id=GUILD, user_id=9, value=1)
     assert [(m.name, m.karma) for m in store.leaderboard(guild_id=GUILD)] == [
         ("bob", 2),
-        ("alice", 0),
+        ("alice", 1),
+        ("carol", 1),
     ]
+    store.set_member_present(guild_id=GUILD, user_id=BOB, present=False)
+    assert [m.name for m in store.leaderboard(guild_id=GUILD)] == ["alice", "carol"]
+    assert store.vote_of(definition_id=a, guild_id=GUILD, user_id=9) == 1  # bob's votes stay
 
 
 def test_badges_are_awarded_once(store):
@@ -173,12 +181,24 @@ def test_data_survives_reopening(tmp_path):
         assert store.member_stats(guild_id=GUILD, user_id=ALICE).karma == 1
 
 
+def _database_at(path, last: str) -> None:
+    """A database made by an earlier release, whose last schema step was `last`."""
+    from sqlite_utils import Database
+
+    from bot.core import store as store_module
+
+    names = [m.name for m in store_module.migrations._migrations]
+    store_module.migrations.apply(Database(path), stop_before=names[names.index(last) + 1])
+
+
 def test_older_schema_is_migrated_in_place(tmp_path):
-    """A database made by an earlier schema opens and gains the later steps, keeping its data."""
+    """A database made by the first release opens and gains the later steps."""
     from bot.core import store as store_module
 
     path = tmp_path / "old.db"
+    _database_at(path, "m001_initial")
     with Store(path) as store:
+        assert store.schema_version == [m.name for m in store_module.migrations._migrations]
         store.load_glossary(small_glossary())
         applied = store.schema_version
     # Undo the guild settings step and the application id, as if the file came from the
@@ -199,6 +219,50 @@ def test_older_schema_is_migrated_in_place(tmp_path):
         assert store.find_term("Customer") is not None
         store.set_guild_setting(GUILD, "free_text", "off")
         assert store.guild_setting(GUILD, "free_text") == "off"
+
+
+def test_votes_of_an_older_release_are_kept_and_give_way_to_reactions(tmp_path):
+    """m003 keeps every vote, karma and badge of an older file, in place; the member's next
+    reaction on that definition replaces the old vote, and old badges are not announced."""
+    path = tmp_path / "old.db"
+    _database_at(path, "m002_guild_settings")
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO glossaries (id, key, name) VALUES (1, 'g', 'G')")
+    db.execute("INSERT INTO terms (id, glossary_id, key, name) VALUES (1, 1, 'churn', 'Churn')")
+    db.execute(
+        "INSERT INTO definitions (id, term_id, origin, guild_id, author_id, author_name, text,"
+        " created_at) VALUES (1, 1, 'member', ?, ?, 'alice', 'Leaving.', 'x')",
+        [GUILD, ALICE],
+    )
+    db.execute(
+        "INSERT INTO members (guild_id, user_id, name) VALUES (?, ?, 'alice')", [GUILD, ALICE]
+    )
+    for voter, value in ((BOB, 1), (CAROL, 1), (4, -1)):
+        db.execute(
+            "INSERT INTO votes (definition_id, user_id, guild_id, value, voted_at)"
+            " VALUES (1, ?, ?, ?, '2025-01-01T00:00:00+00:00')",
+            [voter, GUILD, value],
+        )
+    db.execute(
+        "INSERT INTO answer_messages (message_id, guild_id, channel_id, definition_id,"
+        " created_at) VALUES (77, ?, 5, 1, '2025-01-01T00:00:00+00:00')",
+        [GUILD],
+    )
+    db.execute(
+        "INSERT INTO badges VALUES (?, ?, 'helpful', '2025-01-01T00:00:00+00:00')", [GUILD, ALICE]
+    )
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        stats = store.member_stats(guild_id=GUILD, user_id=ALICE)
+        assert (stats.upvotes, stats.downvotes, stats.karma) == (2, 1, 1)
+        assert store.badges(guild_id=GUILD, user_id=ALICE) == ["helpful"]
+        assert store.claim_badge_announcements() == []
+        # Bob takes his 👍 off the old answer: his old vote goes with it.
+        store.remove_reactions(message_id=77, user_id=BOB, value=1)
+        assert store.vote_of(definition_id=1, guild_id=GUILD, user_id=BOB) == 0
+        assert store.vote_of(definition_id=1, guild_id=GUILD, user_id=CAROL) == 1
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_database_from_a_newer_release_is_refused_clearly(tmp_path):
@@ -223,7 +287,7 @@ def test_a_write_waits_for_another_processs_write_instead_of_failing(store):
     other.execute("BEGIN IMMEDIATE")
     threading.Timer(0.5, other.commit).start()
     assert store.set_vote(definition_id=definition, guild_id=GUILD, user_id=BOB, value=1)
-    assert store.vote_of(definition_id=definition, user_id=BOB) == 1
+    assert store.vote_of(definition_id=definition, guild_id=GUILD, user_id=BOB) == 1
     other.close()
 
 

@@ -19,10 +19,10 @@ from running_bot import bot_command
 
 from bot.cli import main
 from bot.core.glossary import parse_glossary
-from bot.core.karma import award_badges
 from bot.core.model import Source
 from bot.core.pages import member_token
 from bot.core.service import GlossaryService
+from bot.core.voting import award_badges
 from bot.web import app as web_app
 from bot.web.app import CSP, http_link, make_app, web_settings
 

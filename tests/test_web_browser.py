@@ -157,9 +157,10 @@ async def browser():
 def karma_figures(profile_embed: dict) -> tuple[int, int, int, int]:
     """(upvotes, downvotes, karma, definitions) as /profile states them."""
     fields = {f["name"]: f["value"] for f in profile_embed["fields"]}
-    karma = next(v for k, v in fields.items() if k.startswith("Karma"))
+    up, down, score = (
+        int(fields[name]) for name in ("Upvotes received", "Downvotes received", "Karma")
+    )
     total = next(k for k in fields if k.startswith("Definitions"))
-    score, up, down = map(int, re.findall(r"-?\d+", karma)[:3])
     return up, down, score, int(re.search(r"\d+", total).group(0))
 
 

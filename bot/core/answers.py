@@ -28,6 +28,8 @@ ActionKind = Literal[
     "new-term",
     "add-term",
     "search",
+    "profile",
+    "board",
 ]
 AUTHOR_ACTIONS = ("edit", "delete")
 
@@ -132,11 +134,7 @@ def definition_answer(
         footer_parts.append(f"definition {page + 1} of {len(definitions)}")
 
     actions: list[Action] = []
-    if len(definitions) > 1:
-        if page > 0:
-            actions.append(Action("page", "◀ Previous", term.id, page - 1))
-        if page < len(definitions) - 1:
-            actions.append(Action("page", "Next ▶", term.id, page + 1))
+    actions += page_actions("page", term.id, page, len(definitions))
     if faqs:
         actions.append(Action("faqs", f"FAQs ({len(faqs)})", term.id))
     for related in term.related:
@@ -229,40 +227,89 @@ def info_answer(title: str, body: str, *, private: bool = True) -> Answer:
     return Answer(kind="info", title=title, body=body, private=private)
 
 
-PROFILE_DEFINITIONS = 15  # definitions listed on a profile; the rest are counted
+PROFILE_PAGE = 10  # definitions on one page of a profile
+LEADERBOARD_PAGE = 10  # members on one page of the leaderboard
+PERIODS = {"all": 0, "month": 30, "week": 7}  # leaderboard periods, in days (0: all time)
+
+
+def page_actions(kind: ActionKind, target: int, page: int, pages: int) -> list[Action]:
+    """◀ Previous and Next ▶ for a paged answer."""
+    actions = []
+    if page > 0:
+        actions.append(Action(kind, "◀ Previous", target, page - 1))
+    if page < pages - 1:
+        actions.append(Action(kind, "Next ▶", target, page + 1))
+    return actions
 
 
 def profile_answer(
     name: str,
     stats: MemberStats,
     *,
+    user_id: int,
     badges: list[str],
     shown: list[tuple[DefinitionRecord, str]],
     total: int,
+    page: int = 0,
 ) -> Answer:
-    """A member's karma, badges and the first of their `total` definitions (each with its
-    term's name)."""
-    lines = [f"#{d.id} **{term}** (👍 {d.upvotes} 👎 {d.downvotes})" for d, term in shown]
-    if total > len(shown):
-        lines.append(f"… and {total - len(shown)} more")
+    """A member's votes received, karma, badges, and one page of their `total` definitions,
+    best first (each with its term's name)."""
+    pages = max(1, -(-total // PROFILE_PAGE))
+    lines = []
+    for d, term in shown:
+        source = d.source.name if d.source else "no source"
+        if d.source and d.source.url:
+            source = f"[{d.source.name}]({d.source.url})"
+        lines.append(f"#{d.id} **{term}** 👍 {d.upvotes} 👎 {d.downvotes} · {source}")
     sections = [
-        Section("Karma", f"{stats.karma} (👍 {stats.upvotes} received, 👎 {stats.downvotes})"),
-        Section("Badges", ", ".join(badges) or "None yet"),
+        Section("Upvotes received", str(stats.upvotes)),
+        Section("Downvotes received", str(stats.downvotes)),
+        Section("Karma", str(stats.karma)),
+        Section("Badges", ", ".join(badges) or "No badges yet"),
         Section(
             f"Definitions ({total})",
             "\n".join(lines) or "None yet: add one with /contribute",
         ),
     ]
-    return Answer(kind="info", title=f"{name}'s profile", sections=sections)
+    return Answer(
+        kind="info",
+        title=f"{name}'s profile",
+        sections=sections,
+        footer=f"page {page + 1} of {pages}" if pages > 1 else None,
+        actions=page_actions("profile", user_id, page, pages),
+        page=page,
+        pages=pages,
+    )
 
 
-def leaderboard_answer(ranked: list[MemberStats]) -> Answer:
+def leaderboard_answer(
+    shown: list[MemberStats], *, total: int, page: int = 0, period: str = "all"
+) -> Answer:
+    """One page of the members ranked by karma from votes cast in the period."""
+    pages = max(1, -(-total // LEADERBOARD_PAGE))
+    start = page * LEADERBOARD_PAGE
     lines = [
-        f"{rank}. {m.name or m.user_id}: {m.karma} karma ({m.definitions} definitions)"
-        for rank, m in enumerate(ranked, 1)
+        f"{rank}. {m.name or m.user_id}: {m.karma} karma"
+        f" (👍 {m.upvotes} 👎 {m.downvotes}, {m.definitions} definitions)"
+        for rank, m in enumerate(shown, start + 1)
     ]
-    body = "\n".join(lines) or "Nobody has contributed a definition yet. Try /contribute!"
-    return Answer(kind="info", title="Leaderboard", body=body)
+    title = {"all": "Leaderboard", "month": "Leaderboard: last 30 days"}.get(
+        period, "Leaderboard: last 7 days"
+    )
+    empty = (
+        "Nobody has contributed a definition yet. Try /contribute!"
+        if period == "all"
+        else "No votes in this period yet."
+    )
+    return Answer(
+        kind="info",
+        title=title,
+        body="\n".join(lines) or empty,
+        footer=f"page {page + 1} of {pages}" if pages > 1 else None,
+        actions=page_actions("board", PERIODS.get(period, 0), page, pages),
+        page=page,
+        pages=pages,
+    )
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|>"})

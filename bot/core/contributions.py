@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.answers import Action, Answer
-from bot.core.karma import award_badges
 from bot.core.model import DefinitionRecord, Source, TermRecord
 from bot.core.store import Store
+from bot.core.voting import award_badges
 
 MIN_DEFINITION = 10
 MAX_DEFINITION = 1500
@@ -158,6 +158,7 @@ class Contribution:
     text: str | None
     source_name: str | None = None
     source_url: str | None = None
+    channel_id: int | None = None  # where it was sent: badges it earns are announced there
 
     def checked(self) -> tuple[str, Source | None]:
         """The text and source as stored, or Refused: the checks that need no database."""
@@ -186,7 +187,7 @@ def save(store: Store, term_id: int, sent: Contribution) -> Saved:
             text=text,
             source=source,
         )
-        award_badges(store, guild_id=guild_id, user_id=author_id)
+        award_badges(store, guild_id=guild_id, user_id=author_id, channel_id=sent.channel_id)
     page = _page(store, term_id, guild_id, definition_id)
     return Saved(term_id, definition_id, page, edited=mine is not None)
 
@@ -207,7 +208,7 @@ def create_term(store: Store, name: str | None, sent: Contribution) -> Saved:
         text=text,
         source=source,
     )
-    award_badges(store, guild_id=sent.guild_id, user_id=sent.author_id)
+    award_badges(store, guild_id=sent.guild_id, user_id=sent.author_id, channel_id=sent.channel_id)
     return Saved(term_id, definition_id, 0, new_term=True)
 
 

@@ -135,10 +135,26 @@ class MemberStats:
     upvotes: int
     downvotes: int
     definitions: int
+    votes_cast: int = 0
 
     @property
     def karma(self) -> int:
         return self.upvotes - self.downvotes
+
+
+@dataclass(frozen=True, slots=True)
+class VoteChange:
+    """A member's vote on a definition in a server, before and after an event (0: none)."""
+
+    definition_id: int
+    guild_id: int
+    user_id: int
+    before: int
+    after: int
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ import hmac
 from dataclasses import dataclass
 
 from bot.core.answers import source_of
-from bot.core.karma import BADGES_BY_KEY
 from bot.core.model import (
     DefinitionRecord,
     FaqRecord,
@@ -94,7 +93,7 @@ def profile_page(
     name: str,
     stats: MemberStats,
     *,
-    badge_keys: list[str],
+    badges: list[str],
     definitions: list[ProfileDefinition],
     total: int,
     page: int,
@@ -103,7 +102,7 @@ def profile_page(
     return ProfilePage(
         name=name,
         stats=stats,
-        badges=[BADGES_BY_KEY[key].name for key in badge_keys if key in BADGES_BY_KEY],
+        badges=badges,
         definitions=definitions,
         total=total,
         page=page,

@@ -13,13 +13,15 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from bot.core import answers, browse, contributions, pages, semantic, server
+from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
 from bot.core.glossary import bundled_glossary_path, load_glossary
+from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import (
     DefinitionRecord,
@@ -33,6 +35,7 @@ from bot.core.model import (
 from bot.core.search import SearchResult
 from bot.core.server import FreeText, ImportPlan, TermForm
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
+from bot.core.voting import Outcome, Voter
 from bot.core.writer import StoreWriter
 
 log = logging.getLogger(__name__)
@@ -75,8 +78,16 @@ class Reply:
 
 
 class GlossaryService:
-    def __init__(self, store: Store, *, build_matcher: bool = True):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        build_matcher: bool = True,
+        vote_defaults: VoteLimits | None = None,
+    ):
         self.store = store
+        # Server-wide vote limits (the environment's); each server may set its own over them.
+        self.vote_defaults = vote_defaults or VoteLimits()
         self._generation = store.glossary_generation()
         self._data_version = store.data_version()
         # Built up front for a front end that answers (the first answer must not wait for
@@ -91,6 +102,9 @@ class GlossaryService:
         self._cached_version = -1
         self._writer: StoreWriter | None = None
         self._queued = 0
+        self._answers_shown: set[int] = set()
+        self._vote_batch: list[tuple[Callable[[Store], Outcome], asyncio.Future[Outcome]]] = []
+        self._limits: dict[int, VoteLimits] = {}
         # Held while the matcher is rebuilt or patched, so neither undoes the other.
         self._matcher_lock = asyncio.Lock()
 
@@ -103,11 +117,15 @@ class GlossaryService:
         answering=False: for commands that do not answer questions, the matcher is built
         only if they ask anyway.
         """
+        try:
+            vote_defaults = karma.limits_from_env()
+        except ValueError as exc:
+            raise StoreError(str(exc)) from exc
         store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
             log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
-        return cls(store, build_matcher=answering)
+        return cls(store, build_matcher=answering, vote_defaults=vote_defaults)
 
     @property
     def matcher(self) -> Matcher:
@@ -566,17 +584,21 @@ class GlossaryService:
         return pages.profile_page(
             stats.name or (definitions[0].author_name if definitions else None) or "a member",
             stats,
-            badge_keys=self.store.badges(guild_id=guild_id, user_id=user_id),
+            badges=karma.badge_labels(
+                self.store.badge_labels(guild_id=guild_id, user_id=user_id),
+                voting.badges_for(self.store, guild_id),
+            ),
             definitions=shown,
             total=len(definitions),
             page=page,
             size=size,
         )
 
-    def leaderboard(
+    def ranked_members(
         self, *, guild_id: int, limit: int = pages.LEADERBOARD_SIZE
     ) -> list[MemberStats]:
-        """The server's members by karma, as /leaderboard ranks them."""
+        """The server's members by karma, as /leaderboard ranks them (all time), read now:
+        for the web site, which never writes."""
         return self.store.leaderboard(guild_id=guild_id, limit=limit)
 
     def web_key(self, guild_id: int) -> str | None:
@@ -618,6 +640,241 @@ class GlossaryService:
         """From now on this process only reads (`glossary-bot web`): a write is an error."""
         self.store.forbid_writes()
 
+    def vote_limits(self, guild_id: int) -> VoteLimits:
+        """A server's limits (read for every reaction, so kept until the server changes them)."""
+        limits = self._limits.get(guild_id)
+        if limits is None:
+            limits = voting.limits_for(self.store, guild_id, self.vote_defaults)
+            self._limits[guild_id] = limits
+        return limits
+
+    def set_vote_limits(self, guild_id: int, values: dict[str, str] | None) -> asyncio.Future:
+        """Change some of a server's limits (ValueError names a bad value); None: defaults."""
+        limits = (
+            karma.limits_from(values, self.vote_limits(guild_id)) if values else self.vote_defaults
+        )
+        stored = karma.limits_json(limits, self.vote_defaults)
+        self._limits.pop(guild_id, None)
+        written = self.run(
+            lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
+        )
+        written.add_done_callback(lambda _: self._limits.pop(guild_id, None))
+        return written
+
+    def record_answer_message(
+        self,
+        *,
+        message_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        definition_id: int | None = None,
+        faq_id: int | None = None,
+    ) -> asyncio.Future[None]:
+        """Remember which definition or FAQ a public message shows (reactions on it vote)."""
+        if definition_id is not None and guild_id is not None:
+            # Known at once, even while the write waits for another process's.
+            if len(self._answers_shown) > ANSWER_CACHE_SIZE:
+                self._answers_shown.clear()
+            self._answers_shown.add(message_id)
+        return self.run(
+            lambda store: store.record_answer_message(
+                message_id=message_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                definition_id=definition_id,
+                faq_id=faq_id,
+            )
+        )
+
+    def is_answer(self, message_id: int) -> bool:
+        """Whether a message is an answer that shows a definition (reactions on it vote)."""
+        if message_id in self._answers_shown:
+            return True
+        if self.store.vote_target(message_id) is None:
+            return False
+        self._answers_shown.add(message_id)
+        return True
+
+    def add_reaction(self, *, message_id: int, value: int, voter: Voter) -> asyncio.Future[Outcome]:
+        return self._vote(
+            lambda store: voting.add_reaction(
+                store, message_id=message_id, value=value, voter=voter, defaults=self.vote_defaults
+            )
+        )
+
+    def remove_reactions(
+        self, *, message_id: int, user_id: int | None = None, value: int | None = None
+    ) -> asyncio.Future[Outcome]:
+        return self._vote(
+            lambda store: voting.remove_reactions(
+                store, message_id=message_id, user_id=user_id, value=value
+            )
+        )
+
+    def forget_messages(self, message_ids: list[int]) -> asyncio.Future[Outcome]:
+        return self._vote(lambda store: voting.forget_messages(store, message_ids=message_ids))
+
+    def _vote(self, work: Callable[[Store], Outcome]) -> asyncio.Future[Outcome]:
+        """Queue one reaction event's work. The events that arrive together (a burst comes in
+        hundreds) are written in one transaction on the writer's thread, each in a savepoint
+        of its own, so the event loop never waits on them and one commit serves them all;
+        each event's future is done once its vote is committed."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Outcome] = loop.create_future()
+        if not self._vote_batch:
+            loop.call_soon(self._write_votes)
+        self._vote_batch.append((work, done))
+        return done
+
+    def _write_votes(self) -> None:
+        batch, self._vote_batch = self._vote_batch, []
+
+        def write_all(store: Store) -> list[Outcome | BaseException]:
+            results: list[Outcome | BaseException] = []
+            for work, _ in batch:
+                try:
+                    results.append(store.transaction(work))
+                except Exception as exc:  # this event's savepoint is rolled back, alone
+                    results.append(exc)
+            return results
+
+        def settle(written: asyncio.Future[list[Outcome | BaseException]]) -> None:
+            failed = written.exception()
+            results = written.result() if failed is None else [failed] * len(batch)
+            for (_, done), result in zip(batch, results, strict=True):
+                if done.cancelled():
+                    continue
+                if isinstance(result, BaseException):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+        self.run(write_all, long=True).add_done_callback(settle)
+
+    def press_vote_button(
+        self,
+        *,
+        definition_id: int,
+        guild_id: int,
+        channel_id: int | None,
+        value: int,
+        voter: Voter,
+    ) -> asyncio.Future[Outcome]:
+        return self.run(
+            lambda store: voting.press_vote_button(
+                store,
+                definition_id=definition_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                value=value,
+                voter=voter,
+                defaults=self.vote_defaults,
+            )
+        )
+
+    def kept_reactions(self, message_id: int) -> dict[int, set[int]]:
+        return self.store.reactions_on(message_id)
+
+    def reconcile_message(
+        self, *, message_id: int, standing: dict[int, dict[int, Voter]]
+    ) -> asyncio.Future[Outcome]:
+        return self.run(
+            lambda store: voting.reconcile_message(
+                store, message_id=message_id, standing=standing, defaults=self.vote_defaults
+            )
+        )
+
+    def recent_answers(
+        self, *, days: float, guild_id: int | None = None, channel_id: int | None = None
+    ) -> list[dict]:
+        since = _ago(timedelta(days=days))
+        return self.store.recent_answer_messages(
+            since=since, guild_id=guild_id, channel_id=channel_id
+        )
+
+    def badge_announcements_waiting(self) -> bool:
+        return self.store.badge_announcements_waiting()
+
+    def claim_badge_announcements(self) -> asyncio.Future[list[dict]]:
+        return self.run(lambda store: store.claim_badge_announcements())
+
+    # -- badges, profiles, the leaderboard ------------------------------------------------
+
+    def badges(self, guild_id: int) -> tuple[Badge, ...]:
+        return voting.badges_for(self.store, guild_id)
+
+    def set_badges(self, guild_id: int, badges: tuple[Badge, ...] | None) -> asyncio.Future:
+        """A server's badge set (None: back to the defaults); badges earned are kept."""
+        stored = karma.badges_json(badges) if badges is not None else None
+        return self.run(
+            lambda store: store.set_guild_setting(guild_id, voting.BADGES_SETTING, stored)
+        )
+
+    def profile(
+        self, *, guild_id: int, user_id: int, name: str | None, page: int = 0
+    ) -> asyncio.Future[Answer]:
+        """What /profile shows, read after the votes and contributions already queued."""
+
+        def build(store: Store) -> Answer:
+            definitions = store.member_definitions(guild_id=guild_id, user_id=user_id)
+            pages = max(1, -(-len(definitions) // answers.PROFILE_PAGE))
+            at = max(0, min(page, pages - 1)) * answers.PROFILE_PAGE
+            shown = []
+            for definition in definitions[at : at + answers.PROFILE_PAGE]:
+                term = store.term(definition.term_id)
+                shown.append((definition, term.name if term else "?"))
+            stats = store.member_stats(guild_id=guild_id, user_id=user_id)
+            return answers.profile_answer(
+                name or stats.name or "A member",
+                stats,
+                user_id=user_id,
+                badges=karma.badge_labels(
+                    store.badge_labels(guild_id=guild_id, user_id=user_id),
+                    voting.badges_for(store, guild_id),
+                ),
+                shown=shown,
+                total=len(definitions),
+                page=at // answers.PROFILE_PAGE,
+            )
+
+        return self.run(build)
+
+    def leaderboard(
+        self, *, guild_id: int, period: str = "all"
+    ) -> asyncio.Future[list[MemberStats]]:
+        """Every ranked member, best first, by karma from votes cast in the period."""
+        days = answers.PERIODS.get(period, 0)
+        since = _ago(timedelta(days=days)) if days else None
+        return self.run(lambda store: store.leaderboard(guild_id=guild_id, since=since))
+
+    def members_to_check(self, *, guild_id: int, user_ids: list[int], hours: float) -> list[int]:
+        """Which of these members were not checked as still in the server for `hours`."""
+        return self.store.members_to_check(
+            guild_id=guild_id, user_ids=user_ids, before=_ago(timedelta(hours=hours))
+        )
+
+    def set_member_present(self, *, guild_id: int, user_id: int, present: bool) -> asyncio.Future:
+        return self.run(
+            lambda store: store.set_member_present(
+                guild_id=guild_id, user_id=user_id, present=present
+            )
+        )
+
+    def definition_page(self, definition_id: int, *, guild_id: int | None) -> Answer | None:
+        """The answer showing this definition of its term (for a private view that votes)."""
+        definition = self.store.definition(definition_id, guild_id=guild_id)
+        if definition is None:
+            return None
+        term_definitions = self.store.definitions(definition.term_id, guild_id=guild_id)
+        page = next((i for i, d in enumerate(term_definitions) if d.id == definition_id), None)
+        if page is None:
+            return None
+        return self.term_answer(definition.term_id, guild_id=guild_id, page=page)
+
+
+def _ago(delta: timedelta) -> str:
+    return (datetime.now(UTC) - delta).isoformat(timespec="seconds")
+
 
 def _switch_web_view(store: Store, *, guild_id: int, enabled: bool, new_key: str) -> str | None:
     store.set_guild_setting(guild_id, browse.WEB_VIEW, "on" if enabled else None)
@@ -637,3 +894,6 @@ def _embedder() -> semantic.Embedder | None:
         return None
     log.info("FAQs matched by words and meaning (%s)", embedder.model_id)
     return embedder
+    # -- votes ----------------------------------------------------------------------------
+    # Each of these is one transaction queued in order with every other write, so a reaction
+    # is counted after the write that recorded the answer it is on.

@@ -33,6 +33,7 @@ from bot.core.model import (
     Source,
     Term,
     TermRecord,
+    VoteChange,
     name_key,
 )
 from bot.core.search import SearchResult, Vocabulary
@@ -195,6 +196,62 @@ def m002_guild_settings(db: Database) -> None:
 
 
 @migrations()
+def m003_votes_trust(db: Database) -> None:
+    # Votes become what members' reactions say: every standing 👍/👎 (and every vote button
+    # pressed) is kept, and a member's vote on a definition is the latest one that counts.
+    db["reactions"].create(
+        {
+            "id": int,
+            "definition_id": int,
+            "guild_id": int,
+            "user_id": int,
+            "message_id": int,  # 0 for a vote button or a vote kept from before reactions
+            "via": str,  # "reaction", "button" or "legacy"
+            "value": int,
+            "refused": str,  # why it does not count (a bot, one's own, a limit); NULL: counts
+            "reacted_at": str,
+        },
+        pk="id",
+        not_null={"definition_id", "guild_id", "user_id", "message_id", "via", "value"},
+    )
+    db["reactions"].create_index(
+        ["message_id", "user_id", "value", "via", "definition_id"], unique=True
+    )
+    db["reactions"].create_index(["definition_id", "guild_id", "user_id"])
+    # One vote per member per definition per server (glossary definitions are shared).
+    db.execute(
+        "CREATE TABLE votes_by_server (definition_id INTEGER NOT NULL REFERENCES definitions(id),"
+        " guild_id INTEGER NOT NULL, user_id INTEGER NOT NULL, value INTEGER NOT NULL,"
+        " voted_at TEXT NOT NULL, PRIMARY KEY (definition_id, guild_id, user_id))"
+    )
+    db.execute(
+        "INSERT INTO votes_by_server SELECT definition_id, coalesce(guild_id, 0), user_id,"
+        " value, voted_at FROM votes"
+    )
+    db.execute("DROP TABLE votes")
+    db.execute("ALTER TABLE votes_by_server RENAME TO votes")
+    db["votes"].create_index(["guild_id", "user_id"])
+    db["votes"].create_index(["guild_id", "voted_at"])
+    # Votes given before reactions were kept stand until the member reacts on that definition.
+    db.execute(
+        "INSERT INTO reactions (definition_id, guild_id, user_id, message_id, via, value,"
+        " reacted_at) SELECT definition_id, guild_id, user_id, 0, 'legacy', value, voted_at"
+        " FROM votes"
+    )
+    db["answer_messages"].add_column("deleted_at", str)
+    db["answer_messages"].create_index(["guild_id", "created_at"])
+    # Badges are announced once, in the channel where they were earned; old ones already were.
+    db["badges"].add_column("channel_id", int)
+    db["badges"].add_column("announced_at", str)
+    db["badges"].add_column("label", str)  # as it read when earned, if the server drops it
+    db.execute("UPDATE badges SET announced_at = awarded_at")
+    # Members who left drop out of the leaderboard (their votes stay).
+    db["members"].add_column("joined_at", str)
+    db["members"].add_column("left_at", str)
+    db["members"].add_column("checked_at", str)
+
+
+@migrations()
 def m004_server_glossaries(db: Database) -> None:
     # A server's own glossary sits beside the shared ones, visible in that server only.
     db["glossaries"].add_column("guild_id", int)
@@ -266,6 +323,7 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
+        self._settings: dict[tuple[int, str], str | None] = {}
         self._vocabulary: Vocabulary | None = None
         self._vocabulary_key: tuple[int, tuple[int, int]] = (-1, (-1, -1))
         self._vocabulary_read = 0.0
@@ -324,6 +382,7 @@ class Store:
                 yield
             return
         self._begin(wait=wait)
+        self._settings.clear()
         try:
             yield
             self.db.conn.execute("COMMIT")
@@ -381,10 +440,10 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, list(params)))
+    def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params if isinstance(params, dict) else list(params)))
 
-    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+    def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
@@ -403,12 +462,20 @@ class Store:
         self.db.execute("PRAGMA query_only = ON")
 
     def guild_setting(self, guild_id: int, key: str) -> str | None:
+        # Inside a write transaction nobody else can change a setting: it is read once.
+        cache = self._settings if self.db.conn.in_transaction else None
+        if cache is not None and (guild_id, key) in cache:
+            return cache[guild_id, key]
         row = self._one(
             "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
         )
-        return row["value"] if row else None
+        value = row["value"] if row else None
+        if cache is not None:
+            cache[guild_id, key] = value
+        return value
 
     def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
+        self._settings.pop((guild_id, key), None)
         with self._writing():
             if value is None:
                 self.db.execute(
@@ -927,7 +994,7 @@ class Store:
     def _bump_generation(self) -> None:
         self.set_meta(GLOSSARY_GENERATION, str(self.glossary_generation() + 1))
 
-    # -- answer messages and votes --------------------------------------------------------
+    # -- answer messages ------------------------------------------------------------------
 
     def record_answer_message(
         self,
@@ -940,10 +1007,11 @@ class Store:
     ) -> None:
         """Remember which definition a bot message shows, so reactions on it count as votes."""
         # Plain SQL: this runs after every answer, and an upsert through sqlite-utils first
-        # introspects the table, which costs more than the write itself.
+        # introspects the table, which costs more than the write itself. OR IGNORE: a message
+        # shows one definition for its whole life, so the first record stands.
         with self._writing():
             self.db.execute(
-                "INSERT OR REPLACE INTO answer_messages"
+                "INSERT OR IGNORE INTO answer_messages"
                 " (message_id, guild_id, channel_id, definition_id, faq_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [message_id, guild_id, channel_id, definition_id, faq_id, _now()],
@@ -952,96 +1020,259 @@ class Store:
     def answer_message(self, message_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM answer_messages WHERE message_id = ?", [message_id])
 
+    def vote_target(self, message_id: int) -> dict[str, Any] | None:
+        """The definition a live answer in a server shows, with its author; None otherwise."""
+        return self._one(
+            "SELECT a.message_id, a.guild_id, a.channel_id, a.definition_id, d.author_id,"
+            " d.term_id, d.removed_at FROM answer_messages a"
+            " JOIN definitions d ON d.id = a.definition_id"
+            " WHERE a.message_id = ? AND a.deleted_at IS NULL AND a.guild_id IS NOT NULL",
+            [message_id],
+        )
+
+    def recent_answer_messages(
+        self, *, since: str, guild_id: int | None = None, channel_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Live answers showing a definition, posted since `since`, oldest first."""
+        sql = (
+            "SELECT message_id, guild_id, channel_id, definition_id FROM answer_messages"
+            " WHERE definition_id IS NOT NULL AND deleted_at IS NULL AND guild_id IS NOT NULL"
+            " AND created_at >= ?"
+        )
+        where, params = _matching([since], guild_id=guild_id, channel_id=channel_id)
+        return self._rows(sql + where + " ORDER BY message_id", params)
+
+    def forget_messages(self, message_ids: Iterable[int]) -> list[VoteChange]:
+        """Answers were deleted: the votes their reactions made are withdrawn."""
+        changes: list[VoteChange] = []
+        with self._writing():
+            for message_id in message_ids:
+                self.db.execute(
+                    "UPDATE answer_messages SET deleted_at = ? WHERE message_id = ?"
+                    " AND deleted_at IS NULL",
+                    [_now(), message_id],
+                )
+                changes += self.remove_reactions(message_id=message_id)
+        return changes
+
+    # -- reactions and votes --------------------------------------------------------------
+
+    def add_reaction(
+        self,
+        *,
+        definition_id: int,
+        guild_id: int,
+        user_id: int,
+        value: int,
+        message_id: int = 0,
+        via: str = "reaction",
+        refused: str | None = None,
+    ) -> bool:
+        """Keep a standing reaction (refused: why it does not count). False if already kept."""
+        with self._writing():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO reactions (definition_id, guild_id, user_id, message_id,"
+                " via, value, refused, reacted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [definition_id, guild_id, user_id, message_id, via, value, refused, _now()],
+            )
+            return cursor.rowcount == 1
+
+    def remove_reactions(
+        self,
+        *,
+        message_id: int,
+        user_id: int | None = None,
+        value: int | None = None,
+        via: str = "reaction",
+    ) -> list[VoteChange]:
+        """Reactions taken off a message (all of them, one member's, or one emoji's), and the
+        votes that changed with them."""
+        more, params = _matching([message_id, via], user_id=user_id, value=value)
+        where = "message_id = ? AND via = ?" + more
+        with self._writing():
+            voters = self._rows(
+                f"SELECT DISTINCT definition_id, guild_id, user_id FROM reactions WHERE {where}",
+                params,
+            )
+            if user_id is not None and not voters:
+                # A reaction made before reactions were kept: the member's old vote goes.
+                shown = self.vote_target(message_id)
+                if shown is not None:
+                    voters = [{**shown, "user_id": user_id}]
+            if not voters:
+                return []
+            self.db.execute(f"DELETE FROM reactions WHERE {where}", params)
+            changes = []
+            for r in voters:
+                # A vote kept from before reactions were tracked gives way to what the member
+                # does now.
+                self.drop_legacy_vote(r["definition_id"], r["guild_id"], r["user_id"])
+                change = self.settle_vote(
+                    definition_id=r["definition_id"], guild_id=r["guild_id"], user_id=r["user_id"]
+                )
+                if change.changed:
+                    changes.append(change)
+            return changes
+
+    def drop_legacy_vote(self, definition_id: int, guild_id: int, user_id: int) -> None:
+        self.db.execute(
+            "DELETE FROM reactions WHERE definition_id = ? AND guild_id = ? AND user_id = ?"
+            " AND via = 'legacy'",
+            [definition_id, guild_id, user_id],
+        )
+
+    def reactions_on(self, message_id: int) -> dict[int, set[int]]:
+        """The reactions kept for a message: value -> the members who made them."""
+        kept: dict[int, set[int]] = {1: set(), -1: set()}
+        for r in self._rows(
+            "SELECT user_id, value FROM reactions WHERE message_id = ? AND via = 'reaction'",
+            [message_id],
+        ):
+            kept[r["value"]].add(r["user_id"])
+        return kept
+
+    def settle_vote(self, *, definition_id: int, guild_id: int, user_id: int) -> VoteChange:
+        """Make the member's vote on the definition their latest standing reaction that counts
+        (none: no vote)."""
+        with self._writing():
+            latest = self._one(
+                "SELECT value FROM reactions WHERE definition_id = ? AND guild_id = ?"
+                " AND user_id = ? AND refused IS NULL ORDER BY id DESC LIMIT 1",
+                [definition_id, guild_id, user_id],
+            )
+            before = self.vote_of(definition_id=definition_id, guild_id=guild_id, user_id=user_id)
+            after = latest["value"] if latest else 0
+            change = VoteChange(definition_id, guild_id, user_id, before, after)
+            if not change.changed:
+                return change
+            self.version += 1
+            if after == 0:
+                self.db.execute(
+                    "DELETE FROM votes WHERE definition_id = ? AND guild_id = ? AND user_id = ?",
+                    [definition_id, guild_id, user_id],
+                )
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO votes (definition_id, guild_id, user_id, value,"
+                    " voted_at) VALUES (?, ?, ?, ?, ?)",
+                    [definition_id, guild_id, user_id, after, _now()],
+                )
+            return change
+
     def set_vote(
         self, *, definition_id: int, guild_id: int | None, user_id: int, value: int
     ) -> bool:
-        """Record a member's vote (+1 or -1; 0 withdraws it). True when anything changed.
+        """A member's vote given by button (+1 or -1; 0 withdraws it). True when it changed.
 
         One vote per member per definition: a later vote replaces an earlier one, and replaying
-        the same event changes nothing.
+        the same press changes nothing.
         """
         if value not in (-1, 0, 1):
             raise StoreError("a vote is +1, -1 or 0")
-        self.version += 1
+        guild = guild_id or 0
         with self._writing():
-            row = self._one(
-                "SELECT value FROM votes WHERE definition_id = ? AND user_id = ?",
-                [definition_id, user_id],
+            self.db.execute(
+                "DELETE FROM reactions WHERE definition_id = ? AND guild_id = ? AND user_id = ?"
+                " AND via IN ('button', 'legacy') AND value != ?",
+                [definition_id, guild, user_id, value],
             )
-            if value == 0:
-                if row is None:
-                    return False
-                self.db.execute(
-                    "DELETE FROM votes WHERE definition_id = ? AND user_id = ?",
-                    [definition_id, user_id],
+            if value:
+                self.add_reaction(
+                    definition_id=definition_id,
+                    guild_id=guild,
+                    user_id=user_id,
+                    value=value,
+                    via="button",
                 )
-                return True
-            if row is not None and row["value"] == value:
-                return False
-            self.db["votes"].upsert(
-                {
-                    "definition_id": definition_id,
-                    "user_id": user_id,
-                    "guild_id": guild_id,
-                    "value": value,
-                    "voted_at": _now(),
-                },
-                pk=("definition_id", "user_id"),
-            )
-            return True
+            return self.settle_vote(
+                definition_id=definition_id, guild_id=guild, user_id=user_id
+            ).changed
 
-    def vote_of(self, *, definition_id: int, user_id: int) -> int:
+    def vote_of(self, *, definition_id: int, guild_id: int | None, user_id: int) -> int:
         row = self._one(
-            "SELECT value FROM votes WHERE definition_id = ? AND user_id = ?",
-            [definition_id, user_id],
+            "SELECT value FROM votes WHERE definition_id = ? AND guild_id = ? AND user_id = ?",
+            [definition_id, guild_id or 0, user_id],
         )
         return row["value"] if row else 0
+
+    def votes_given_since(self, *, guild_id: int, voter_id: int, author_id: int, since: str) -> int:
+        """Votes a member gives one author's definitions that stand from `since` on."""
+        row = self._one(
+            "SELECT count(*) AS n FROM votes v JOIN definitions d ON d.id = v.definition_id"
+            " WHERE v.guild_id = ? AND v.user_id = ? AND d.author_id = ? AND v.voted_at >= ?",
+            [guild_id, voter_id, author_id, since],
+        )
+        return row["n"] if row else 0
 
     # -- members, karma, badges -----------------------------------------------------------
 
     def _remember_member(self, guild_id: int, user_id: int, name: str) -> None:
-        self.db["members"].upsert(
-            {"guild_id": guild_id, "user_id": user_id, "name": name}, pk=("guild_id", "user_id")
+        self.db.execute(
+            "INSERT INTO members (guild_id, user_id, name) VALUES (?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET name = excluded.name, left_at = NULL",
+            [guild_id, user_id, name],
         )
 
-    def member_stats(self, *, guild_id: int, user_id: int) -> MemberStats:
-        """Votes received on a member's definitions in one server."""
+    def member_stats(self, *, guild_id: int, user_id: int, since: str | None = None) -> MemberStats:
+        """Votes received on a member's live definitions in one server, and votes they cast."""
         row = self._one(
-            _STATS_SELECT + " WHERE m.guild_id = ? AND m.user_id = ? GROUP BY m.user_id",
-            [guild_id, guild_id, guild_id, user_id],
+            _stats_select(since) + " WHERE m.guild_id = ? AND m.user_id = ? GROUP BY m.user_id",
+            [*([since] if since else []), guild_id, user_id],
         )
+        votes_cast = self.votes_cast(guild_id=guild_id, user_id=user_id)
         if row is None:
-            return MemberStats(guild_id, user_id, None, 0, 0, 0)
-        return _member_stats(row, guild_id)
+            return MemberStats(guild_id, user_id, None, 0, 0, 0, votes_cast=votes_cast)
+        return _member_stats(row, guild_id, votes_cast=votes_cast)
 
-    def leaderboard(self, *, guild_id: int, limit: int = 10) -> list[MemberStats]:
+    def votes_cast(self, *, guild_id: int, user_id: int) -> int:
+        """How many votes a member has standing in a server."""
+        row = self._one(
+            "SELECT count(*) AS n FROM votes WHERE guild_id = ? AND user_id = ?",
+            [guild_id, user_id],
+        )
+        return row["n"] if row else 0
+
+    def best_definitions(self, *, guild_id: int, user_id: int) -> int:
+        """How many of the member's definitions are the best-voted of their term here."""
+        row = self._one(
+            "WITH scores AS (SELECT d.id, d.term_id, d.author_id, d.guild_id,"
+            " coalesce(sum(v.value), 0) AS score FROM definitions d"
+            " LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id = :g"
+            " WHERE d.removed_at IS NULL AND (d.guild_id IS NULL OR d.guild_id = :g)"
+            " AND d.term_id IN (SELECT term_id FROM definitions WHERE guild_id = :g"
+            "  AND author_id = :u AND removed_at IS NULL) GROUP BY d.id)"
+            " SELECT count(*) AS n FROM scores s WHERE s.guild_id = :g AND s.author_id = :u"
+            " AND s.score > 0 AND s.score > coalesce((SELECT max(o.score) FROM scores o"
+            "  WHERE o.term_id = s.term_id AND o.id != s.id), 0)",
+            {"g": guild_id, "u": user_id},
+        )
+        return row["n"] if row else 0
+
+    def leaderboard(
+        self, *, guild_id: int, since: str | None = None, limit: int = 1000
+    ) -> list[MemberStats]:
+        """Members with definitions here (who have not left), by karma from votes cast since
+        `since` (all time: None); ties by upvotes, then by member id, so the order is stable."""
+        having = "definitions > 0" + (" AND upvotes + downvotes > 0" if since else "")
         rows = self._rows(
-            _STATS_SELECT + " WHERE m.guild_id = ? GROUP BY m.user_id"
-            " HAVING definitions > 0"
+            _stats_select(since) + " WHERE m.guild_id = ? AND m.left_at IS NULL"
+            f" GROUP BY m.user_id HAVING {having}"
             " ORDER BY upvotes - downvotes DESC, upvotes DESC, m.user_id LIMIT ?",
-            [guild_id, guild_id, guild_id, limit],
+            [*([since] if since else []), guild_id, limit],
         )
         return [_member_stats(r, guild_id) for r in rows]
 
-    def award_badge(self, *, guild_id: int, user_id: int, badge: str) -> bool:
-        """Give a badge once; True when it is new."""
-        with self._writing():
-            if self._one(
-                "SELECT 1 AS x FROM badges WHERE guild_id = ? AND user_id = ? AND badge = ?",
-                [guild_id, user_id, badge],
-            ):
-                return False
-            self.db["badges"].insert(
-                {"guild_id": guild_id, "user_id": user_id, "badge": badge, "awarded_at": _now()}
-            )
-            return True
-
-    def badges(self, *, guild_id: int, user_id: int) -> list[str]:
+    def members_to_check(self, *, guild_id: int, user_ids: list[int], before: str) -> list[int]:
+        """Which of these members' presence in the server was last checked before `before`."""
+        if not user_ids:
+            return []
+        marks = ", ".join("?" for _ in user_ids)
         return [
-            r["badge"]
+            r["user_id"]
             for r in self._rows(
-                "SELECT badge FROM badges WHERE guild_id = ? AND user_id = ? ORDER BY awarded_at",
-                [guild_id, user_id],
+                f"SELECT user_id FROM members WHERE guild_id = ? AND user_id IN ({marks})"
+                " AND (checked_at IS NULL OR checked_at < ?)",
+                [guild_id, *user_ids, before],
             )
         ]
 
@@ -1060,6 +1291,83 @@ class Store:
                 ({"model": model, "text_key": k, "vector": v} for k, v in vectors.items()),
                 pk=("model", "text_key"),
             )
+
+    def set_member_present(self, *, guild_id: int, user_id: int, present: bool) -> None:
+        """What Discord said about a member: still here, or gone (their votes stay)."""
+        with self._writing():
+            self.db.execute(
+                "UPDATE members SET checked_at = ?, left_at = CASE WHEN ? THEN NULL"
+                " ELSE coalesce(left_at, ?) END WHERE guild_id = ? AND user_id = ?",
+                [_now(), present, _now(), guild_id, user_id],
+            )
+
+    def award_badges(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        badges: Iterable[str],
+        channel_id: int | None,
+        labels: dict[str, str] | None = None,
+    ) -> list[str]:
+        """Give badges once each; the new ones, to be announced in `channel_id`."""
+        new = []
+        with self._writing():
+            for badge in badges:
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO badges (guild_id, user_id, badge, awarded_at,"
+                    " channel_id, label) VALUES (?, ?, ?, ?, ?, ?)",
+                    [guild_id, user_id, badge, _now(), channel_id, (labels or {}).get(badge)],
+                )
+                if cursor.rowcount == 1:
+                    new.append(badge)
+        return new
+
+    def award_badge(self, *, guild_id: int, user_id: int, badge: str) -> bool:
+        """Give a badge once; True when it is new."""
+        return bool(
+            self.award_badges(guild_id=guild_id, user_id=user_id, badges=[badge], channel_id=None)
+        )
+
+    def badges(self, *, guild_id: int, user_id: int) -> list[str]:
+        return list(self.badge_labels(guild_id=guild_id, user_id=user_id))
+
+    def badge_labels(self, *, guild_id: int, user_id: int) -> dict[str, str | None]:
+        """A member's badges in the order earned, each with how it read when earned."""
+        return {
+            r["badge"]: r["label"]
+            for r in self._rows(
+                "SELECT badge, label FROM badges WHERE guild_id = ? AND user_id = ?"
+                " ORDER BY awarded_at, rowid",
+                [guild_id, user_id],
+            )
+        }
+
+    def badge_announcements_waiting(self) -> bool:
+        return (
+            self._one(
+                "SELECT 1 AS x FROM badges WHERE announced_at IS NULL AND channel_id IS NOT NULL"
+                " LIMIT 1"
+            )
+            is not None
+        )
+
+    def claim_badge_announcements(self, limit: int = 25) -> list[dict[str, Any]]:
+        """Badges waiting to be announced, marked announced now: each is announced at most once,
+        even if the bot stops before the announcement is sent."""
+        with self._writing():
+            rows = self._rows(
+                "SELECT b.rowid AS id, b.guild_id, b.user_id, b.badge, b.channel_id, m.name"
+                " FROM badges b LEFT JOIN members m ON m.guild_id = b.guild_id"
+                " AND m.user_id = b.user_id WHERE b.announced_at IS NULL"
+                " AND b.channel_id IS NOT NULL ORDER BY b.rowid LIMIT ?",
+                [limit],
+            )
+            for r in rows:
+                self.db.execute(
+                    "UPDATE badges SET announced_at = ? WHERE rowid = ?", [_now(), r["id"]]
+                )
+            return rows
 
     # -- what nobody found ----------------------------------------------------------------
 
@@ -1385,16 +1693,29 @@ _FAQ_SELECT = (
     " FROM faqs f JOIN glossaries g ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
 )
 
-_STATS_SELECT = (
-    "SELECT m.user_id, m.name,"
-    " (SELECT count(*) FROM definitions d WHERE d.guild_id = ? AND d.author_id = m.user_id"
-    "  AND d.removed_at IS NULL) AS definitions,"
-    " coalesce(sum(v.value = 1), 0) AS upvotes, coalesce(sum(v.value = -1), 0) AS downvotes"
-    " FROM members m"
-    " LEFT JOIN definitions d ON d.author_id = m.user_id AND d.guild_id = m.guild_id"
-    " LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id = ?"
-    "  AND v.user_id != m.user_id"
-)
+
+def _matching(params: list[Any], **optional: Any) -> tuple[str, list[Any]]:
+    """ " AND column = ?" for each optional filter given (not None), and all the parameters."""
+    given = {column: value for column, value in optional.items() if value is not None}
+    return "".join(f" AND {column} = ?" for column in given), [*params, *given.values()]
+
+
+def _stats_select(since: str | None) -> str:
+    """Votes received on a member's live definitions in their server (cast since `since`).
+
+    A removed definition gives no karma, either way; its votes stay for the record.
+    """
+    period = " AND v.voted_at >= ?" if since else ""
+    return (
+        "SELECT m.user_id, m.name,"
+        " (SELECT count(*) FROM definitions d WHERE d.guild_id = m.guild_id"
+        "  AND d.author_id = m.user_id AND d.removed_at IS NULL) AS definitions,"
+        " coalesce(sum(v.value = 1), 0) AS upvotes, coalesce(sum(v.value = -1), 0) AS downvotes"
+        " FROM members m"
+        " LEFT JOIN definitions d ON d.author_id = m.user_id AND d.guild_id = m.guild_id"
+        "  AND d.removed_at IS NULL"
+        f" LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id = m.guild_id{period}"
+    )
 
 
 def _source(row: dict[str, Any]) -> Source | None:
@@ -1431,7 +1752,7 @@ def _definition_record(row: dict[str, Any]) -> DefinitionRecord:
     )
 
 
-def _member_stats(row: dict[str, Any], guild_id: int) -> MemberStats:
+def _member_stats(row: dict[str, Any], guild_id: int, *, votes_cast: int = 0) -> MemberStats:
     return MemberStats(
         guild_id=guild_id,
         user_id=row["user_id"],
@@ -1439,4 +1760,5 @@ def _member_stats(row: dict[str, Any], guild_id: int) -> MemberStats:
         upvotes=row["upvotes"],
         downvotes=row["downvotes"],
         definitions=row["definitions"],
+        votes_cast=votes_cast,
     )

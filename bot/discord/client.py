@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,10 @@ COGS = (
     "bot.discord.web",
 )
 
-# What the bot does in a channel: read it, answer with embeds, reply to messages, use threads.
+# What the bot does in a channel: read it, answer with embeds, reply to messages, use threads,
+# put 👍 and 👎 on its answers (and read them back: Read Message History).
 PERMISSIONS = discord.Permissions(
+    add_reactions=True,
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
@@ -112,9 +115,13 @@ class GlossaryBot(commands.Bot):
         if self.serving:
             await self.sync_commands()
             self.follow_database.start()
+            if os.environ.get("GLOSSARY_LOOP_MONITOR"):
+                self._monitor = asyncio.ensure_future(monitor_event_loop())
 
     async def close(self) -> None:
         self.follow_database.cancel()
+        if getattr(self, "_monitor", None) is not None:
+            self._monitor.cancel()
         await super().close()
 
     @tasks.loop(seconds=FOLLOW_DATABASE_SECONDS)
@@ -170,6 +177,25 @@ class GlossaryBot(commands.Bot):
     async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
         # Log and keep running: one bad event must not take the bot down.
         log.exception("error while handling %s", event_method)
+
+
+# How often the loop monitor wakes: a stall is how much later than this it wakes.
+MONITOR_TICK = 0.005
+MONITOR_WINDOW = 0.25  # seconds per logged figure
+
+
+async def monitor_event_loop() -> None:
+    """GLOSSARY_LOOP_MONITOR=1: log, every quarter second, the longest time the event loop was kept
+    from running anything else (what bench/bench_votes.py reports)."""
+    loop = asyncio.get_running_loop()
+    longest, window = 0.0, loop.time()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(MONITOR_TICK)
+        longest = max(longest, loop.time() - before - MONITOR_TICK)
+        if loop.time() - window >= MONITOR_WINDOW:
+            log.info("loop monitor t=%.3f longest_stall_ms=%.1f", time.time(), longest * 1000)
+            longest, window = 0.0, loop.time()
 
 
 def command_tree_hash(tree: app_commands.CommandTree) -> str:

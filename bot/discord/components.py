@@ -7,6 +7,7 @@ import re
 
 import discord
 
+from bot.core.answers import Answer
 from bot.discord.replies import (
     edit_answer,
     guarded,
@@ -67,14 +68,23 @@ class AnswerButton(
             )
         elif self.action == "page":
             page = numbers[1] if len(numbers) > 1 else 0
-            await edit_answer(
-                interaction, service.term_answer(target, guild_id=guild_id, page=page)
-            )
+            answer = service.term_answer(target, guild_id=guild_id, page=page)
+            await show_page(interaction, answer)
         elif self.action == "more":
             page = numbers[1] if len(numbers) > 1 else 0
             await send_full_text(
                 interaction, service.term_answer(target, guild_id=guild_id, page=page)
             )
+
+
+async def show_page(interaction: discord.Interaction, answer: Answer) -> None:
+    """Another page of an answer: in place on a private view; on a public message, as a
+    private view for the member who asked, so the message others see (and voted on) stays."""
+    message = interaction.message
+    if message is not None and message.flags.ephemeral:
+        await edit_answer(interaction, answer)
+    else:
+        await send_answer(interaction, answer, private=True)
 
 
 class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:related"):

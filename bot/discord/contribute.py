@@ -96,6 +96,7 @@ async def _sent(
         text,
         source_name,
         source_url,
+        channel_id=interaction.channel_id,
     )
     try:
         sent.checked()

@@ -66,7 +66,7 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:-\n") + "…"
 
 
-def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
+def embed_for(answer: Answer, *, private: bool = False) -> tuple[discord.Embed, bool]:
     """The answer as an embed, and whether anything had to be cut to fit."""
     cut = False
 
@@ -78,8 +78,9 @@ def embed_for(answer: Answer) -> tuple[discord.Embed, bool]:
 
     title = fit(answer.title, TITLE_LIMIT)
     footer = fit(answer.footer, FOOTER_NOTE_LIMIT) if answer.footer else ""
-    if answer.kind == "definition":
-        footer = (footer + " · react 👍 or 👎 to vote").strip(" ·")
+    if answer.kind == "definition" and answer.definition_id is not None:
+        how = "vote with the buttons below" if private else "click 👍 or 👎 below to vote"
+        footer = (footer + " · " + how).strip(" ·")
     # The description shares the 6000-character budget with the fields, so it is kept shorter
     # when there are sections to show.
     room = min(DESCRIPTION_LIMIT, EMBED_BUDGET - len(title) - len(footer))
@@ -126,7 +127,7 @@ def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -
         return search_custom_id(action.page, query or "")
     if pick:
         return f"gb:pick:{action.kind}:{action.target}"
-    if action.kind in ("page", "more"):
+    if action.kind in ("page", "more", "profile", "board"):
         return f"gb:{action.kind}:{action.target}:{action.page}"
     if action.kind == "new-term":
         return f"gb:new-term:{action.text or ''}"[:CUSTOM_ID_LIMIT]
@@ -134,12 +135,16 @@ def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -
 
 
 def view_for(
-    answer: Answer, *, cut: bool = False, link: str | None = None
+    answer: Answer, *, cut: bool = False, link: str | None = None, private: bool = False
 ) -> discord.ui.View | None:
     """Buttons for the answer's actions; related terms go in a select menu when there are many.
-    A link (to the answer's web page) is a link button after the first row's buttons."""
+
+    A link (to the answer's web page) is a link button after the first row's buttons. A private
+    view of a definition gets 👍 and 👎 buttons (its own way to vote, since only public messages
+    carry reactions) on the row under the page buttons.
+    """
     view = discord.ui.View(timeout=None)
-    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "search")]
+    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "search", "profile", "board")]
     if cut and answer.term_id is not None:
         nav.append(Action("more", "Read more", answer.term_id, answer.page))
     if link is not None and _LINK.fullmatch(link) and len(link) <= LINK_URL_LIMIT:
@@ -164,11 +169,25 @@ def view_for(
                 _button(action, row=rows[index // BUTTONS_PER_ROW], pick=answer.kind == "suggest")
             )
     # A definition uses rows 0 and 1; its author's own buttons go below them.
-    for action in [a for a in answer.actions if a.kind in AUTHOR_ACTIONS]:
+    own = [a for a in answer.actions if a.kind in AUTHOR_ACTIONS]
+    for action in own:
         style = (
             discord.ButtonStyle.danger if action.kind == "delete" else discord.ButtonStyle.secondary
         )
         view.add_item(_button(action, row=2, style=style))
+    if private and not own and answer.kind == "definition" and answer.definition_id is not None:
+        # A private view votes with buttons (reactions go on public messages only); an author
+        # never votes on their own, so these take the row their Edit and Delete would.
+        up, down = answer.votes or (0, 0)
+        for label, value in ((f"👍 {up}", "up"), (f"👎 {down}", "down")):
+            view.add_item(
+                discord.ui.Button(
+                    label=label,
+                    style=discord.ButtonStyle.secondary,
+                    row=2,
+                    custom_id=f"gb:vote:{answer.definition_id}:{value}",
+                )
+            )
     if not view.children:
         return None
     # The bot's dynamic items answer these buttons by their custom ids; a stopped view is sent

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import discord
 
 from bot.core.answers import Answer, for_viewer
+from bot.core.karma import VOTE_EMOJI
 from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
@@ -29,22 +32,26 @@ DEFER_AFTER = 1.5
 
 # The service hands out the same Answer object until something changes it, so its embed and
 # buttons are built once. Entries keep their answer alive, so an id is never reused while cached.
-_RENDERED: dict[tuple[int, str | None], tuple[Answer, discord.Embed, discord.ui.View | None]] = {}
+_RENDERED: dict[
+    tuple[int, str | None, bool], tuple[Answer, discord.Embed, discord.ui.View | None]
+] = {}
 RENDER_CACHE_SIZE = 1024
 
 
 def rendered(
-    answer: Answer, *, link: str | None = None
+    answer: Answer, *, link: str | None = None, private: bool = False
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """The answer's embed and buttons (a stopped view: plain components, reusable)."""
-    cached = _RENDERED.get((id(answer), link))
+    """The answer's embed and buttons (a stopped view: plain components, reusable); a private
+    view of a definition votes with buttons, since reactions cannot go on it."""
+    key = (id(answer), link, private)
+    cached = _RENDERED.get(key)
     if cached is not None and cached[0] is answer:
         return cached[1], cached[2]
-    embed, cut = embed_for(answer)
-    view = view_for(answer, cut=cut, link=link)
+    embed, cut = embed_for(answer, private=private)
+    view = view_for(answer, cut=cut, link=link, private=private)
     if len(_RENDERED) >= RENDER_CACHE_SIZE:
         _RENDERED.clear()
-    _RENDERED[(id(answer), link)] = (answer, embed, view)
+    _RENDERED[key] = (answer, embed, view)
     return embed, view
 
 
@@ -94,8 +101,9 @@ async def send_answer(
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
     answer = for_viewer(answer, interaction.user.id)
-    embed, view = rendered(answer, link=web_link(interaction.client, answer, interaction.guild_id))
     ephemeral = answer.private if private is None else private
+    link = web_link(interaction.client, answer, interaction.guild_id)
+    embed, view = rendered(answer, link=link, private=ephemeral)
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
     if view is not None:
         kwargs["view"] = view
@@ -148,12 +156,17 @@ async def answer_question(
 
 
 async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
-    """Show another page of an answer in the same message (a component's update)."""
+    """Show another page of a private answer in its own message (a component's update).
+
+    Public answers are never repainted: a reaction on one always means what its voter saw.
+    """
     answer = for_viewer(answer, interaction.user.id)
-    embed, view = rendered(answer, link=web_link(interaction.client, answer, interaction.guild_id))
-    await interaction.response.edit_message(embed=embed, view=view)
-    if interaction.message is not None and not interaction.message.flags.ephemeral:
-        await remember(interaction.client, answer, interaction.message)
+    link = web_link(interaction.client, answer, interaction.guild_id)
+    embed, view = rendered(answer, link=link, private=True)
+    if interaction.response.is_done():
+        await interaction.edit_original_response(embed=embed, view=view)
+    else:
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 async def reply_to_message(message: discord.Message, answer: Answer) -> discord.Message:
@@ -184,19 +197,44 @@ async def send_full_text(interaction: discord.Interaction, answer: Answer) -> No
 
 
 async def remember(client: discord.Client, answer: Answer, message: discord.Message) -> None:
-    """Record which definition or FAQ a public message shows, so reactions on it are votes."""
+    """Record which definition or FAQ a public message shows, so reactions on it are votes,
+    and put 👍 and 👎 on a definition so members vote with one click."""
     if answer.definition_id is None and answer.faq_id is None:
         return
     service: GlossaryService = client.service  # type: ignore[attr-defined]
-    record = functools.partial(
-        Store.record_answer_message,
+    record = service.record_answer_message(
         message_id=message.id,
         guild_id=message.guild.id if message.guild else None,
         channel_id=message.channel.id,
         definition_id=answer.definition_id,
         faq_id=answer.faq_id,
     )
-    await _bookkeeping(service.run(record), "which answer a message shows (no votes on it)")
+    await _bookkeeping(record, "which answer a message shows (no votes on it)")
+    if answer.definition_id is not None and message.guild is not None:
+        await add_vote_reactions(client, message)
+
+
+def voting_enabled() -> bool:
+    """GLOSSARY_VOTING=off: reactions are not counted at all (the benchmark's floor)."""
+    return os.environ.get("GLOSSARY_VOTING", "on").strip().lower() != "off"
+
+
+async def add_vote_reactions(client: discord.Client, message: discord.Message) -> None:
+    """Put 👍 and 👎 on a public answer; the bot's own reactions never count."""
+    if not voting_enabled():
+        return
+    partial = client.get_partial_messageable(
+        message.channel.id, guild_id=message.guild.id if message.guild else None
+    ).get_partial_message(message.id)
+    for emoji in VOTE_EMOJI:
+        if client.is_closed():
+            return  # stopping: the answer stands, members can still react themselves
+        try:
+            await partial.add_reaction(emoji)
+        except (discord.HTTPException, aiohttp.ClientError, RuntimeError) as exc:
+            # Without Add Reactions (or while stopping) members can still react themselves.
+            log.info("could not add %s to answer %s: %s", emoji, message.id, exc)
+            return
 
 
 def record_missed(
@@ -224,13 +262,21 @@ async def _bookkeeping(pending: Awaitable[None], what: str) -> None:
 
 
 async def in_time(
-    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = True
+    interaction: discord.Interaction,
+    work: Awaitable[T],
+    *,
+    ephemeral: bool = True,
+    update: bool = False,
 ) -> T:
-    """Await work that is usually quick, deferring the interaction if it is not."""
+    """Await work that is usually quick, deferring the interaction if it is not (update: a
+    button that will edit its own message)."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done and not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     return await task
 
 

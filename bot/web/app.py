@@ -299,7 +299,7 @@ async def leaderboard(request: web.Request) -> web.Response:
     assert guild_id is not None  # the route has a key
 
     def build() -> str:
-        ranked = request.app[SERVICE].leaderboard(guild_id=guild_id)
+        ranked = request.app[SERVICE].ranked_members(guild_id=guild_id)
         return render("leaderboard.html", scope, ranked=ranked)
 
     return html(request.app[SITE].cached(request.path_qs, build), private=True)

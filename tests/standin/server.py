@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 from . import limits
 from .state import (
     ALL_PERMISSIONS,
+    DAY,
     LOADING,
     PUBLIC_THREAD,
     Attachment,
@@ -30,6 +31,7 @@ from .state import (
     Member,
     Message,
     User,
+    iso_now,
     snowflake,
 )
 
@@ -234,7 +236,8 @@ class DiscordStandin:
     ):
         self.application_id = snowflake()
         self.bot = User(self.application_id, "GlossaryBot", bot=True)
-        self.owner = User(snowflake(), "owner")
+        # The server's owner has had a Discord account for years, as owners do.
+        self.owner = User(snowflake(time.time() - 3 * 365 * DAY), "owner")
         self.token = (
             base64.b64encode(str(self.application_id).encode()).decode().rstrip("=")
             + ".standin."
@@ -257,6 +260,7 @@ class DiscordStandin:
         self.compressions: list[str | None] = []
         self.refused_intents: list[str] = []
         self.identify_count = 0
+        self.reaction_pages = 0  # GET reactions answered (pages of who reacted)
         self.gateway = Gateway(self)
         self._new_messages = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -328,7 +332,10 @@ class DiscordStandin:
             guild.channels[channel.id] = channel
             self.channels[channel.id] = channel
         guild.members[self.bot.id] = Member(self.bot, permissions=ALL_PERMISSIONS)
-        guild.members[self.owner.id] = Member(self.owner, permissions=ALL_PERMISSIONS)
+        # The owner made the server a while ago.
+        guild.members[self.owner.id] = Member(
+            self.owner, permissions=ALL_PERMISSIONS, joined_at=iso_now(time.time() - 365 * DAY)
+        )
         self.guilds[guild.id] = guild
         if self.gateway.session is not None:
             # The bot joins a server: unlike the GUILD_CREATEs that fill in READY's unavailable
@@ -339,15 +346,35 @@ class DiscordStandin:
         return guild
 
     def add_member(
-        self, guild: Guild, name: str, *, permissions: int | None = None, bot: bool = False
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        permissions: int | None = None,
+        bot: bool = False,
+        account_days: float = 365.0,
+        member_days: float = 30.0,
     ) -> User:
-        user = User(snowflake(), name, bot=bot)
+        """A member of the server: by default an account a year old that joined a month ago
+        (a member's id holds their account's creation time, as on Discord)."""
+        now = time.time()
+        user = User(snowflake(now - account_days * DAY), name, bot=bot)
         self.users[user.id] = user
-        member = Member(user)
+        member = Member(user, joined_at=iso_now(now - member_days * DAY))
         if permissions is not None:
             member.permissions = permissions
         guild.members[user.id] = member
         return user
+
+    def remove_member(self, guild: Guild, user: User) -> None:
+        """A member leaves. Discord tells only bots with the members intent (GUILD_MEMBER_REMOVE);
+        others learn it when they ask for the member and get Unknown Member."""
+        guild.members.pop(user.id, None)
+        session = self.gateway.session
+        if session is not None and session.intents & GUILD_MEMBERS:
+            self.gateway.dispatch(
+                "GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": user.payload()}
+            )
 
     def add_thread(self, channel: Channel, name: str, owner: User) -> Channel:
         """A member starts a public thread under a channel; Discord sends the bot THREAD_CREATE."""
@@ -490,6 +517,28 @@ class DiscordStandin:
             2, guild, channel, user, self._command_data(name, options or {}, None, guild)
         )
 
+    async def user_command(
+        self, guild: Guild, channel: Channel, user: User, name: str, target: User
+    ) -> Interaction:
+        """A member picks an app's command from another member's context menu (Apps > name)."""
+        commands = self.guild_commands.get(guild.id, []) + self.global_commands
+        command = next((c for c in commands if c["name"] == name and c["type"] == 2), None)
+        if command is None:
+            raise AssertionError(f"no user command {name!r} was synced")
+        member = guild.members[target.id].payload()
+        member.pop("user")
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 2,
+            "target_id": str(target.id),
+            "resolved": {
+                "users": {str(target.id): target.payload()},
+                "members": {str(target.id): member},
+            },
+        }
+        return self._interaction(2, guild, channel, user, data)
+
     async def autocomplete(
         self,
         guild: Guild,
@@ -558,7 +607,7 @@ class DiscordStandin:
 
     async def send_message(self, channel: Channel, user: User, content: str) -> Message:
         """A member posts in a channel; the bot sees it as Discord would deliver it."""
-        message = Message(snowflake(), channel.id, channel.guild_id, user, content)
+        message = Message(snowflake(), channel.id, channel.guild_id, user, content, me=self.bot.id)
         self.messages[message.id] = message
         self.deliver_again(message)
         return message
@@ -578,26 +627,103 @@ class DiscordStandin:
             payload["member"] = member
         self.gateway.dispatch("MESSAGE_CREATE", payload)
 
-    async def react(self, message: Message, user: User, emoji: str) -> None:
-        message.reactions.setdefault(emoji, set()).add(user.id)
-        self._dispatch_reaction("MESSAGE_REACTION_ADD", message, user.id, emoji)
+    async def react(
+        self,
+        message: Message,
+        user: User,
+        emoji: str,
+        *,
+        burst: bool = False,
+        deliver: bool = True,
+    ) -> None:
+        """A member (or the bot) puts a reaction on a message; a super reaction with burst.
 
-    async def unreact(self, message: Message, user: User, emoji: str) -> None:
-        message.reactions.get(emoji, set()).discard(user.id)
-        self._dispatch_reaction("MESSAGE_REACTION_REMOVE", message, user.id, emoji)
+        deliver=False: the reaction stands but its event never reaches the bot (Discord's
+        gateway gives no guarantee; only reading the reactions back finds it).
+        """
+        kept = message.burst_reactions if burst else message.reactions
+        kept.setdefault(emoji, set()).add(user.id)
+        if deliver:
+            self._dispatch_reaction("MESSAGE_REACTION_ADD", message, user.id, emoji, burst=burst)
 
-    def _dispatch_reaction(self, event: str, message: Message, user_id: int, emoji: str) -> None:
+    async def unreact(
+        self,
+        message: Message,
+        user: User,
+        emoji: str,
+        *,
+        burst: bool = False,
+        deliver: bool = True,
+    ) -> None:
+        kept = message.burst_reactions if burst else message.reactions
+        kept.get(emoji, set()).discard(user.id)
+        if deliver:
+            self._dispatch_reaction("MESSAGE_REACTION_REMOVE", message, user.id, emoji, burst=burst)
+
+    def deliver_reaction_again(
+        self, message: Message, user: User, emoji: str, *, added: bool = True
+    ) -> None:
+        """A reaction event delivered a second time (delivery is at least once)."""
+        event = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
+        self._dispatch_reaction(event, message, user.id, emoji)
+
+    async def clear_reactions(self, message: Message) -> None:
+        """A moderator removes every reaction from a message."""
+        message.reactions.clear()
+        message.burst_reactions.clear()
+        self.gateway.dispatch("MESSAGE_REACTION_REMOVE_ALL", self._message_ids(message))
+
+    async def clear_emoji(self, message: Message, emoji: str) -> None:
+        """A moderator removes every reaction of one emoji from a message."""
+        message.reactions.pop(emoji, None)
+        message.burst_reactions.pop(emoji, None)
+        data = {**self._message_ids(message), "emoji": {"id": None, "name": emoji}}
+        self.gateway.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data)
+
+    async def delete_message(self, message: Message) -> None:
+        """A moderator deletes a message."""
+        self.messages.pop(message.id, None)
+        self.gateway.dispatch("MESSAGE_DELETE", self._message_ids(message, key="id"))
+
+    async def delete_messages(self, messages: list[Message]) -> None:
+        """A moderator deletes messages of one channel at once (bulk delete)."""
+        for message in messages:
+            self.messages.pop(message.id, None)
+        first = messages[0]
+        data: dict[str, Any] = {
+            "ids": [str(m.id) for m in messages],
+            "channel_id": str(first.channel_id),
+        }
+        if first.guild_id is not None:
+            data["guild_id"] = str(first.guild_id)
+        self.gateway.dispatch("MESSAGE_DELETE_BULK", data)
+
+    def _message_ids(self, message: Message, key: str = "message_id") -> dict[str, Any]:
+        data = {key: str(message.id), "channel_id": str(message.channel_id)}
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        return data
+
+    def _dispatch_reaction(
+        self, event: str, message: Message, user_id: int, emoji: str, *, burst: bool = False
+    ) -> None:
         data: dict[str, Any] = {
             "user_id": str(user_id),
             "channel_id": str(message.channel_id),
             "message_id": str(message.id),
             "emoji": {"id": None, "name": emoji},
-            "type": 0,
-            "burst": False,
+            "type": 1 if burst else 0,
+            "burst": burst,
         }
+        if burst:
+            data["burst_colors"] = ["#ff0000"]
         if message.guild_id is not None:
             data["guild_id"] = str(message.guild_id)
             data["message_author_id"] = str(message.author.id)
+            member = self.guilds[message.guild_id].members.get(user_id)
+            if event == "MESSAGE_REACTION_ADD" and member is not None:
+                # Discord sends who reacted, with when they joined, on an add in a server.
+                data["member"] = member.payload()
         self.gateway.dispatch(event, data)
 
     async def drop_connection(self) -> None:
@@ -696,6 +822,17 @@ class DiscordStandin:
                 return await self._channel_message(method, int(channel_id), int(message_id), body)
             case (_, ["channels", channel_id, "messages", message_id, "reactions", emoji, who]):
                 return await self._reaction(method, int(channel_id), int(message_id), emoji, who)
+            case ("GET", ["channels", channel_id, "messages", message_id, "reactions", emoji]):
+                return self._reaction_users(int(channel_id), int(message_id), emoji, request)
+            case ("DELETE", ["channels", channel_id, "messages", message_id, "reactions", *emoji]):
+                message = self._reactable(int(channel_id), int(message_id))
+                if message is None:
+                    return _json({"message": "Unknown Message", "code": 10008}, status=404)
+                if emoji:
+                    await self.clear_emoji(message, emoji[0])
+                else:
+                    await self.clear_reactions(message)
+                return web.Response(status=204)
             case ("GET", ["guilds", guild_id, "members", user_id]):
                 guild = self.guilds.get(int(guild_id))
                 if guild is None or int(user_id) not in guild.members:
@@ -728,6 +865,8 @@ class DiscordStandin:
         for command in body or []:
             entry = dict(command)
             entry.setdefault("type", 1)
+            # Context-menu commands have no description; Discord returns an empty one.
+            entry.setdefault("description", "")
             entry.update(
                 id=str(snowflake()),
                 application_id=str(self.application_id),
@@ -775,6 +914,7 @@ class DiscordStandin:
             allowed_mentions=body.get("allowed_mentions"),
             reference=int(reference) if reference else None,
             interaction_id=interaction_id,
+            me=self.bot.id,
             attachments=self._uploaded(body),
         )
 
@@ -895,7 +1035,7 @@ class DiscordStandin:
             if message is ix.original:
                 ix.followup_arrived.set()
         elif method == "DELETE":
-            self.messages.pop(message.id, None)
+            await self.delete_message(message)
             return web.Response(status=204)
         return _json(message.payload())
 
@@ -914,9 +1054,38 @@ class DiscordStandin:
             self.gateway.dispatch("MESSAGE_UPDATE", message.payload())
             return _json(message.payload())
         if method == "DELETE":
-            self.messages.pop(message_id)
+            await self.delete_message(message)
             return web.Response(status=204)
         raise _NotFound
+
+    def _reactable(self, channel_id: int, message_id: int) -> Message | None:
+        message = self.messages.get(message_id)
+        if message is None or message.channel_id != channel_id or message.ephemeral:
+            return None
+        return message
+
+    def _reaction_users(
+        self, channel_id: int, message_id: int, emoji: str, request: web.Request
+    ) -> web.Response:
+        """Who reacted with an emoji, a page at a time: up to `limit` (1-100, default 25)
+        users with ids above `after`, by id, as Discord pages them."""
+        message = self._reactable(channel_id, message_id)
+        if message is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        try:
+            limit = int(request.query.get("limit", 25))
+            after = int(request.query.get("after", 0))
+            kind = int(request.query.get("type", 0))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= 100:
+            return self._invalid(
+                "get reactions", {"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX"}]}}
+            )
+        self.reaction_pages += 1
+        kept = message.burst_reactions if kind == 1 else message.reactions
+        ids = sorted(u for u in kept.get(emoji, set()) if u > after)[:limit]
+        return _json([self.users[u].payload() for u in ids])
 
     async def _reaction(
         self, method: str, channel_id: int, message_id: int, emoji: str, who: str

@@ -19,13 +19,17 @@ MEMBER_PERMISSIONS = (
 _counter = itertools.count(1)
 
 
-def snowflake() -> int:
-    """Ids that sort by creation time, like Discord's."""
-    return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF)
+def snowflake(at: float | None = None) -> int:
+    """Ids that sort by creation time, like Discord's (at: a creation time in the past)."""
+    ms = int((time.time() if at is None else at) * 1000)
+    return ((ms - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF)
 
 
-def iso_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
+def iso_now(at: float | None = None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime(at))
+
+
+DAY = 86400.0
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Member:
     user: User
     roles: list[int] = field(default_factory=list)
     permissions: int = MEMBER_PERMISSIONS
+    # When they joined the server: fixed, as Discord keeps it (members vote only after a while).
+    joined_at: str = field(default_factory=iso_now)
 
     def payload(self, *, with_permissions: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -58,7 +64,7 @@ class Member:
             "roles": [str(r) for r in self.roles],
             "nick": None,
             "avatar": None,
-            "joined_at": iso_now(),
+            "joined_at": self.joined_at,
             "deaf": False,
             "mute": False,
             "flags": 0,
@@ -199,7 +205,10 @@ class Message:
     reference: int | None = None
     interaction_id: int | None = None
     reactions: dict[str, set[int]] = field(default_factory=dict)
+    # Super reactions: Discord keeps them apart from normal ones (a member may have both).
+    burst_reactions: dict[str, set[int]] = field(default_factory=dict)
     edits: int = 0
+    me: int = 0  # the bot's user id, for the "me" of each reaction
     attachments: list[Attachment] = field(default_factory=list)
 
     @property
@@ -232,6 +241,26 @@ class Message:
                 if item.get("label") == label:
                     return item["custom_id"]
         raise KeyError(f"no button {label!r} on message {self.id}: {self.components}")
+
+    def reaction_payloads(self) -> list[dict[str, Any]]:
+        """Reactions as a message object carries them: counts, and whether the bot's is one."""
+        payloads = []
+        for emoji in dict.fromkeys([*self.reactions, *self.burst_reactions]):
+            normal = self.reactions.get(emoji, set())
+            burst = self.burst_reactions.get(emoji, set())
+            if not normal and not burst:
+                continue
+            payloads.append(
+                {
+                    "count": len(normal) + len(burst),
+                    "count_details": {"normal": len(normal), "burst": len(burst)},
+                    "me": self.me in normal,
+                    "me_burst": self.me in burst,
+                    "emoji": {"id": None, "name": emoji},
+                    "burst_colors": [],
+                }
+            )
+        return payloads
 
     def pinged(self, replied_author: int | None = None) -> dict[str, Any]:
         """Who Discord would notify: users, roles and @everyone, by the allowed mentions."""
@@ -277,6 +306,9 @@ class Message:
             "type": 19 if self.reference else 0,
             "flags": self.flags,
         }
+        reactions = self.reaction_payloads()
+        if reactions:
+            data["reactions"] = reactions
         if self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
         if self.reference:
