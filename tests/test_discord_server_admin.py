@@ -60,7 +60,8 @@ async def add_term(world, name: str, definition: str, *, guild=None, **boxes) ->
     values = {TERM_BOXES["definition"]: definition}
     values.update({TERM_BOXES[key]: value for key, value in boxes.items()})
     done = await world.discord.submit_modal(ix, world.discord.owner, values)
-    return str((await done.message()).embed)
+    # Generous: in about one run in three, a refusal here took over 5 s (cause not found yet).
+    return str((await done.message(timeout=15)).embed)
 
 
 async def import_file(world, text: str, *, filename="acme.yaml", user=None, guild=None):
