@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.answers import Action, Answer
+from bot.core.history_store import Actor
 from bot.core.model import DefinitionRecord, Source, TermRecord
 from bot.core.store import Store
 from bot.core.voting import award_badges
@@ -176,7 +177,9 @@ def save(store: Store, term_id: int, sent: Contribution) -> Saved:
         if (mine is None or other.id != mine.id) and same_text(other.text, text):
             raise Refused(f"“{term.name}” already has that definition. {NOTHING_SAVED}")
     if mine is not None:
-        store.edit_definition(mine.id, text=text, source=source)
+        store.edit_definition(
+            mine.id, text=text, source=source, by=Actor(author_id, sent.author_name)
+        )
         definition_id = mine.id
     else:
         definition_id = store.add_definition(
@@ -236,14 +239,20 @@ def server_definition(store: Store, definition_id: int, *, guild_id: int) -> Def
 
 
 def delete(
-    store: Store, definition_id: int, *, guild_id: int, user_id: int, moderator: bool = False
+    store: Store,
+    definition_id: int,
+    *,
+    guild_id: int,
+    user_id: int,
+    moderator: bool = False,
+    user_name: str | None = None,
 ) -> DefinitionRecord:
     """Take a definition down: its author's, or any member's for a moderator."""
     if moderator:
         definition = server_definition(store, definition_id, guild_id=guild_id)
     else:
         definition = own_definition(store, definition_id, guild_id=guild_id, user_id=user_id)
-    store.remove_definition(definition_id)
+    store.remove_definition(definition_id, by=Actor(user_id, user_name))
     return definition
 
 
