@@ -97,7 +97,9 @@ def history_answer(
         if shown.change == "reverted" and shown.reverted_to in numbers:
             what += f" to v{numbers[shown.reverted_to]}"
         mark = " (current)" if shown is current else ""
-        name = f"v{shown.number}{mark} · {what} by {_who(shown)} · {_when(shown.changed_at)}"
+        who = _who(shown)
+        by = f" by {who}" if who else ""
+        name = f"v{shown.number}{mark} · {what}{by} · {_when(shown.changed_at)}"
         text = answers.clip(shown.text, SHOWN_TEXT)
         if shown.source_name:
             text += f"\nSource: {shown.source_name}" + (
@@ -137,16 +139,11 @@ def history_answer(
     )
 
 
-def _who(version: Version) -> str:
+def _who(version: Version) -> str | None:
+    """Who made a version; None for a glossary file's load (its change says so)."""
     if version.changed_by_name:
         return version.changed_by_name
-    if version.changed_by is None:
-        return (
-            "the glossary file"
-            if version.change in ("loaded", "restored", "removed")
-            else "an admin"
-        )
-    return "a member"
+    return "a member" if version.changed_by is not None else None
 
 
 def _when(at: str) -> str:

@@ -64,9 +64,7 @@ _ORIGINAL = (
     " d.text, d.source_name, d.source_url, d.author_id, d.author_name,"
     " coalesce(d.edited_at, d.created_at), NULL FROM definitions d"
 )
-_NO_VERSIONS = (
-    " AND NOT EXISTS (SELECT 1 FROM definition_versions v WHERE v.definition_id = d.id)"
-)
+_NO_VERSIONS = " AND NOT EXISTS (SELECT 1 FROM definition_versions v WHERE v.definition_id = d.id)"
 ORIGINAL_BY_ID = _ORIGINAL + " WHERE d.id = ?" + _NO_VERSIONS
 ORIGINAL_BY_TERM = _ORIGINAL + " WHERE d.term_id = ? AND d.origin = 'glossary'" + _NO_VERSIONS
 

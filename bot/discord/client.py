@@ -39,6 +39,7 @@ COGS = (
     "bot.discord.votes",
     "bot.discord.contribute",
     "bot.discord.profile",
+    "bot.discord.history",
     "bot.discord.admin",
     # The rest of /glossary: each adds its subcommands to the admin cog's group.
     "bot.discord.admin_terms",

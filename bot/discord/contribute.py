@@ -197,7 +197,12 @@ class ContributionButton(
                 name = term.name if term else "this term"
                 await interaction.response.send_modal(DefinitionModal(mine.term_id, name, mine))
                 return
-            pending = service.delete_definition(definition_id, guild_id=guild_id, user_id=user_id)
+            pending = service.delete_definition(
+                definition_id,
+                guild_id=guild_id,
+                user_id=user_id,
+                user_name=interaction.user.display_name,
+            )
             gone = await in_time(interaction, pending)
         except Refused as refused:
             await send_error(interaction, str(refused))

@@ -14,6 +14,7 @@ import aiohttp
 import discord
 
 from bot.core.answers import Answer, for_viewer
+from bot.core.history_store import Actor
 from bot.core.karma import VOTE_EMOJI
 from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
@@ -94,6 +95,11 @@ def service_of(interaction: discord.Interaction) -> GlossaryService:
 
 def guild_id_of(interaction: discord.Interaction) -> int | None:
     return interaction.guild_id
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who is acting, as a definition's history names them."""
+    return Actor(interaction.user.id, interaction.user.display_name)
 
 
 async def send_answer(
