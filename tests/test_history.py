@@ -170,3 +170,27 @@ def test_the_history_page_pages_and_offers_revert_only_to_who_may(store):
     assert [s.name.split(" ")[0] for s in last.sections] == ["v2", "v1"]
     with pytest.raises(Refused):
         history.show(store, saved.definition_id, guild_id=999, user_id=ALICE, admin=True)
+
+
+def test_the_console_shows_a_history_and_reverts_by_number(service):
+    """/history TERM in the console: the versions, and a numbered Revert (the console's
+    member is its local server's admin)."""
+    from bot.console import ConsoleSession, render_text
+    from bot.console_server import LOCAL_SERVER, LOCAL_USER
+
+    store = service.store
+    term = customer(store)
+    definition_id = store.add_definition(
+        term_id=term, guild_id=LOCAL_SERVER, author_id=LOCAL_USER, author_name="you", text=FIRST
+    )
+    store.edit_definition(definition_id, text=SECOND, source=None, by=Actor(LOCAL_USER, "you"))
+    store.set_vote(definition_id=definition_id, guild_id=LOCAL_SERVER, user_id=BOB, value=1)
+    console = ConsoleSession(service)
+    page = console.handle("/history customer")
+    text = render_text(page)
+    assert "v2 (current) · edited by you" in text and FIRST in text
+    [number] = [i for i, a in enumerate(page.actions, 1) if a.label == "Revert to v1"]
+    after = console.handle(str(number))
+    assert "Reverted to v1" in after.body
+    assert store.definition(definition_id, guild_id=LOCAL_SERVER).text == FIRST
+    assert "Usage" in console.handle("/history").title
