@@ -174,6 +174,8 @@ class ServerCommands:
             saved = self._wait(make)
         except Refused as refused:
             return info_answer("Not saved", str(refused))
+        if saved.waiting is not None:
+            return self.service.waiting_answer(saved, guild_id=LOCAL_SERVER)
         answer = self.service.term_answer(saved.term_id, guild_id=LOCAL_SERVER, page=saved.page)
         return self.own(answer)
 

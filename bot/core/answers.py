@@ -16,7 +16,8 @@ AnswerKind = Literal["definition", "faq", "suggest", "none", "info", "search"]
 # term/faq/page/faqs/more open something; edit/delete act on the viewer's own definition;
 # contribute/new-term start a contribution; add-term starts /glossary add for a missed question;
 # search shows another page of a search; history opens a definition's versions (a page of
-# them), revert brings one back (its id in `text`).
+# them), revert brings one back (its id in `text`); approve, reject and reviews (a page of
+# them) act on the review queue.
 ActionKind = Literal[
     "term",
     "faq",
@@ -33,6 +34,9 @@ ActionKind = Literal[
     "board",
     "history",
     "revert",
+    "approve",
+    "reject",
+    "reviews",
 ]
 AUTHOR_ACTIONS = ("edit", "delete")
 

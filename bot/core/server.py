@@ -345,17 +345,19 @@ def free_text_answer(setting: FreeText, channel_names: dict[int, str]) -> Answer
 # -- what nobody found ------------------------------------------------------------------------
 
 
-def report_answer(rows: list[MissedQuery]) -> Answer:
-    """The questions that found nothing, most asked first; each a button to add its term."""
+def report_answer(rows: list[MissedQuery], *, waiting: str | None = None) -> Answer:
+    """The questions that found nothing, most asked first; each a button to add its term.
+    `waiting`: what waits in the review queue, said first (nothing waits forever unseen)."""
+    head = f"{waiting}\n\n" if waiting else ""
     if not rows:
         return answers.info_answer(
-            "Unanswered questions", "Nothing missed yet: every question found an answer."
+            "Unanswered questions", head + "Nothing missed yet: every question found an answer."
         )
     lines = [f"{row.count}× {row.query} (last asked {_when(row.last_asked)})" for row in rows]
     return Answer(
         kind="info",
         title="Unanswered questions",
-        body="Most asked first; a button adds a term for it.\n" + "\n".join(lines),
+        body=head + "Most asked first; a button adds a term for it.\n" + "\n".join(lines),
         actions=[Action("add-term", f"Add “{row.query}”", row.id) for row in rows],
         private=True,
     )

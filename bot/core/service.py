@@ -34,6 +34,7 @@ from bot.core.model import (
     MissedQuery,
     TermRecord,
 )
+from bot.core.review import ReviewOperations
 from bot.core.search import SearchResult
 from bot.core.server import FreeText, ImportPlan, TermForm
 from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
@@ -79,7 +80,7 @@ class Reply:
     missed: str | None = None
 
 
-class GlossaryService(HistoryOperations):
+class GlossaryService(HistoryOperations, ReviewOperations):
     def __init__(
         self,
         store: Store,

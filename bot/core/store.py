@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
-from bot.core import history_store
+from bot.core import history_store, review_store
 from bot.core.history_store import Actor
 from bot.core.model import (
     DefinitionRecord,
@@ -316,6 +316,13 @@ def m007_search_index(db: Database) -> None:
 def m008_definition_history(db: Database) -> None:
     # Every text a definition had, who gave it and when (see history_store.py).
     for sql in history_store.M008_SQL:
+        db.execute(sql)
+
+
+@migrations()
+def m009_review_queue(db: Database) -> None:
+    # Members' definitions waiting for a server's review (see review_store.py).
+    for sql in review_store.M009_SQL:
         db.execute(sql)
 
 

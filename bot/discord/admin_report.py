@@ -15,8 +15,11 @@ from bot.discord.replies import send_answer, service_of
 @app_commands.command(name="report", description="Questions asked here that found nothing")
 @app_commands.checks.has_permissions(manage_guild=True)
 async def report(interaction: discord.Interaction) -> None:
-    rows = service_of(interaction).missed_report(interaction.guild_id)
-    await send_answer(interaction, server.report_answer(rows))
+    service = service_of(interaction)
+    rows = service.missed_report(interaction.guild_id)
+    assert interaction.guild_id is not None
+    waiting = service.review_report_line(interaction.guild_id)
+    await send_answer(interaction, server.report_answer(rows, waiting=waiting))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -45,6 +45,7 @@ COGS = (
     "bot.discord.admin_terms",
     "bot.discord.admin_files",
     "bot.discord.admin_report",
+    "bot.discord.review",
     "bot.discord.web",
 )
 

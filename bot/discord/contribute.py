@@ -108,12 +108,21 @@ async def _sent(
 
 async def _saved(interaction: discord.Interaction, pending: Awaitable[Saved]) -> None:
     """Post the stored definition for everyone, or tell the member privately why not."""
+    # Where definitions may wait for review, "thinking…" stays private: what it turns into
+    # may be a definition nobody else may see yet.
+    guild_id = interaction.guild_id
+    reviewed = guild_id is not None and service_of(interaction).reviews_definitions(guild_id)
     try:
-        saved: Saved = await in_time(interaction, pending, ephemeral=False)
+        saved: Saved = await in_time(interaction, pending, ephemeral=reviewed)
     except Refused as refused:
         await send_error(interaction, str(refused))
         return
     service = service_of(interaction)
+    if saved.waiting is not None and interaction.guild_id is not None:
+        # In the review queue: for the member's eyes (and the reviewers') only.
+        waiting = service.waiting_answer(saved, guild_id=interaction.guild_id)
+        await send_answer(interaction, waiting, private=True)
+        return
     answer = service.term_answer(saved.term_id, guild_id=interaction.guild_id, page=saved.page)
     await send_answer(interaction, answer, private=False)
 

@@ -108,6 +108,11 @@ async def send_answer(
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
     answer = for_viewer(answer, interaction.user.id)
     ephemeral = answer.private if private is None else private
+    shown = service_of(interaction).with_waiting(
+        answer, viewer_id=interaction.user.id, guild_id=interaction.guild_id
+    )
+    if shown is not answer:  # it holds the viewer's definition waiting for review: theirs only
+        answer, ephemeral = shown, True
     link = web_link(interaction.client, answer, interaction.guild_id)
     embed, view = rendered(answer, link=link, private=ephemeral)
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
@@ -166,7 +171,11 @@ async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
 
     Public answers are never repainted: a reaction on one always means what its voter saw.
     """
-    answer = for_viewer(answer, interaction.user.id)
+    answer = service_of(interaction).with_waiting(
+        for_viewer(answer, interaction.user.id),
+        viewer_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+    )
     link = web_link(interaction.client, answer, interaction.guild_id)
     embed, view = rendered(answer, link=link, private=True)
     if interaction.response.is_done():
