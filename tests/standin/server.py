@@ -1007,6 +1007,9 @@ class DiscordStandin:
                 response_message_ephemeral=message.ephemeral,
             )
             response["resource"] = {"type": kind, "message": message.payload()}
+        elif kind == 6 and "message" in ix.payload:
+            # A deferred update: the original response is the message the component is on.
+            ix.original = self.messages.get(int(ix.payload["message"]["id"]))
         elif kind == 7:
             target = self.messages.get(int(ix.payload.get("message", {}).get("id", 0)))
             if target is None:
