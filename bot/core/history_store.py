@@ -144,28 +144,13 @@ def versions(store: Store, definition_id: int) -> list[Version]:
     if rows:
         return [_version(row, number) for number, row in enumerate(rows, 1)]
     row = store._one(
-        "SELECT origin, text, source_name, source_url, author_id, author_name, created_at,"
-        " edited_at FROM definitions WHERE id = ?",
+        "SELECT CASE WHEN origin = 'glossary' THEN 'loaded' WHEN edited_at IS NULL"
+        " THEN 'created' ELSE 'edited' END AS change, text, source_name, source_url,"
+        " author_id AS changed_by, author_name AS changed_by_name,"
+        " coalesce(edited_at, created_at) AS changed_at FROM definitions WHERE id = ?",
         [definition_id],
     )
-    if row is None:
-        return []
-    change = (
-        "loaded" if row["origin"] == "glossary" else "edited" if row["edited_at"] else "created"
-    )
-    return [
-        Version(
-            id=None,
-            number=1,
-            change=change,
-            text=row["text"],
-            source_name=row["source_name"],
-            source_url=row["source_url"],
-            changed_by=row["author_id"],
-            changed_by_name=row["author_name"],
-            changed_at=row["edited_at"] or row["created_at"],
-        )
-    ]
+    return [_version({**row, "id": None, "reverted_to": None}, 1)] if row else []
 
 
 def version(store: Store, definition_id: int, version_id: int) -> Version | None:
