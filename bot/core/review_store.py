@@ -142,10 +142,10 @@ def submit(
     cursor = store.db.execute(
         "INSERT INTO reviews (author_name, text, source_name, source_url, channel_id,"
         " definition_id, guild_id, term_id, term_name, author_id, submitted_at, state)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [*values, guild_id, term_id, term_name, author_id, at, WAITING],
     )
-    return int(cursor.lastrowid)
+    return int(cursor.fetchone()[0])
 
 
 def waiting(store: Store, guild_id: int, *, offset: int = 0, limit: int = 100) -> list[Waiting]:
