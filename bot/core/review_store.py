@@ -41,6 +41,18 @@ M009_SQL = (
     "CREATE INDEX reviews_waiting ON reviews (guild_id, state, id)",
     "CREATE INDEX reviews_author ON reviews (guild_id, author_id, state)",
 )
+# A new place in the queue (author name, text, source name and link, channel, definition,
+# server, term, term name, author, when, state); its id comes back.
+SUBMIT_SQL = (
+    "INSERT INTO reviews (author_name, text, source_name, source_url, channel_id,"
+    " definition_id, guild_id, term_id, term_name, author_id, submitted_at, state)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+# A decision (state, reviewer, when, reason, the term made; the row, the state it must have).
+DECIDE_SQL = (
+    "UPDATE reviews SET state = ?, reviewed_by = ?, reviewed_at = ?, reason = ?,"
+    " term_id = coalesce(?, term_id) WHERE id = ? AND state = ?"
+)
 WAITING, APPROVED, REJECTED = "waiting", "approved", "rejected"
 REVIEW_SETTING = "review"  # guild setting: "on" while members' definitions wait for review
 SKIP_KARMA_SETTING = "review_skip_karma"  # members with more karma than this skip it
@@ -140,10 +152,7 @@ def submit(
         )
         return earlier.id
     cursor = store.db.execute(
-        "INSERT INTO reviews (author_name, text, source_name, source_url, channel_id,"
-        " definition_id, guild_id, term_id, term_name, author_id, submitted_at, state)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [*values, guild_id, term_id, term_name, author_id, at, WAITING],
+        SUBMIT_SQL, [*values, guild_id, term_id, term_name, author_id, at, WAITING]
     )
     return int(cursor.fetchone()[0])
 
@@ -187,9 +196,7 @@ def decide(
     """Mark a waiting definition approved or rejected; False when it no longer waits (another
     reviewer was first). Decided by the write itself, so two presses never both win."""
     cursor = store.db.execute(
-        "UPDATE reviews SET state = ?, reviewed_by = ?, reviewed_at = ?, reason = ?,"
-        " term_id = coalesce(?, term_id) WHERE id = ? AND state = ?",
-        [state, reviewer_id, at, reason, term_id, review_id, WAITING],
+        DECIDE_SQL, [state, reviewer_id, at, reason, term_id, review_id, WAITING]
     )
     return cursor.rowcount == 1
 
