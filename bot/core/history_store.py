@@ -107,7 +107,7 @@ def record_params(change: str, actor: Actor | None, at: str, key: int) -> tuple[
 
 def keep_original(store: Store, definition_id: int) -> None:
     """Before a definition's first recorded change: its text as it was, as version 1."""
-    store.db.execute(ORIGINAL_BY_ID, [definition_id])
+    store._execute(ORIGINAL_BY_ID, [definition_id])
 
 
 def record(
@@ -122,7 +122,7 @@ def record(
     """The definition as it is now (after a change), as its newest version."""
     params = list(record_params(change, actor, at, definition_id))
     params[4] = reverted_to
-    store.db.execute(RECORD_BY_ID, params)
+    store._execute(RECORD_BY_ID, params)
 
 
 def record_terms(
@@ -130,8 +130,8 @@ def record_terms(
 ) -> None:
     """The glossary definition of each term, as it is now, as its newest version."""
     for term_id in term_ids:
-        store.db.execute(ORIGINAL_BY_TERM, [term_id])
-        store.db.execute(RECORD_BY_TERM, record_params(change, actor, at, term_id))
+        store._execute(ORIGINAL_BY_TERM, [term_id])
+        store._execute(RECORD_BY_TERM, record_params(change, actor, at, term_id))
 
 
 def versions(store: Store, definition_id: int) -> list[Version]:
@@ -165,7 +165,7 @@ def revert(store: Store, definition_id: int, to: Version, actor: Actor, at: str)
     """The definition's text and source become a former version's again: itself a change,
     recorded as the newest version. The row is the same, so its votes stay."""
     keep_original(store, definition_id)
-    store.db.execute(
+    store._execute(
         "UPDATE definitions SET text = ?, source_name = ?, source_url = ?, edited_at = ?"
         " WHERE id = ?",
         [to.text, to.source_name, to.source_url, at, definition_id],

@@ -145,16 +145,15 @@ def submit(
         definition_id,
     ]
     if earlier is not None:
-        store.db.execute(
+        store._execute(
             "UPDATE reviews SET author_name = ?, text = ?, source_name = ?, source_url = ?,"
             " channel_id = ?, definition_id = ? WHERE id = ?",
             [*values, earlier.id],
         )
         return earlier.id
-    cursor = store.db.execute(
-        SUBMIT_SQL, [*values, guild_id, term_id, term_name, author_id, at, WAITING]
-    )
-    return int(cursor.fetchone()[0])
+    row = store._one(SUBMIT_SQL, [*values, guild_id, term_id, term_name, author_id, at, WAITING])
+    assert row is not None
+    return int(row["id"])
 
 
 def waiting(store: Store, guild_id: int, *, offset: int = 0, limit: int = 100) -> list[Waiting]:
@@ -195,10 +194,10 @@ def decide(
 ) -> bool:
     """Mark a waiting definition approved or rejected; False when it no longer waits (another
     reviewer was first). Decided by the write itself, so two presses never both win."""
-    cursor = store.db.execute(
+    changed = store._execute(
         DECIDE_SQL, [state, reviewer_id, at, reason, term_id, review_id, WAITING]
     )
-    return cursor.rowcount == 1
+    return changed == 1
 
 
 def _waiting(row: dict[str, Any]) -> Waiting:

@@ -463,6 +463,10 @@ class Store:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
+    def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One write statement; how many rows it changed (history_store, review_store)."""
+        return self.db.execute(sql, list(params)).rowcount
+
     # -- meta -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
