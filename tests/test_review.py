@@ -149,3 +149,30 @@ def test_the_queue_lists_oldest_first_and_the_report_says_how_many_wait(store):
     assert line.startswith("6 definition(s) wait for review; the oldest for ") and "days" in line
     # Another server's queue is its own.
     assert review.queue_answer(store, 999).sections == []
+
+
+def test_the_console_runs_the_queue_as_the_local_servers_admin(service):
+    """/glossary review on in the console; a contribution waits; the queue's numbered options
+    approve or reject it (a reason is asked for); the report says what waits."""
+    from bot.console import ConsoleSession
+
+    console = ConsoleSession(service)
+    assert "Review is on" in console.handle("/glossary review on").body
+    assert "from -1" in console.handle("/glossary review 99999999999999").body
+    for line in ("/contribute customer", TEXT, "", ""):
+        answer = console.handle(line)
+    assert answer.title == "Waiting for review" and TEXT in answer.sections[0].text
+    assert "1 definition(s) wait for review" in console.handle("/glossary report").body
+    listed = console.handle("/glossary review")
+    [number] = [i for i, a in enumerate(listed.actions, 1) if a.label == "Reject #1"]
+    assert "Reason" in console.handle(str(number)).body
+    rejected = console.handle("Too vague.")
+    assert "#1 (“Customer” by" in rejected.body and "is rejected" in rejected.body
+    for line in ("/contribute customer", "Someone who pays us, again and again.", "", ""):
+        console.handle(line)
+    listed = console.handle("/glossary review")
+    [number] = [i for i, a in enumerate(listed.actions, 1) if a.label == "Approve #2"]
+    assert "is approved" in console.handle(str(number)).body
+    term = customer(service.store)
+    shown = [d.text for d in service.store.definitions(term, guild_id=0)]
+    assert "Someone who pays us, again and again." in shown and TEXT not in shown

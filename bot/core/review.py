@@ -46,6 +46,20 @@ class Decided:
     saved: Saved | None = None
     reason: str | None = None
 
+    def note(self, *, told: bool | None) -> str:
+        """What the reviewer is told: the decision, and whether its author heard of it
+        (None: no message was sent, as in the console)."""
+        item = self.item
+        verb = "approved: it is public now" if self.saved is not None else "rejected"
+        whom = item.author_name
+        told_text = {
+            True: f" {whom} was told by direct message.",
+            False: f" {whom}'s direct messages are closed, so they were not told;"
+            " tell them yourself.",
+            None: "",
+        }[told]
+        return f"#{item.id} (“{item.term_name}” by {whom}) is {verb}.{told_text}"
+
     def author_message(self, guild_name: str) -> str:
         """What its author is told, privately (their text is theirs: no markup is added)."""
         where = f"in {guild_name}" if guild_name else "in the server"

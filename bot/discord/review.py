@@ -113,18 +113,6 @@ async def tell_author(interaction: discord.Interaction, decided: Decided) -> boo
     return True
 
 
-def decided_note(decided: Decided, told: bool) -> str:
-    item = decided.item
-    verb = "approved: it is public now" if decided.saved is not None else "rejected"
-    whom = item.author_name
-    told_text = (
-        f"{whom} was told by direct message."
-        if told
-        else f"{whom}'s direct messages are closed, so they were not told; tell them yourself."
-    )
-    return f"#{item.id} (“{item.term_name}” by {whom}) is {verb}. {told_text}"
-
-
 class RejectModal(discord.ui.Modal, title="Reject this definition"):
     reason = discord.ui.TextInput(
         label="Reason (optional), sent to its author",
@@ -166,7 +154,7 @@ async def decide(
         await send_error(interaction, str(refused))
         return
     told = await tell_author(interaction, decided)
-    answer = service.review_queue(guild_id, note=decided_note(decided, told))
+    answer = service.review_queue(guild_id, note=decided.note(told=told))
     await send_queue(interaction, answer, in_place=in_place_for(interaction))
 
 
