@@ -132,8 +132,6 @@ def history_answer(
         footer=f"page {page + 1} of {pages} · {len(versions)} versions",
         actions=actions,
         private=True,
-        term_id=None,
-        definition_id=definition.id,
         page=page,
         pages=pages,
     )
