@@ -205,3 +205,17 @@ async def test_the_seam_runs_reads_inline_or_on_the_executor_given(service):
         assert await service.call(threading.get_ident) != loop_thread
         service.read_off_loop(None)
     assert await service.call(threading.get_ident) == loop_thread
+
+
+def test_the_rules_of_karma_take_figures_not_the_store():
+    """karma.py judges values handed to it; voting.py, inside the service, fetches them."""
+    tree = _tree(ROOT / "bot/core/karma.py")
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {*STORAGE, "bot.core.voting", "bot.core.service"}
+    parameters = {
+        arg.arg
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for arg in node.args.args + node.args.kwonlyargs
+    }
+    assert "store" not in parameters and "figures" in parameters
