@@ -201,6 +201,13 @@ class GlossaryService:
         a slow round trip never stalls the gateway; no cog changes for it. Such a backend
         must then let operations run on several threads at once (one connection each), and
         the service's caches (answers, decisions, limits) are shared between those threads.
+
+        Not yet through it, for that backend to route: the service's own reads inside its
+        async operations (`follow_other_writers`, `_terms_changed`, `_rebuild`), and the
+        cached read `set_vote_limits` makes before it queues its write. A reaction's handler
+        awaits `is_answer` here before queuing its vote: inline, nothing runs in between, so
+        events are queued in the order they came; off the loop, two events of one message
+        may be queued in either order.
         """
         if self._reads is None:
             return op(*args, **kwargs)
