@@ -202,9 +202,10 @@ class GlossaryService:
         must then let operations run on several threads at once (one connection each), and
         the service's caches (answers, decisions, limits) are shared between those threads.
 
-        Not yet through it, for that backend to route: the service's own reads inside its
-        async operations (`follow_other_writers`, `_terms_changed`, `_rebuild`), and the
-        cached read `set_vote_limits` makes before it queues its write. A reaction's handler
+        The service's own reads in its async operations come here too (`_terms_changed`,
+        `_rebuild`). Not yet, for that backend to route: `follow_other_writers` (the change
+        feed, its own), storing new FAQ vectors (`_keep_vectors`), and the cached read
+        `set_vote_limits` makes before it queues its write. A reaction's handler
         awaits `is_answer` here before queuing its vote: inline, nothing runs in between, so
         events are queued in the order they came; off the loop, two events of one message
         may be queued in either order.
@@ -251,6 +252,10 @@ class GlossaryService:
         matcher = self._new_matcher(entries, self._stored_vectors())
         self._keep_vectors(matcher)
         return matcher
+
+    def _matcher_inputs(self) -> tuple[list[Entry], dict[str, bytes]]:
+        """What a new matcher is built from: every entry, and the FAQ vectors stored."""
+        return list(self.store.matcher_entries()), self._stored_vectors()
 
     def _stored_vectors(self) -> dict[str, bytes]:
         return self.store.embeddings(self._embedder.model_id) if self._embedder else {}
@@ -322,7 +327,7 @@ class GlossaryService:
     async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
-            entries, faq_ids = self.store.term_matcher_entries(term_ids)
+            entries, faq_ids = await self.call(self.store.term_matcher_entries, term_ids)
             for term_id in term_ids:
                 self.matcher.remove("term", term_id)
             for faq_id in faq_ids:
@@ -330,16 +335,16 @@ class GlossaryService:
             for entry in entries:
                 self.matcher.add(entry)
             self._decisions.clear()
-            generation = self.store.glossary_generation()
+            generation = await self.call(self.store.glossary_generation)
             if generation_before == self._generation and generation == generation_before + 1:
                 # Only this change moved the number: the matcher is up to date without a rebuild.
                 self._generation = generation
 
     async def _rebuild(self) -> None:
         async with self._matcher_lock:
-            generation = self.store.glossary_generation()
-            entries = list(self.store.matcher_entries())
-            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
+            generation = await self.call(self.store.glossary_generation)
+            entries, stored = await self.call(self._matcher_inputs)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
             self._keep_vectors(matcher)
             self._use(matcher, generation)
 
