@@ -124,7 +124,7 @@ class GlossaryService:
         store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
-            log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
+            log.info("created %s from the bundled glossary (%s)", store.sql.name, report.summary())
         return cls(store, build_matcher=answering, vote_defaults=vote_defaults)
 
     @property
@@ -144,7 +144,7 @@ class GlossaryService:
     def write_in_background(self) -> None:
         """From now on `run` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
-            self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
+            self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
 
     def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
