@@ -47,6 +47,15 @@ def pg_url(pg_dsn, request):
     return postgres_server.fresh_database(pg_dsn, f"test_{digest}")
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """Where a contract test's database lives: a new SQLite file, then a new PostgreSQL
+    database; every store test taking it runs on both backends."""
+    if request.param == "sqlite":
+        return str(tmp_path / "glossary.db")
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
 async def discord_standin():
     """A started stand-in; a test fails if the bot broke any of Discord's rules during it."""

@@ -20,6 +20,7 @@ from typing import Literal, TypeVar
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
+from bot.core.db import is_database_url
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
@@ -63,9 +64,11 @@ def busy_timeout() -> float:
     return seconds
 
 
-def database_path(explicit: str | Path | None = None) -> Path:
-    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory."""
-    return Path(explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB)
+def database_path(explicit: str | Path | None = None) -> str | Path:
+    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory: a path to an
+    SQLite file, or a postgresql:// URL (kept as the string it is)."""
+    given = explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB
+    return str(given) if is_database_url(str(given)) else Path(given)
 
 
 @dataclass(slots=True)

@@ -329,7 +329,13 @@ class Store:
         self._vocabulary_read = 0.0
         self.sql: DatabaseBase
         if is_database_url(self.target):
-            from bot.core.pg import PostgresDatabase  # psycopg only when it is asked for
+            try:
+                from bot.core.pg import PostgresDatabase  # psycopg only when it is asked for
+            except ImportError as exc:
+                raise StoreError(
+                    f"a PostgreSQL database needs psycopg ({exc.name} is not installed):"
+                    " pip install 'glossary-bot[postgres]'"
+                ) from exc
 
             self.path: Path | None = None
             self.db: Database | None = None
