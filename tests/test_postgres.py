@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from helpers import small_glossary
@@ -37,13 +38,16 @@ def test_parameters_are_translated_for_psycopg():
 def test_processes_starting_at_once_migrate_exactly_once(pg_url):
     """Eight processes open a new database at the same moment: every one opens it, and each
     schema step is applied and recorded once."""
+    # Each waits, once started and imported, for the same moment to open it.
     opener = (
-        "import sys; from bot.core.store import Store;"
+        "import sys, time; from bot.core.store import Store;"
+        " time.sleep(max(0, float(sys.argv[2]) - time.time()));"
         " s = Store(sys.argv[1]); print(s.schema_version); s.close()"
     )
+    at = str(time.time() + 4)
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", opener, pg_url],
+            [sys.executable, "-c", opener, pg_url, at],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -244,3 +248,22 @@ def test_a_read_only_store_refuses_writes(pg_url):
         assert store.find_term("Customer") is not None
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             store.record_missed_query(guild_id=GUILD, query="nope")
+
+
+@pytest.mark.postgres
+async def test_the_bot_runs_on_postgresql_end_to_end(world):
+    """`glossary-bot run --db postgresql://...`: /define answers from the bundled glossary it
+    seeded, a contribution is stored, a reaction on it votes, and /profile counts it."""
+    from standin.bare import until
+    from test_discord_profile import field
+    from test_discord_votes import contribute, define, stats
+
+    answer = await define(world, world.bob)
+    assert answer.embed["title"] == "Churn"
+    contributed = await contribute(world, world.alice)
+    await world.discord.react(contributed, world.bob, "👍")
+    await until(lambda: stats(world, world.alice) == (1, 0))
+    ix = await world.discord.slash(world.guild, world.channel, world.alice, "profile", {})
+    embed = (await ix.message()).embed
+    assert embed["title"] == "alice's profile"
+    assert [field(embed, n) for n in ("Upvotes", "Downvotes", "Karma")] == ["1", "0", "1"]
