@@ -351,3 +351,18 @@ async def test_a_dropped_listening_connection_is_made_again(bot_and_loader, pg_u
     assert await waited < 5
     assert await bot.follow_other_writers()
     assert bot.ask("quokka rate").answer.title == "Quokka Rate"
+
+
+async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
+    """Each is a network round trip: queued for the writer's thread, even when nothing waits."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    service.write_in_background()
+    try:
+        ran_on = []
+        written = service.run(lambda store: ran_on.append(threading.current_thread().name))
+        assert not written.done()
+        await written
+        assert ran_on[0].startswith("glossary-writer")
+    finally:
+        service.close()

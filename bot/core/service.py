@@ -164,10 +164,13 @@ class GlossaryService:
         await the result after. In the background, work runs at once when nothing is queued
         and the database is free (the usual case, and the quickest), else on the writer's
         thread, so that waiting for another process's write never stalls the event loop.
-        Work that takes long by itself (a whole glossary file) says so, and always goes there.
+        Work that takes long by itself (a whole glossary file) says so, and always goes there,
+        as all work does on PostgreSQL.
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if self._writer is None or not (self._queued or long):
+        # On PostgreSQL every unit of work is a round trip over the network: never on the loop.
+        off_loop = long or self.store.backend == "postgres"
+        if self._writer is None or not (self._queued or off_loop):
             try:
                 done.set_result(self.store.transaction(work, wait=self._writer is None))
                 return done
