@@ -212,6 +212,20 @@ def test_two_sessions_making_the_same_member_term_make_one(two_sessions):
     assert two_sessions[0].find_term("widget", guild_id=GUILD).id == terms[0]
 
 
+def test_processes_seeding_a_new_database_at_once_load_the_glossary_once(pg_url):
+    """Shard processes started together on an empty database each find it empty and load the
+    bundled glossary: the second load waits for the first on the glossary's row, then finds
+    its terms there and changes nothing."""
+    services = race(lambda _: GlossaryService.open(pg_url, answering=False), range(4))
+    try:
+        with psycopg.connect(pg_url) as conn:
+            [(terms, names)] = conn.execute("SELECT count(*), count(DISTINCT key) FROM terms")
+        assert terms == names > 50
+    finally:
+        for service in services:
+            service.close()
+
+
 def test_a_write_waits_for_another_processs_lock_instead_of_failing(two_sessions, pg_url):
     first, _ = two_sessions
     definition = member_definition(first)
