@@ -382,3 +382,34 @@ async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
         assert ran_on[0].startswith("glossary-writer")
     finally:
         service.close()
+
+
+def terminate_other_connections(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def test_connections_the_server_dropped_are_made_again(pg_url):
+    """A restart (here: every connection terminated) costs nothing: the next read and the
+    next write connect again."""
+    with Store(pg_url) as store:
+        store.load_glossary(small_glossary())
+        terminate_other_connections(pg_url)
+        assert store.find_term("Customer") is not None
+        terminate_other_connections(pg_url)
+        store.record_missed_query(guild_id=GUILD, query="still here")
+        assert store.missed_queries(guild_id=GUILD) == [("still here", 1)]
+
+
+def test_a_connection_lost_in_a_transaction_is_a_store_error_and_nothing_is_written(pg_url):
+    def cut_off(store):
+        store.record_missed_query(guild_id=GUILD, query="lost")
+        store.sql.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    with Store(pg_url) as store:
+        with pytest.raises(StoreError, match=r"lost postgresql://.*; try again"):
+            store.transaction(cut_off)
+        assert store.missed_queries(guild_id=GUILD) == []
