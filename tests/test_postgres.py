@@ -413,3 +413,24 @@ def test_a_connection_lost_in_a_transaction_is_a_store_error_and_nothing_is_writ
         with pytest.raises(StoreError, match=r"lost postgresql://.*; try again"):
             store.transaction(cut_off)
         assert store.missed_queries(guild_id=GUILD) == []
+
+
+def test_one_store_serves_several_threads_at_once(pg_url):
+    """The bot's read threads share one store: each thread's transaction has a connection
+    of its own, so their work neither mixes nor waits for the others'."""
+    with Store(pg_url) as store:
+        store.load_glossary(small_glossary())
+        definition = member_definition(store)
+
+        def votes(voter_base):
+            for n in range(40):
+                store.transaction(
+                    lambda s, n=n: s.set_vote(
+                        definition_id=definition, guild_id=GUILD, user_id=voter_base + n, value=1
+                    )
+                )
+                assert store.find_term("Customer") is not None
+            return True
+
+        assert race(votes, [1000, 2000, 3000, 4000]) == [True] * 4
+        assert store.member_stats(guild_id=GUILD, user_id=ALICE).upvotes == 160
