@@ -26,6 +26,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bot.core.db import Database, Params, StoreBusy, StoreError
+from bot.core.pg_search import PostgresSearchIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -96,8 +97,6 @@ class PostgresDatabase(Database):
             name="glossary-bot",
             open=True,
         )
-        from bot.core.pg_search import PostgresSearchIndex
-
         self._index = PostgresSearchIndex(self)
 
     # -- the schema ------------------------------------------------------------------------
@@ -303,7 +302,7 @@ class PostgresDatabase(Database):
     def listen(self, wake: Callable[[], None]) -> ChangeListener:
         return ChangeListener(self.url, wake)
 
-    def search_index(self):  # type: ignore[override]
+    def search_index(self) -> PostgresSearchIndex:
         return self._index
 
     def close(self) -> None:
