@@ -376,7 +376,7 @@ async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
     service.write_in_background()
     try:
         ran_on = []
-        written = service.run(lambda store: ran_on.append(threading.current_thread().name))
+        written = service._write(lambda store: ran_on.append(threading.current_thread().name))
         assert not written.done()
         await written
         assert ran_on[0].startswith("glossary-writer")
@@ -434,3 +434,16 @@ def test_one_store_serves_several_threads_at_once(pg_url):
 
         assert race(votes, [1000, 2000, 3000, 4000]) == [True] * 4
         assert store.member_stats(guild_id=GUILD, user_id=ALICE).upvotes == 160
+
+
+async def test_the_bots_reads_run_off_its_event_loop(pg_url):
+    """The seam (`GlossaryService.call`) runs reads on worker threads once the bot starts."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    service.write_in_background()
+    try:
+        ran_on = await service.call(lambda: threading.current_thread().name)
+        assert ran_on.startswith("glossary-read")
+        assert (await service.call(service.term_answer, 1, guild_id=None)).title
+    finally:
+        service.close()

@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DB = "glossary.db"
 ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
+READ_THREADS = 4  # PostgreSQL: reads of the bot at once, off its event loop
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -159,6 +160,9 @@ class GlossaryService:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if isinstance(self._reads, ThreadPoolExecutor):
+            self._reads.shutdown(wait=True)
+            self._reads = None
         self.store.close()
 
     # -- writing --------------------------------------------------------------------------
@@ -167,6 +171,10 @@ class GlossaryService:
         """From now on `_write` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
             self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
+        if self._reads is None and self.store.backend == "postgres":
+            # Every read is a round trip to the server: `call` runs them on these threads
+            # (one pooled connection each), so none stalls the gateway.
+            self.read_off_loop(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="glossary-read"))
 
     def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
