@@ -27,6 +27,7 @@ from typing import Literal, ParamSpec, TypeVar
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
+from bot.core.copy import CopyReport, copy_database
 from bot.core.db import Listener, is_database_url
 from bot.core.errors import StoreBusy, StoreError
 from bot.core.glossary import bundled_glossary_path, load_glossary
@@ -547,6 +548,13 @@ class GlossaryService:
         """A number that moves whenever something stored may have changed (this process's
         writes, and others' once followed): what was built from an older one is stale."""
         return self.store.version
+
+    def copy_into(
+        self, target: GlossaryService, *, progress: Callable[[str, int], None] | None = None
+    ) -> CopyReport:
+        """Everything this database holds, copied into the empty database of `target` (SQLite
+        to PostgreSQL or back); counts checked table by table, all or nothing."""
+        return copy_database(self.store, target.store, progress=progress)
 
     def export_glossary(self, name: str | None = None) -> Glossary:
         """One loaded glossary as it was loaded (without members' contributions); StoreError
