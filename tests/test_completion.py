@@ -97,12 +97,15 @@ def test_one_edit_is_exact_with_more_characters_than_a_byte_codes():
     names = sorted({"".join(rng.choices(letters[:40], k=rng.randint(3, 8))) for _ in range(150)})
     names += ["".join(letters[i : i + 6]) for i in range(0, 400, 6)]
     names += ["ab\U0001f600cd", "ab\U0001f601cd"]
-    names = sorted(set(names))
-    index = CompletionIndex()
-    index.build([(name, rid) for rid, name in enumerate(names)])
     clean = {name[:size] for name in names for size in (3, 4, 6)}
     typed_set = {t for t in clean if len(t) >= 3} | {"ab\U0001f601c"}
+    # Every character thrice then "x", typed ending in "y": only that name is one edit away
+    # (codes that wrapped at 256 would make others look alike).
+    names = sorted(set(names) | {letter * 3 + "x" for letter in letters})
+    index = CompletionIndex()
+    index.build([(name, rid) for rid, name in enumerate(names)])
     check_against_brute_force(index, names, with_typos(typed_set, rng))
+    check_against_brute_force(index, names, {letter * 3 + "y" for letter in letters})
 
 
 def test_a_first_letter_typo_comes_after_every_later_one():
