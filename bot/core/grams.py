@@ -163,9 +163,15 @@ def most_shared(postings: Iterable[Sequence[int]], count: int) -> list[int]:
     read = np.concatenate(chosen) if len(chosen) > 1 else chosen[0]
     if not len(read):
         return []
-    records, first, counts = np.unique(read, return_index=True, return_counts=True)
+    # Each read as (record, where it was read) in one integer, sorted: a record's reads are
+    # a run, its first read the run's start (one plain sort, where np.unique's return_index
+    # takes a stable argsort and more passes).
+    keys = np.sort((read.astype(np.int64) << 32) | np.arange(len(read), dtype=np.int64))
+    starts = np.flatnonzero(run_starts(keys >> 32))
+    records = keys[starts] >> 32
+    counts = np.diff(np.append(starts, len(keys)))
     # Most postings first, then the earliest first read: one integer orders both.
-    order_key = first.astype(np.int64) - counts.astype(np.int64) * (len(read) + 1)
+    order_key = (keys[starts] & 0xFFFFFFFF) - counts * (len(read) + 1)
     if len(records) > count:
         top = np.argpartition(order_key, count - 1)[:count]
         top = top[np.argsort(order_key[top], kind="stable")]
