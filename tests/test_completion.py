@@ -7,8 +7,10 @@ import random
 from collections import Counter
 
 import numpy as np
+import pytest
 from rapidfuzz.distance import OSA
 
+from bot.core import completion as completion_module
 from bot.core import grams as grams_module
 from bot.core.completion import FIRST, SLIP, WRONG, CompletionIndex
 from bot.core.grams import GramPostings, grams, most_shared
@@ -72,10 +74,13 @@ def check_against_brute_force(index: CompletionIndex, names: list[str], typed_se
         assert hits == sorted(hits)
 
 
-def test_one_edit_finds_exactly_the_names_one_edit_from_the_input():
+@pytest.mark.parametrize("whole", [completion_module.WHOLE_TEST_ROWS, 0])
+def test_one_edit_finds_exactly_the_names_one_edit_from_the_input(monkeypatch, whole):
     """Every name whose beginning is one edit from the input, whatever the letter (first,
     second, third, later, past the 16 the matrix keeps), and none that is further; a typo in
-    the first letter is of its own kind."""
+    the first letter is of its own kind. Also when the rows sharing three letters are
+    narrowed before the whole test (as in a big glossary: ``whole`` 0)."""
+    monkeypatch.setattr(completion_module, "WHOLE_TEST_ROWS", whole)
     rng = random.Random(3)
     words = ["market", "marker", "mark", "customer", "custom", "cost", "coast", "ab", "a"]
     words += ["café crème", "naïve", "über", "kubernetes controller manager", "co", "arket"]

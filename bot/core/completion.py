@@ -44,6 +44,9 @@ _KIND_BITS = 2  # a kind packed beside a row number
 _LONGEST = 1 << 16  # lengths are kept up to this (inputs are cut at 2,000 characters)
 _NARROW = 254  # distinct characters a one-byte matrix codes: 0 pads, 255 is in no name
 _WIDE = 0xFFFE  # past this many distinct characters (none seen) the last ones share a code
+# Rows sharing the input's first three letters tested whole for one edit; past this many (a
+# common beginning in a big glossary), narrowed first to the rows that can be.
+WHOLE_TEST_ROWS = 256
 
 
 class CompletionIndex:
@@ -161,9 +164,9 @@ class CompletionIndex:
         found.extend(self._second_letter_rows(part))
         found.extend(self._third_letter_rows(typed, part))
         if len(part) > 3:
-            low, high = self._range(typed[:3])
-            slipped, wrong = _within_one_edit(self._chars[low:high], part)
-            found += [(low + np.flatnonzero(slipped), SLIP), (low + np.flatnonzero(wrong), WRONG)]
+            rows = self._later_typo_rows(typed, part)
+            slipped, wrong = _within_one_edit(self._chars[rows], part)
+            found += [(rows[slipped], SLIP), (rows[wrong], WRONG)]
         rows = np.concatenate([r for r, _ in found])
         kinds = np.concatenate([np.full(len(r), kind, dtype=np.int64) for r, kind in found])
         if len(typed) >= WIDTH - 1:
@@ -186,6 +189,44 @@ class CompletionIndex:
         """The rows of the names that start with ``prefix``."""
         low = bisect_left(self.names, prefix)
         return low, bisect_right(self.names, prefix + _TOP, low)
+
+    def _later_typo_rows(self, typed: str, part: np.ndarray) -> np.ndarray:
+        """The rows sharing the input's first three letters that can be one edit from it,
+        the typo at the fourth character or later (a superset: each is tested whole after).
+
+        With the typo at ``half + 1`` or later, a name shares the input up to there: a range
+        of the sorted names. With the typo earlier, the input from ``half + 2`` on is intact,
+        in the name's same place or one place off (a letter left out or extra): one column
+        and then a few, compared on every row of the range.
+        """
+        low, high = self._range(typed[:3])
+        size = len(part)
+        if high - low <= WHOLE_TEST_ROWS or size < 7:
+            return np.arange(low, high)
+        half = (3 + size) // 2 - 1
+        near_low, near_high = self._range(typed[: half + 1])
+        tail = part[half + 2 :]
+        found = [np.arange(near_low, near_high)]
+        found += [self._agreeing((low, high), half + 2 + shift, tail) for shift in (-1, 0, 1)]
+        return np.unique(np.concatenate(found))
+
+    def _agreeing(
+        self, rows: np.ndarray | tuple[int, int], start: int, codes: np.ndarray
+    ) -> np.ndarray:
+        """The rows (an array, or a range ``(low, high)``) whose matrix columns from
+        ``start`` on hold ``codes``: the last column is read first, which leaves few rows
+        to read whole."""
+        end = start + len(codes)
+        if isinstance(rows, tuple):
+            low, high = rows
+            if not len(codes):
+                return np.arange(low, high)
+            rows = low + np.flatnonzero(self._chars[low:high, end - 1] == codes[-1])
+        elif len(codes):
+            rows = rows[self._chars[rows, end - 1] == codes[-1]]
+        if len(codes) > 1:
+            rows = rows[(self._chars[rows, start : end - 1] == codes[:-1]).all(axis=1)]
+        return rows
 
     def _codes(self, text: str) -> np.ndarray:
         """``text`` in the matrix's codes."""
@@ -257,11 +298,8 @@ class CompletionIndex:
         found = []
         for rest in (part[1:], part):
             low, high = self._keyed(self._tail_anchor, rest[:4], 4)
-            rows = self._by_tail[low:high]
-            if len(rest) > 4:
-                # Matrix column j holds the character the input has at j - 1.
-                end = min(1 + len(rest), WIDTH)
-                rows = rows[(self._chars[rows, 5:end] == rest[4 : end - 1]).all(axis=1)]
+            # Matrix column j holds the character the input has at j - 1.
+            rows = self._agreeing(self._by_tail[low:high], 5, rest[4 : WIDTH - 1])
             # A right first letter: the name starts as typed, or the typo is a later one.
             rows = rows[self._chars[rows, 0] != part[0]]
             found.append((rows.astype(np.int64), FIRST))
@@ -275,19 +313,17 @@ class CompletionIndex:
         # letter is the name's third, and the rest follows one place later.
         for third, rest, kind in ((part[2], part[3:], WRONG), (part[1], part[2:], SLIP)):
             low, high = self._keyed(self._skip_anchor, np.array([part[0], third]), 2)
-            rows = self._by_skip[low:high]
-            end = min(3 + len(rest), WIDTH)
-            same = (self._chars[rows, 3:end] == rest[: end - 3]).all(axis=1)
-            found.append((rows[same].astype(np.int64), kind))
+            rows = self._agreeing(self._by_skip[low:high], 3, rest[: WIDTH - 3])
+            found.append((rows.astype(np.int64), kind))
         return found
 
     def _third_letter_rows(self, typed: str, part: np.ndarray) -> list[tuple[np.ndarray, int]]:
         """Rows sharing the first two letters whose third was typed wrong or left out."""
-        low, high = self._range(typed[:2])
-        chars = self._chars[low:high]
-        wrong = (chars[:, 3 : len(part)] == part[3:]).all(axis=1)
-        left_out = (chars[:, 3 : len(part) + 1] == part[2:]).all(axis=1)
-        return [(low + np.flatnonzero(wrong), WRONG), (low + np.flatnonzero(left_out), SLIP)]
+        rows = self._range(typed[:2])
+        return [
+            (self._agreeing(rows, 3, part[3:]), WRONG),
+            (self._agreeing(rows, 3, part[2:]), SLIP),
+        ]
 
 
 def _matrix(names: list[str], lengths: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
