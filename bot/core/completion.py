@@ -190,23 +190,22 @@ class CompletionIndex:
         low = bisect_left(self.names, prefix)
         return low, bisect_right(self.names, prefix + _TOP, low)
 
-    def _later_typo_rows(self, typed: str, part: np.ndarray) -> np.ndarray:
-        """The rows sharing the input's first three letters that can be one edit from it,
-        the typo at the fourth character or later (a superset: each is tested whole after).
+    def _later_typo_rows(self, typed: str, part: np.ndarray, start: int = 3) -> np.ndarray:
+        """The rows sharing the input's first ``start`` letters that can be one edit from it,
+        the typo at ``start`` or later (a superset: each is tested whole after).
 
-        With the typo at ``half + 1`` or later, a name shares the input up to there: a range
-        of the sorted names. With the typo earlier, the input from ``half + 2`` on is intact,
-        in the name's same place or one place off (a letter left out or extra): one column
-        and then a few, compared on every row of the range.
+        With the typo past ``half``, a name shares the input up to there: a narrower range of
+        the sorted names, narrowed again the same way. With the typo earlier, the input from
+        ``half + 2`` on is intact, in the name's same place or one place off (a letter left
+        out or extra): one column and then a few, compared on every row of the range.
         """
-        low, high = self._range(typed[:3])
+        low, high = self._range(typed[:start])
         size = len(part)
-        if high - low <= WHOLE_TEST_ROWS or size < 7:
+        if high - low <= WHOLE_TEST_ROWS or size - start < 4:
             return np.arange(low, high)
-        half = (3 + size) // 2 - 1
-        near_low, near_high = self._range(typed[: half + 1])
+        half = (start + size) // 2 - 1
         tail = part[half + 2 :]
-        found = [np.arange(near_low, near_high)]
+        found = [self._later_typo_rows(typed, part, half + 1)]
         found += [self._agreeing((low, high), half + 2 + shift, tail) for shift in (-1, 0, 1)]
         return np.unique(np.concatenate(found))
 
