@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from bot.core import answers
+from bot.core.errors import StoreError
 from bot.core.glossary import (
     Glossary,
     GlossaryError,
@@ -26,7 +27,6 @@ from bot.core.glossary import (
 from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
 from bot.core.service import GlossaryService, Reply, database_path
-from bot.core.store import StoreError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DB_HELP = "SQLite database to use [default: $GLOSSARY_DB, else ./glossary.db; made on first use]."
@@ -225,7 +225,7 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
 
     service = _open(db, answering=False)
     try:
-        text = dump_glossary(service.store.export_glossary(name))
+        text = dump_glossary(service.export_glossary(name))
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

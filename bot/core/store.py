@@ -20,6 +20,9 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
+# The errors live in bot/core/errors.py, for front ends that import nothing from here; they
+# stay importable from this module too.
+from bot.core.errors import StoreBusy, StoreError
 from bot.core.model import (
     DefinitionRecord,
     Entry,
@@ -51,14 +54,6 @@ APPLICATION_ID = 0x474C5342
 LOADED_FILE = "loaded_file:"  # meta key prefix: a glossary's key -> the digest of its file
 WRITE_BATCH = 2000  # rows per executemany while loading, between two progress reports
 T = TypeVar("T")
-
-
-class StoreError(Exception):
-    """The database cannot be used as asked (newer schema, unknown term, ...)."""
-
-
-class StoreBusy(StoreError):
-    """Another connection holds the write lock right now (asked not to wait for it)."""
 
 
 class _Rehearsal(Exception):
