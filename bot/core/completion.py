@@ -329,7 +329,9 @@ def _matrix(names: list[str], lengths: np.ndarray) -> tuple[np.ndarray, dict[str
     """The codes of each name's first WIDTH characters (0 past its end), one row per name, and
     the code of each character; codes are given in the order characters are first met."""
     count = len(names)
-    table = np.zeros(0x110000, dtype=np.uint16)  # code point -> code, 0 while unseen
+    # Code point -> code, 0 while unseen; as long as the highest code point met, so that the
+    # many small indexes (one per server) do not each fill and read a table of all Unicode.
+    table = np.zeros(0, dtype=np.uint16)
     coded = 0
     chars = np.zeros((count, WIDTH), dtype=np.uint8)
     columns = np.arange(WIDTH)
@@ -339,6 +341,9 @@ def _matrix(names: list[str], lengths: np.ndarray) -> tuple[np.ndarray, dict[str
         points = np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32)
         if not len(points):
             continue
+        highest = int(points.max())
+        if highest >= len(table):
+            table = np.concatenate([table, np.zeros(highest + 1 - len(table), dtype=np.uint16)])
         inside = columns < sizes[:, None]
         at = np.where(inside, (np.cumsum(sizes) - sizes)[:, None] + columns, 0)
         block = np.where(inside, points[at], 0)
