@@ -94,9 +94,12 @@ def test_one_edit_finds_exactly_the_names_one_edit_from_the_input(monkeypatch, w
     check_against_brute_force(index, names, with_typos(typed_set, rng))
 
 
-def test_one_edit_is_exact_with_more_characters_than_a_byte_codes():
+@pytest.mark.parametrize("build_slice", [completion_module.BUILD_SLICE, 5])
+def test_one_edit_is_exact_with_more_characters_than_a_byte_codes(monkeypatch, build_slice):
     """Names written in more than 254 distinct characters (the matrix then takes two bytes a
-    character) are found exactly as with a small alphabet, beyond the 16-bit range too."""
+    character) are found exactly as with a small alphabet, beyond the 16-bit range too; also
+    when they are coded a few names at a time (new characters, and two bytes, met midway)."""
+    monkeypatch.setattr(completion_module, "BUILD_SLICE", build_slice)
     rng = random.Random(11)
     letters = [chr(0x4E00 + i) for i in range(400)] + ["\U0001f600", "\U0001f601"]
     names = sorted({"".join(rng.choices(letters[:40], k=rng.randint(3, 8))) for _ in range(150)})
