@@ -102,11 +102,13 @@ def test_one_edit_is_exact_with_more_characters_than_a_byte_codes(monkeypatch, b
     monkeypatch.setattr(completion_module, "BUILD_SLICE", build_slice)
     rng = random.Random(11)
     letters = [chr(0x4E00 + i) for i in range(400)] + ["\U0001f600", "\U0001f601"]
-    names = sorted({"".join(rng.choices(letters[:40], k=rng.randint(3, 8))) for _ in range(150)})
+    names = sorted({"".join(rng.choices(letters[:40], k=rng.randint(3, 8))) for _ in range(60)})
     names += ["".join(letters[i : i + 6]) for i in range(0, 400, 6)]
-    names += ["ab\U0001f600cd", "ab\U0001f601cd"]
-    clean = {name[:size] for name in names for size in (3, 4, 6)}
-    typed_set = {t for t in clean if len(t) >= 3} | {"ab\U0001f601c"}
+    # Sorted first, so coded first: a few plain names, then higher code points.
+    names += ["custom", "customer", "cost", "mark", "marker", "market"]
+    names += ["zb\U0001f600cd", "zb\U0001f601cd"]
+    clean = {name[:size] for name in names for size in (3, 6)}
+    typed_set = {t for t in clean if len(t) >= 3} | {"zb\U0001f601c"}
     # Every character thrice then "x", typed ending in "y": only that name is one edit away
     # (codes that wrapped at 256 would make others look alike).
     names = sorted(set(names) | {letter * 3 + "x" for letter in letters})
