@@ -84,7 +84,7 @@ def best_blend() -> float:
         found = matcher.chat_evidence(item["q"])
         lexical = {c.target: c.score for c in found[1]} if found else {}
         cosines = index.cosines(index.embed_query(item["q"]))
-        labels = {t: c.label for t in cosines if (c := matcher._faq_candidate(t)) is not None}
+        labels = {t: c.label for t in cosines if (c := matcher.index.faq_candidate(t)) is not None}
         rows.append((item["expect"], lexical, cosines, labels))
     shares = [round(0.3 + 0.05 * i, 2) for i in range(13)]
     right = {}

@@ -111,3 +111,47 @@ def test_a_servers_own_faq_is_found_in_that_server_only():
     vector = index.embed_query("how can I reserve the third floor meeting room")
     assert set(index.cosines(vector, 111)) == {1}
     assert index.cosines(vector, 222) == {} == index.cosines(vector)
+
+
+WIKI = "How do I reset my password for the team wiki?"
+WIKI_ASKED = "I forgot my login for the wiki, how do I get a new one?"  # no word of it is shared
+
+
+def test_an_faq_added_in_place_is_found_by_meaning():
+    """Matcher.add of an FAQ (a server's FAQ saved while the bot runs) gives it a vector: it
+    is found by meaning, in its server only, and forgotten when removed."""
+    from bot.core.model import Entry
+
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    matcher = Matcher(entries, semantic=semantic.semantic_index(EMBEDDER, entries))
+    matcher.prepare([Entry(WIKI, "faq", 900, WIKI, 111)])
+    matcher.add(Entry(WIKI, "faq", 900, WIKI, 111))
+    assert semantic.text_key(WIKI) in matcher.semantic.computed  # for the service to store
+    found = matcher.decide(WIKI_ASKED, mode="chat", scope=111)
+    assert found.decision == "answer" and found.best.label == WIKI
+    assert matcher.decide(WIKI_ASKED, mode="chat", scope=222).decision == "none"
+    matcher.remove("faq", 900)
+    assert 900 not in matcher.semantic.targets
+    assert matcher.decide(WIKI_ASKED, mode="chat", scope=111).decision == "none"
+
+
+async def test_a_server_term_edited_in_place_keeps_its_faqs_vectors(tmp_path):
+    """Editing a server term re-adds its FAQs in place: still found by meaning, once, and
+    their vectors stored for the next start."""
+    from bot.core.model import Faq, Glossary, Term
+    from bot.core.server import TermForm
+
+    service = GlossaryService.open(tmp_path / "g.db")
+    try:
+        wiki = Term("Team wiki", "Where we write things down.", faqs=[Faq(WIKI, "Ask Sam.")])
+        await service.apply_import(111, Glossary("acme", terms=[wiki]))
+        term_id = service.find_server_term(111, "Team wiki")
+        form = TermForm(name="Team wiki", definition="Where we write everything down.")
+        await service.edit_server_term(111, term_id, form)
+        reply = await service.ask_chat(WIKI_ASKED, guild_id=111)
+        assert reply.decision.decision == "answer" and reply.decision.best.label == WIKI
+        index = service.matcher.semantic
+        assert index.targets.count(reply.decision.best.target) == 1
+        assert semantic.text_key(WIKI) in service.store.embeddings(EMBEDDER.model_id)
+    finally:
+        service.close()

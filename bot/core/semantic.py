@@ -164,6 +164,43 @@ class SemanticIndex:
     def embed_query(self, text: str) -> Any:
         return self.embedder.embed_one(text)
 
+    def prepare(self, entries: Iterable[Entry]) -> None:
+        """Compute, in one batch, the vectors of FAQs about to be added (``computed``), so
+        that ``add`` costs no embedding: the bot calls this on a worker thread."""
+        np = self.embedder._np
+        texts = {text_key(e.text): e.text for e in entries if e.kind == "faq"}
+        missing = [k for k in texts if k not in self.computed]
+        if missing:
+            vectors = self.embedder.embed([texts[k] for k in missing])
+            for key, vector in zip(missing, vectors, strict=True):
+                self.computed[key] = np.ascontiguousarray(vector).tobytes()
+
+    def add(self, entry: Entry) -> None:
+        """An FAQ added in place (a server's FAQ saved while the bot runs): its vector comes
+        from ``prepare`` or is computed here, and is kept in ``computed`` for the caller to
+        store."""
+        np = self.embedder._np
+        key = text_key(entry.text)
+        known = self.computed.get(key)
+        vector = (
+            np.frombuffer(known, dtype=np.float32)
+            if known is not None
+            else self.embedder.embed_one(entry.text)
+        )
+        self.computed[key] = vector.tobytes()
+        self.matrix = np.vstack([self.matrix, vector[None, :]])
+        self.targets.append(entry.target)
+        self.scopes.append(entry.scope)
+
+    def remove(self, target: int) -> None:
+        """Forget an FAQ's vector."""
+        keep = [i for i, t in enumerate(self.targets) if t != target]
+        if len(keep) == len(self.targets):
+            return
+        self.matrix = self.matrix[keep]
+        self.targets = [self.targets[i] for i in keep]
+        self.scopes = [self.scopes[i] for i in keep]
+
     def cosines(self, vector: Any, scope: int | None = None) -> dict[int, float]:
         """The cosine with the query vector of every FAQ visible in ``scope``: the shared
         ones and that server's own."""

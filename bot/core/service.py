@@ -277,12 +277,15 @@ class GlossaryService:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
             entries, faq_ids = self.store.term_matcher_entries(term_ids)
+            if self.matcher.prepares(entries):  # the semantic extra's FAQ vectors, off the loop
+                await asyncio.to_thread(self.matcher.prepare, entries)
             for term_id in term_ids:
                 self.matcher.remove("term", term_id)
             for faq_id in faq_ids:
                 self.matcher.remove("faq", faq_id)
             for entry in entries:
                 self.matcher.add(entry)
+            self._keep_vectors(self.matcher)
             self._decisions.clear()
             generation = self.store.glossary_generation()
             if generation_before == self._generation and generation == generation_before + 1:
