@@ -155,3 +155,28 @@ async def test_a_server_term_edited_in_place_keeps_its_faqs_vectors(tmp_path):
         assert semantic.text_key(WIKI) in service.store.embeddings(EMBEDDER.model_id)
     finally:
         service.close()
+
+
+def test_acronyms_are_spelled_out_for_the_model():
+    """The model never learnt a glossary's acronyms: "cx" is embedded as the term it stands
+    for, so a question naming it finds the FAQ that spells it out."""
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    index = semantic.semantic_index(EMBEDDER, entries)
+    assert semantic.spelled_out("how do you measure CX?", index.acronyms) == (
+        "how do you measure Customer Experience?"
+    )
+    decision = Matcher(entries, semantic=index).decide("how do you measure cx", mode="chat")
+    assert decision.decision == "answer"
+    assert decision.best.label == "How do you measure customer experience?"
+
+
+def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
+    """The same message's vector is remembered (members repeat the same few questions)."""
+    monkeypatch.setattr(semantic, "QUERY_CACHE", 3)
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    index = semantic.semantic_index(EMBEDDER, entries)
+    first = index.embed_query("how do we lower churn")
+    assert index.embed_query("how do we lower churn") is first
+    for n in range(semantic.QUERY_CACHE):
+        index.embed_query(f"question number {n}")
+    assert index.embed_query("how do we lower churn") is not first  # the oldest was let go

@@ -245,7 +245,7 @@ class MatchIndex:
         group = "faq" if entry.kind == "faq" else "term"
         eid = len(self._entries)
         self._entries.append(entry)
-        if entry.kind == "alias" and _is_acronym(entry.text):
+        if entry.kind == "alias" and is_acronym(entry.text):
             self._acronyms[fold(entry.text)] = fold(entry.label)
         _add_exact(self._targets[group], entry.target, eid)
         index = self._indexes.get((group, entry.scope))
@@ -317,7 +317,7 @@ class MatchIndex:
             index = self._indexes[(group, entry.scope)]
             for rid in self._records_of(eid):
                 self._unindex_record(index, group, rid)
-            if entry.kind == "alias" and _is_acronym(entry.text):
+            if entry.kind == "alias" and is_acronym(entry.text):
                 self._acronyms.pop(fold(entry.text), None)
             self._entries[eid] = None
             self._count -= 1
@@ -689,7 +689,7 @@ def _similarity(a: str, b: str) -> float:
     return 100.0 * OSA.normalized_similarity(a, b)
 
 
-def _is_acronym(text: str) -> bool:
+def is_acronym(text: str) -> bool:
     """CRM, NPS, CLV: short, one word, written in capitals."""
     word = text.strip()
     return 2 <= len(word) <= 6 and word.isalnum() and word.isupper()

@@ -15,6 +15,7 @@ meaning of their sentence embeddings.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,6 +49,9 @@ Mode = Literal["define", "chat"]
 CHAT_MAX_WORDS = 20  # longer chat messages are conversation, not questions to the bot
 SUGGEST_LIMIT = 5
 SEMANTIC_POOL = 8  # semantic extra: FAQs nearest in meaning added to the lexical candidates
+# Semantic extra: a paraphrase stands out from the FAQs nearest in meaning after the best; a
+# chat line is about as near to many (the best's lead over the mean of the next LEAD_OVER+1).
+LEAD_OVER = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,13 +259,17 @@ class Matcher:
         """What decision.chat_answer weighs, read from the question and the best FAQs."""
         query_cover = faq_cover = 0.0
         cosine: float | None = None
-        cosine_margin = 0.0
+        cosine_margin = cosine_lead = 0.0
         if faqs:
             query_cover, faq_cover = self.index.faq_cover(question.body, faqs[0].target)
             if cosines:
                 cosine = cosines.get(faqs[0].target, 0.0)
                 second = cosines.get(faqs[1].target, 0.0) if len(faqs) > 1 else 0.0
                 cosine_margin = cosine - second
+                others = heapq.nlargest(
+                    LEAD_OVER + 1, (v for t, v in cosines.items() if t != faqs[0].target)
+                )
+                cosine_lead = cosine - sum(others) / len(others) if others else cosine
         return Evidence(
             framed=question.framed,
             asked=question.asked,
@@ -277,6 +285,7 @@ class Matcher:
             named_term=self.index.names_a_term(question.body.split(), scope),
             cosine=cosine,
             cosine_margin=cosine_margin,
+            cosine_lead=cosine_lead,
         )
 
     def _blended(self, faqs: list[Candidate], cosines: dict[int, float]) -> list[Candidate]:
