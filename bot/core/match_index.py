@@ -50,6 +50,9 @@ FUZZY_CAP = 97.0  # a fuzzy match never outranks an exact one
 # When to answer (DEFINE_ANSWER, CHAT_TERM, the FAQ model ...) is bot/core/decision.py's.
 WORD_OF_NAME = 70.0  # define mode: the input is a whole word of a name (offered, not answered)
 WORD_OF_NAME_MAX = 12  # names holding that word, at most, for it to single any out
+# A name written with its words cut short ("remote repo"): answered when nothing else is near.
+ABBREVIATED = 88.0
+SHORTENED_MAX = 400  # names holding the first word, at most, looked at for that
 POOL = 48  # names scored finely after trigram pruning
 # Postings read per query at most, the rarest trigrams first: GRAM_BUDGET, or one eighth of
 # the names when that is more. The share matters on large glossaries, where every trigram of a
@@ -391,7 +394,33 @@ class MatchIndex:
             for rid, score in self._named_by_words(index, subject) if fuzzy else ():
                 if score > scores.get(rid, 0.0):
                     scores[rid] = score
+            for rid in self._shortened(index, subject) if fuzzy else ():
+                if scores.get(rid, 0.0) < ABBREVIATED:
+                    scores[rid] = ABBREVIATED
         return scores
+
+    def _shortened(self, index: _Index, subject: str) -> list[int]:
+        """Names the subject writes with words cut short ("remote repo" for "remote
+        repository", "recurrent neural net"): the first word whole, each other word the
+        beginning (three letters or more) of the name's word in the same place."""
+        words = subject.split()
+        if len(words) < 2 or any(len(w) < 3 for w in words[1:]):
+            return []
+        posting = index.words.get(words[0])
+        if posting is None or len(posting) > SHORTENED_MAX:
+            return []
+        found = []
+        for rid in posting:
+            theirs = self._rec_folded[rid].split()
+            if (
+                self._rec_alive[rid]
+                and len(theirs) == len(words)
+                and theirs[0] == words[0]
+                and all(t.startswith(w) for w, t in zip(words[1:], theirs[1:], strict=True))
+                and theirs != words
+            ):
+                found.append(rid)
+        return found
 
     def _named_by_words(self, index: _Index, subject: str) -> list[tuple[int, float]]:
         """Names holding the subject's words whole ("loyalty" in "Customer Loyalty"): worth

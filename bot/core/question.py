@@ -59,6 +59,8 @@ _FRAME = (
     r"|what (?:exactly |really |actually |even )?(?:is|are|was|were|r)(?: meant by)?"
     r"|(?:whats|wats|whatre|what re|wat is|wot is|wht is|waht is|whta is|what s)(?: exactly)?"
     r"|what do (?:you|we|they|people|u|ppl|folks) mean by"
+    # "what do economists mean by", "what does the docs team mean by": whoever says it.
+    r"|what (?:do|does) (?:the )?[a-z]+(?: [a-z]+)? mean by"
     r"|what does(?: the (?:term|word|acronym|abbreviation))?|what do|what did"
     r"|(?:the )?(?:meaning|definition|defn) of"
     r"|define|explain|describe|tell me (?:more )?about|(?:info|information|details) (?:on|about)"
