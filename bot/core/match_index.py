@@ -479,7 +479,9 @@ class MatchIndex:
         key = _words_key(body)
         if not key:
             return scores
-        mine = set(content_words(self.expand(body)))
+        # Sorted, not a set: the order of the words decides ties among the FAQs pooled and the
+        # last digit of sums, and a set's order changes from one run to the next.
+        mine = sorted(set(content_words(self.expand(body))))
         for index in self.visible("faq", scope):
             for rid in _exact_ids(index.by_key, key):
                 scores[rid] = EXACT
@@ -494,7 +496,7 @@ class MatchIndex:
                     scores[rid] = self._faq_similarity(key, mine, rid, weight)
         return scores
 
-    def _faq_similarity(self, key: str, mine: set[str], rid: int, weight: _Weights) -> float:
+    def _faq_similarity(self, key: str, mine: list[str], rid: int, weight: _Weights) -> float:
         """How well a question reads as an FAQ question.
 
         Near-verbatim questions score by their whole wording; otherwise by the content words
@@ -558,7 +560,7 @@ class MatchIndex:
             index = self._indexes[("faq", entry.scope)]
             weight = _Weights(index)
             theirs = self._rec_words.get(self._entry_first[eid], [])
-            mine = set(content_words(self.expand(body)))
+            mine = sorted(set(content_words(self.expand(body))))
             shared = weight.total(w for w in mine if w in theirs)
             return (
                 shared / max(weight.total(mine), 1e-9),
