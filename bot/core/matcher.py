@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from bot.core import decision
 from bot.core.decision import DEFINE_ANSWER, DEFINE_SUGGEST, Evidence
-from bot.core.match_index import Candidate, Kind, MatchIndex
+from bot.core.match_index import Candidate, MatchIndex
 from bot.core.model import Entry, Glossary
 from bot.core.normalize import fold, strip_markup
 from bot.core.question import (
@@ -105,16 +105,10 @@ class Matcher:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def complete(
-        self,
-        text: str,
-        *,
-        limit: int = 25,
-        scope: int | None = None,
-        kind: Kind = "term",
-    ) -> list[Candidate]:
-        """Names for a partial or misspelt input, best first (MatchIndex.complete)."""
-        return self.index.complete(text, limit=limit, scope=scope, kind=kind)
+    def complete(self, text: str, **options: Any) -> list[Candidate]:
+        """Names for a partial or misspelt input, best first: MatchIndex.complete, with its
+        options (limit, scope, kind)."""
+        return self.index.complete(text, **options)
 
     def decide(
         self,
@@ -160,6 +154,15 @@ class Matcher:
             return Decision(text, "suggest", None, near, subject)
         return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
 
+    def wants_vector(self, text: str) -> bool:
+        """Whether chat mode would weigh this message's sentence embedding (semantic extra):
+        not for a long message, a code block or an empty one, which chat never answers by
+        meaning, so the bot spends no embedding on them."""
+        if self.semantic is None or not self.semantic.size:
+            return False
+        question = understand(text)
+        return bool(question.body) and not question.code and not _long(question)
+
     def chat_evidence(
         self, text: str, *, scope: int | None = None, vector: Any = None
     ) -> tuple[list[Candidate], list[Candidate], Evidence] | None:
@@ -182,7 +185,7 @@ class Matcher:
         chat = mode == "chat"
         if chat and question.code:
             return None
-        long = question.words > CHAT_MAX_WORDS or question.sentences > 1
+        long = _long(question)
         term_scores: dict[int, float] = {}
         faq_scores: dict[int, float] = {}
         if "term" in kinds:
@@ -307,6 +310,11 @@ class Matcher:
         ]
         blended.sort(key=lambda c: (-c.score, c.target))
         return blended
+
+
+def _long(question: Question) -> bool:
+    """More than one sentence, or more words than a question to the bot has."""
+    return question.words > CHAT_MAX_WORDS or question.sentences > 1
 
 
 def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:

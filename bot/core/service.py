@@ -445,7 +445,7 @@ class GlossaryService:
         vector = None
         index = self.matcher.semantic
         key = (text, "chat", guild_id, ("term", "faq"))
-        if index is not None and key not in self._decisions:
+        if index is not None and key not in self._decisions and self.matcher.wants_vector(text):
             vector = await asyncio.to_thread(index.embed_query, text)
         return self.ask(text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector)
 
