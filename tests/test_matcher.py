@@ -478,3 +478,23 @@ def test_an_faq_in_other_words_is_answered_in_chat(bundled):
     assert answer_label(bundled, "how do you work out the churn rate", mode="chat") == (
         "How do you calculate churn rate?"
     )
+
+
+def test_names_written_short_are_answered_in_chat():
+    """A name with its later words cut short ("remote repo") is the name meant, in chat and
+    in /define; not when its first word is cut short too, or a word begins no word of it."""
+    names = [*term(1, "Remote repository"), *term(2, "Remote URL")]
+    matcher = Matcher([*names, *term(3, "Recurrent neural network")])
+    assert answer_label(matcher, "what is a remote repo?", mode="chat") == "Remote repository"
+    assert answer_label(matcher, "recurrent neural net") == "Recurrent neural network"
+    assert answer_label(matcher, "what is a rem repo?", mode="chat") is None
+    assert answer_label(matcher, "what is a remote control?", mode="chat") is None
+
+
+def test_one_typo_in_a_seven_letter_name_is_answered_in_chat():
+    """"what is rvenue" (one letter left out of seven) is a question about Revenue; "what
+    do economists mean by ..." is a definitional frame, whoever means it."""
+    matcher = Matcher([*term(1, "Revenue"), *term(2, "Fiat money")])
+    assert answer_label(matcher, "what is rvenue in simple terms", mode="chat") == "Revenue"
+    asked = "what do economists mean by fiat money?"
+    assert answer_label(matcher, asked, mode="chat") == "Fiat money"

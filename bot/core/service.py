@@ -378,12 +378,15 @@ class GlossaryService:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
             entries, faq_ids = await self.call(self.store.term_matcher_entries, term_ids)
+            if self.matcher.prepares(entries):  # the semantic extra's FAQ vectors, off the loop
+                await asyncio.to_thread(self.matcher.prepare, entries)
             for term_id in term_ids:
                 self.matcher.remove("term", term_id)
             for faq_id in faq_ids:
                 self.matcher.remove("faq", faq_id)
             for entry in entries:
                 self.matcher.add(entry)
+            await self.call(self._keep_vectors, self.matcher)
             self._decisions.clear()
             generation = await self.call(self.store.glossary_generation)
             if generation_before == self._generation and generation == generation_before + 1:
@@ -596,7 +599,7 @@ class GlossaryService:
         vector = None
         index = self.matcher.semantic
         key = (text, "chat", guild_id, ("term", "faq"))
-        if index is not None and key not in self._decisions:
+        if index is not None and key not in self._decisions and self.matcher.wants_vector(text):
             vector = await asyncio.to_thread(index.embed_query, text)
         return await self.call(
             self.ask, text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector
