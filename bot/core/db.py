@@ -18,14 +18,6 @@ Params = Sequence[Any] | dict[str, Any]
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-class StoreError(Exception):
-    """The database cannot be used as asked (newer schema, unknown term, ...)."""
-
-
-class StoreBusy(StoreError):
-    """Another connection holds the write lock right now (asked not to wait for it)."""
-
-
 def is_database_url(target: object) -> bool:
     """A PostgreSQL URL (else a path to an SQLite file)."""
     return isinstance(target, str) and target.lower().startswith(POSTGRES_SCHEMES)

@@ -25,7 +25,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bot.core.db import Database, Params, StoreBusy, StoreError
+from bot.core.db import Database, Params
+from bot.core.errors import StoreBusy, StoreError
 from bot.core.pg_search import PostgresSearchIndex
 
 log = logging.getLogger(__name__)
