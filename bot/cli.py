@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from bot.core import answers
-from bot.core.db import is_database_url
 from bot.core.errors import StoreError
 from bot.core.glossary import (
     Glossary,
@@ -27,7 +26,7 @@ from bot.core.glossary import (
 )
 from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
-from bot.core.service import GlossaryService, Reply, database_path
+from bot.core.service import GlossaryService, Reply, database_path, is_database_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DB_HELP = (

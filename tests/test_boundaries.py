@@ -30,11 +30,8 @@ FRONT_ENDS = sorted(
 ON_THE_LOOP = [p for p in FRONT_ENDS if p.parent.name in ("discord", "web")]
 # Storage modules a front end must not import (the service and the errors are its door).
 STORAGE = (
-    "bot.core.store",
-    "bot.core.writer",
-    "bot.core.search_index",
-    "bot.core.sqlite_db",
-    "bot.core.pg",
+    *("bot.core.store", "bot.core.writer", "bot.core.search_index"),
+    *("bot.core.db", "bot.core.sqlite_db", "bot.core.pg", "bot.core.pg_search"),
     "bot.core.copy",
 )
 # Sync service methods that read no storage: the matcher alone, or the service's own life.
