@@ -59,7 +59,12 @@ class BotProcess:
     """`glossary-bot run --db DB` in a subprocess whose discord.py talks to the stand-in."""
 
     def __init__(
-        self, standin: DiscordStandin, db: Path, log: Path, *, env: dict[str, str] | None = None
+        self,
+        standin: DiscordStandin,
+        db: Path | str,
+        log: Path,
+        *,
+        env: dict[str, str] | None = None,
     ):
         self.standin = standin
         self.env = env or {}

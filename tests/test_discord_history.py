@@ -2,6 +2,7 @@
 and a glossary reload; reverting by the author and an admin, refused to anyone else; votes
 stay; export writes the current texts only."""
 
+import pytest
 import yaml
 from flows import contribute, submit_contribution
 from running_bot import run_cli
@@ -10,6 +11,10 @@ from test_discord_server_admin import add_term, define, export_file, glossary
 
 from bot.core.store import Store
 
+# The bot on an SQLite file, then on a PostgreSQL database.
+BOTH_BACKENDS = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 FIRST = "Someone who pays us for a thing."
 SECOND = "Someone who pays us, again and again."
 
@@ -29,7 +34,8 @@ def version_names(page) -> list[str]:
     return [field["name"] for field in page.embed.get("fields", [])]
 
 
-async def test_a_members_edit_shows_in_the_history_and_the_author_reverts_it(world):
+@BOTH_BACKENDS
+async def test_a_members_edit_shows_in_the_history_and_the_author_reverts_it(world, backend):
     """Two versions after an edit; bob sees them without Revert buttons and is refused if he
     presses one anyway; alice reverts; the revert is a version; bob's vote stays."""
     first = await contribute(world, world.alice, text=FIRST)

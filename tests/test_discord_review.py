@@ -3,12 +3,17 @@ definitions wait, seen by their author and the reviewers only; approving publish
 tells the author by direct message; rejecting sends the reason; karma skips it; the report
 says how many wait."""
 
+import pytest
 from flows import contribute, submit_contribution
 from standin.bare import until
 from test_discord_server_admin import define, glossary
 
 from bot.core.store import Store
 
+# The bot on an SQLite file, then on a PostgreSQL database.
+BOTH_BACKENDS = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 TEXT = "Someone who pays us for a thing."
 REASON_BOX = "Reason (optional), sent to its author"
 
@@ -31,7 +36,8 @@ async def waiting_contribution(world, user=None, text=TEXT):
     return told
 
 
-async def test_a_waiting_definition_is_seen_by_its_author_and_the_reviewers_only(world):
+@BOTH_BACKENDS
+async def test_a_waiting_definition_is_seen_by_its_author_and_the_reviewers_only(world, backend):
     """Bob's /define, free text and /search do not show it; alice's /define does, privately;
     the queue lists it; approving makes it public and tells alice by direct message."""
     refused = await (await glossary(world, world.alice, "review", {"state": "on"})).message()
@@ -123,15 +129,17 @@ async def test_members_above_the_karma_threshold_skip_review(world):
     await waiting_contribution(world)
 
 
-async def test_the_report_says_how_many_wait_and_for_how_long(world):
+@BOTH_BACKENDS
+async def test_the_report_says_how_many_wait_and_for_how_long(world, backend):
     await review_on(world)
     await waiting_contribution(world)
     await waiting_contribution(world, world.bob, text="A person who buys from us, often.")
     with Store(world.bot.db) as store:
-        store.db.execute(
-            "UPDATE reviews SET submitted_at = '2020-01-01T00:00:00+00:00' WHERE id = 1"
+        store.transaction(
+            lambda s: s._execute(
+                "UPDATE reviews SET submitted_at = ? WHERE id = 1", ["2020-01-01T00:00:00+00:00"]
+            )
         )
-        store.db.conn.commit()
     report = await (await glossary(world, world.discord.owner, "report")).message()
     text = report.embed["description"]
     assert "2 definition(s) wait for review; the oldest for" in text and "days" in text

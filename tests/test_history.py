@@ -18,8 +18,9 @@ SECOND = "Someone who pays us, again and again."
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "glossary.db") as store:
+def store(db_url):
+    """The small glossary on SQLite, then on PostgreSQL: every test here runs on both."""
+    with Store(db_url) as store:
         store.load_glossary(small_glossary())
         yield store
 

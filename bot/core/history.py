@@ -210,7 +210,9 @@ class HistoryOperations:
     store: Store
     if TYPE_CHECKING:
 
-        def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]: ...
+        def _write(
+            self, work: Callable[[Store], T], *, long: bool = False
+        ) -> asyncio.Future[T]: ...
 
     def definition_history(
         self,
@@ -238,7 +240,7 @@ class HistoryOperations:
     ) -> asyncio.Future[Answer]:
         """Revert a definition to a former version (its author or an admin): the history
         page after it, or Refused."""
-        return self.run(
+        return self._write(
             functools.partial(
                 revert,
                 definition_id=definition_id,

@@ -256,7 +256,9 @@ class ReviewOperations:
     store: Store
     if TYPE_CHECKING:
 
-        def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]: ...
+        def _write(
+            self, work: Callable[[Store], T], *, long: bool = False
+        ) -> asyncio.Future[T]: ...
 
         async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None: ...
 
@@ -270,7 +272,7 @@ class ReviewOperations:
         self, guild_id: int, *, on: bool | None, skip_karma: int | None
     ) -> asyncio.Future[str]:
         """Change the server's review settings; the settings after it, in words."""
-        return self.run(functools.partial(set_review, guild_id=guild_id, on=on, skip=skip_karma))
+        return self._write(functools.partial(set_review, guild_id=guild_id, on=on, skip=skip_karma))
 
     def waiting_answer(self, saved: Saved, *, guild_id: int) -> Answer:
         """What a member is told when their definition went to the review queue."""
@@ -291,7 +293,7 @@ class ReviewOperations:
 
     async def approve_review(self, review_id: int, *, guild_id: int, reviewer: Actor) -> Decided:
         before = self._generation
-        decided = await self.run(
+        decided = await self._write(
             functools.partial(approve, review_id=review_id, guild_id=guild_id, reviewer=reviewer)
         )
         if decided.saved is not None and decided.saved.new_term:
@@ -301,7 +303,7 @@ class ReviewOperations:
     def reject_review(
         self, review_id: int, *, guild_id: int, reviewer: Actor, reason: str | None
     ) -> asyncio.Future[Decided]:
-        return self.run(
+        return self._write(
             functools.partial(
                 reject, review_id=review_id, guild_id=guild_id, reviewer=reviewer, reason=reason
             )

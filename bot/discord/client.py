@@ -1,4 +1,10 @@
-"""The Discord bot: intents, cogs, command sync, error handling, and how it is started."""
+"""The Discord bot: intents, cogs, command sync, error handling, and how it is started.
+
+Cogs reach storage only through the service the bot carries (`GlossaryBot.service`): its
+writes are futures queued in order, and every read of storage is awaited through the one seam
+`GlossaryService.call` (see there), so that a backend whose reads are network round trips can
+take them off the event loop without touching a cog.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,9 @@ from aiohttp import web
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.core.errors import StoreBusy
 from bot.core.server import missing_permission_text
 from bot.core.service import GlossaryService
-from bot.core.store import StoreBusy
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
 from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, Once, first_delivery, send_error
@@ -72,14 +78,26 @@ MESSAGE_CONTENT_HELP = (
 )
 
 
-class GlossaryTree(app_commands.CommandTree):
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+class GlossaryTree(app_commands.CommandTree["GlossaryBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[GlossaryBot], /) -> bool:
         # Discord may deliver an interaction twice; answering it twice would show the member
         # an error ("already acknowledged") after their answer.
         return first_delivery(interaction)
 
 
 class GlossaryBot(commands.Bot):
+    """The bot, typed for its cogs (``def __init__(self, bot: GlossaryBot)``, and
+    ``discord.Interaction[GlossaryBot]`` in their commands and components).
+
+    Cogs read storage through ``await bot.service.call(bot.service.op, ...)`` and write
+    through the service's named writes; nothing else in bot/discord touches the database.
+    """
+
+    service: GlossaryService
+    interactions_seen: Once
+    serving: bool
+    web_url: str | None
+
     def __init__(
         self,
         service: GlossaryService,
@@ -126,9 +144,10 @@ class GlossaryBot(commands.Bot):
             self._monitor.cancel()
         await super().close()
 
-    @tasks.loop(seconds=FOLLOW_DATABASE_SECONDS)
+    @tasks.loop(seconds=0)  # paced by wait_for_changes: a NOTIFY, or FOLLOW_DATABASE_SECONDS
     async def follow_database(self) -> None:
         # Maintainers run `glossary-bot load` while the bot runs; answer from the new file.
+        await self.service.wait_for_changes(FOLLOW_DATABASE_SECONDS)
         try:
             if await self.service.follow_other_writers():
                 log.info("the glossary in the database changed; answering from the new one")
@@ -137,13 +156,14 @@ class GlossaryBot(commands.Bot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync slash commands only when they changed, so restarts never hit the daily limit."""
-        key = f"command_tree_hash:{self.application_id}"
+        service = self.service
         digest = command_tree_hash(self.tree)
-        if not force and self.service.store.get_meta(key) == digest:
+        stored = await service.call(service.command_hash, self.application_id)
+        if not force and stored == digest:
             log.info("slash commands unchanged; not syncing")
             return False
         synced = await self.tree.sync()
-        self.service.store.set_meta(key, digest)
+        await service.set_command_hash(self.application_id, digest)
         log.info("synced %d slash commands", len(synced))
         return True
 
@@ -161,7 +181,7 @@ class GlossaryBot(commands.Bot):
         log.info("left server %s (%s)", guild.name, guild.id)
 
     async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[GlossaryBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.MissingPermissions):
             await send_error(interaction, missing_permission_text(error.missing_permissions))
@@ -169,8 +189,9 @@ class GlossaryBot(commands.Bot):
         if isinstance(error, app_commands.CheckFailure):
             await send_error(interaction, "You don't have permission to do that here.")
             return
-        if isinstance(getattr(error, "original", None), StoreBusy):
-            log.warning("%s", error.original)  # type: ignore[attr-defined]
+        original = getattr(error, "original", None)
+        if isinstance(original, StoreBusy):
+            log.warning("%s", original)
             await send_error(interaction, BUSY_TEXT)
             return
         log.error("error in /%s", interaction.command and interaction.command.name, exc_info=error)

@@ -64,7 +64,8 @@ class HistoryButton(
                 )
                 answer = await in_time(interaction, pending, update=True)
             else:
-                answer = service.definition_history(
+                answer = await service.call(
+                    service.definition_history,
                     self.definition_id,
                     guild_id=guild_id,
                     user_id=interaction.user.id,

@@ -47,7 +47,7 @@ async def review(
         except Refused as refused:
             await send_error(interaction, str(refused))
             return
-    await send_queue(interaction, service.review_queue(guild_id, note=note))
+    await send_queue(interaction, await service.call(service.review_queue, guild_id, note=note))
 
 
 def queue_view(answer: Answer) -> discord.ui.View:
@@ -154,7 +154,7 @@ async def decide(
         await send_error(interaction, str(refused))
         return
     told = await tell_author(interaction, decided)
-    answer = service.review_queue(guild_id, note=decided.note(told=told))
+    answer = await service.call(service.review_queue, guild_id, note=decided.note(told=told))
     await send_queue(interaction, answer, in_place=in_place_for(interaction))
 
 
@@ -185,7 +185,8 @@ class ReviewButton(
         guild_id = interaction.guild_id
         assert guild_id is not None
         if self.action == "page":
-            answer = service_of(interaction).review_queue(guild_id, page=self.arg)
+            service = service_of(interaction)
+            answer = await service.call(service.review_queue, guild_id, page=self.arg)
             await send_queue(interaction, answer, in_place=True)
         elif self.action == "reject":
             await interaction.response.send_modal(RejectModal(self.arg))

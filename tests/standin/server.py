@@ -47,6 +47,7 @@ PRIVILEGED = {
 # The application flags that say a privileged intent is switched on in the developer portal.
 APP_FLAG_FOR_INTENT = {MESSAGE_CONTENT: 1 << 19, GUILD_MEMBERS: 1 << 15, GUILD_PRESENCES: 1 << 13}
 HEARTBEAT_MS = 41250
+MODAL_FILL_SECONDS = 0.2  # how long a member takes to fill a modal in, at the least
 JSON = "application/json"
 ARRIVED = web.RequestKey("arrived", float)
 
@@ -580,6 +581,10 @@ class DiscordStandin:
     ) -> Interaction:
         """A member fills in the modal the bot opened and submits it."""
         modal = next(c for c in opened_by.callbacks if c["type"] == 9)["data"]
+        # A member takes seconds to fill a form in. discord.py keeps the modal only once it
+        # has read our answer to its callback, and silently drops a submit for a modal it
+        # does not (yet) keep: sent in the same instant, under load, the submit could win.
+        await asyncio.sleep(MODAL_FILL_SECONDS)
         rows = []
         for row in modal["components"]:
             items = row.get("components") or [row.get("component")]
