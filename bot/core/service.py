@@ -7,11 +7,12 @@ question gets the same answer everywhere.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -176,6 +177,18 @@ class GlossaryService:
         self._queued -= 1
         # Written through another connection: answers cached from this one are stale.
         self.store.changed_elsewhere()
+
+    @contextlib.asynccontextmanager
+    async def command_sync_lock(self) -> AsyncIterator[None]:
+        """Held while the slash commands are compared with the stored hash and synced, so of
+        processes starting at once one syncs and the others see its hash. Waiting for it runs
+        off the event loop."""
+        held = self.store.command_sync_lock()
+        await asyncio.to_thread(held.__enter__)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(held.__exit__, None, None, None)
 
     # -- loading --------------------------------------------------------------------------
 

@@ -457,6 +457,12 @@ class Store:
         with self._writing():
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
+    @contextlib.contextmanager
+    def command_sync_lock(self) -> Iterator[None]:
+        """Held by a process while it syncs the slash commands. One SQLite file serves one bot
+        process, so nobody else can be syncing: there is nothing to wait for."""
+        yield
+
     def forbid_writes(self) -> None:
         """Make this connection read-only (a process that must never write, like the site)."""
         self.db.execute("PRAGMA query_only = ON")
