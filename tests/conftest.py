@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import dataclass
 
+import postgres_server
 import pytest
 from helpers import small_glossary
 from running_bot import BotProcess
@@ -20,6 +22,29 @@ def service(tmp_path):
     service.load(small_glossary())
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def pg_dsn():
+    """A PostgreSQL server for the whole run: GLOSSARY_TEST_PG_DSN's, or a throwaway one.
+
+    Skipped, with the reason, where neither can be had (a laptop without PostgreSQL); in CI
+    (GLOSSARY_TEST_PG_REQUIRED=1) that is a failure instead.
+    """
+    try:
+        with postgres_server.postgres_dsn() as dsn:
+            yield dsn
+    except postgres_server.Unavailable as why:
+        if postgres_server.required():
+            pytest.fail(f"PostgreSQL is required here ({postgres_server.REQUIRED_VARIABLE}): {why}")
+        pytest.skip(f"no PostgreSQL for these tests: {why}")
+
+
+@pytest.fixture
+def pg_url(pg_dsn, request):
+    """The postgresql:// URL of a new, empty database for this test alone."""
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    return postgres_server.fresh_database(pg_dsn, f"test_{digest}")
 
 
 @pytest.fixture
