@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from bot.core import answers
+from bot.core.db import is_database_url
 from bot.core.glossary import (
     Glossary,
     GlossaryError,
@@ -30,7 +31,10 @@ from bot.core.shards import COUNT_VARIABLE, IDS_VARIABLE, ShardSettingError, sha
 from bot.core.store import StoreError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-DB_HELP = "SQLite database to use [default: $GLOSSARY_DB, else ./glossary.db; made on first use]."
+DB_HELP = (
+    "Database to use: an SQLite file, or a postgresql:// URL [default: $GLOSSARY_DB, else"
+    " ./glossary.db; made on first use]."
+)
 TOKEN_HELP = """\
 No Discord token: set DISCORD_TOKEN to your bot's token.
 
@@ -177,7 +181,8 @@ def load(files: tuple[str, ...], db: str | None) -> None:
     unchanged: dict[str, str] = {}
     # A file loaded before, byte for byte, is known by its digest without being parsed: a
     # reload of an unchanged file costs a read and a hash. A new database knows no files.
-    service = _open(db, answering=False) if path.is_file() and path.stat().st_size else None
+    known = is_database_url(path) or (Path(path).is_file() and Path(path).stat().st_size)
+    service = _open(db, answering=False) if known else None
     try:
         if service is not None:
             for file in files:

@@ -47,6 +47,15 @@ def pg_url(pg_dsn, request):
     return postgres_server.fresh_database(pg_dsn, f"test_{digest}")
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """Where a contract test's database lives: a new SQLite file, then a new PostgreSQL
+    database; every store test taking it runs on both backends."""
+    if request.param == "sqlite":
+        return str(tmp_path / "glossary.db")
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
 async def discord_standin():
     """A started stand-in; a test fails if the bot broke any of Discord's rules during it."""
@@ -73,15 +82,18 @@ class World:
 async def world(discord_standin, tmp_path, request):
     """The real bot, started with `glossary-bot run`, in a server with alice and bob.
 
-    A test marked `@pytest.mark.bot_env(NAME="value")` starts it with those variables set.
+    A test marked `@pytest.mark.bot_env(NAME="value")` starts it with those variables set; one
+    marked `@pytest.mark.postgres` runs it on PostgreSQL.
     """
     guild = discord_standin.add_guild()
     alice = discord_standin.add_member(guild, "alice")
     bob = discord_standin.add_member(guild, "bob")
     marker = request.node.get_closest_marker("bot_env")
+    # `@pytest.mark.postgres`: the bot runs on a new PostgreSQL database instead of a file.
+    on_postgres = request.node.get_closest_marker("postgres") is not None
     process = BotProcess(
         discord_standin,
-        tmp_path / "glossary.db",
+        request.getfixturevalue("pg_url") if on_postgres else tmp_path / "glossary.db",
         tmp_path / "bot.log",
         env=marker.kwargs if marker else None,
     )

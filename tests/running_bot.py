@@ -104,11 +104,6 @@ class BotProcess:
         assert process.returncode is None, f"the bot exited:\n{self.output()}"
         return self
 
-    async def exited(self, *, timeout: float = 30.0) -> int:
-        """The exit status of a bot expected to stop by itself (refused, say)."""
-        assert self.process is not None
-        return await asyncio.wait_for(self.process.wait(), timeout)
-
     async def kill(self) -> None:
         """The process dies at once (a crash, a lost machine): no goodbye to Discord."""
         assert self.process is not None

@@ -21,6 +21,7 @@ from typing import Literal, TypeVar
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
+from bot.core.db import is_database_url
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
@@ -64,9 +65,11 @@ def busy_timeout() -> float:
     return seconds
 
 
-def database_path(explicit: str | Path | None = None) -> Path:
-    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory."""
-    return Path(explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB)
+def database_path(explicit: str | Path | None = None) -> str | Path:
+    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory: a path to an
+    SQLite file, or a postgresql:// URL (kept as the string it is)."""
+    given = explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB
+    return str(given) if is_database_url(str(given)) else Path(given)
 
 
 @dataclass(slots=True)
@@ -125,7 +128,7 @@ class GlossaryService:
         store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
-            log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
+            log.info("created %s from the bundled glossary (%s)", store.sql.name, report.summary())
         return cls(store, build_matcher=answering, vote_defaults=vote_defaults)
 
     @property
@@ -145,7 +148,7 @@ class GlossaryService:
     def write_in_background(self) -> None:
         """From now on `run` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
-            self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
+            self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
 
     def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the

@@ -1,0 +1,269 @@
+"""PostgreSQL's own guarantees: migrating once however many processes start, refusing a newer
+schema or another program's database, writes that stay right when two sessions make them at
+once, and waits for another process's locks. (The contract suite, every store test on both
+backends, is in test_store.py, test_search.py, test_votes.py and test_service.py.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from helpers import small_glossary
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install '.[test]')")
+
+from bot.core.pg import MIGRATIONS_TABLE, display_url, migrations, translate  # noqa: E402
+from bot.core.store import Store, StoreBusy, StoreError  # noqa: E402
+
+GUILD, ALICE, BOB = 5, 1, 2
+
+
+def applied_steps(url: str) -> list[tuple[int, str]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(f"SELECT version, name FROM {MIGRATIONS_TABLE} ORDER BY 1").fetchall()
+
+
+def test_parameters_are_translated_for_psycopg():
+    assert translate("SELECT ? || '%' WHERE a = :g AND b = :g") == (
+        "SELECT %s || '%%' WHERE a = %(g)s AND b = %(g)s"
+    )
+    assert display_url("postgresql://bot:secret@db.example:5433/glossary") == (
+        "postgresql://bot@db.example:5433/glossary"
+    )
+
+
+def test_processes_starting_at_once_migrate_exactly_once(pg_url):
+    """Eight processes open a new database at the same moment: every one opens it, and each
+    schema step is applied and recorded once."""
+    # Each waits, once started and imported, for the same moment to open it.
+    opener = (
+        "import sys, time; from bot.core.store import Store;"
+        " time.sleep(max(0, float(sys.argv[2]) - time.time()));"
+        " s = Store(sys.argv[1]); print(s.schema_version); s.close()"
+    )
+    at = str(time.time() + 4)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", opener, pg_url, at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    outcomes = [(*p.communicate(timeout=120), p.returncode) for p in processes]
+    assert all(code == 0 for _, _, code in outcomes), [err for _, err, _ in outcomes]
+    known = [(number, name) for number, name, _ in migrations()]
+    assert applied_steps(pg_url) == known
+
+
+def test_threads_starting_at_once_migrate_exactly_once(pg_url):
+    """The same within one process: stores opened by several threads at once."""
+    failures: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_store():
+        start.wait()
+        try:
+            Store(pg_url).close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert applied_steps(pg_url) == [(number, name) for number, name, _ in migrations()]
+
+
+def test_a_database_from_a_newer_release_is_refused_clearly(pg_url):
+    """A schema step this release does not know: not opened, and not touched."""
+    Store(pg_url).close()
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version, name) VALUES (9999, '9999_x')")
+    with pytest.raises(StoreError, match=r"newer glossary-bot \(schema step '9999_x'\)"):
+        Store(pg_url)
+    assert applied_steps(pg_url)[-1] == (9999, "9999_x")
+
+
+def test_another_programs_database_is_refused_and_left_as_it_is(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total NUMERIC)")
+        conn.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    with pytest.raises(StoreError, match=r"not a glossary-bot database.*\(invoices\)"):
+        Store(pg_url)
+    with psycopg.connect(pg_url) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+    assert tables == [("invoices",)]
+
+
+def test_a_server_that_cannot_be_reached_is_a_clear_error_naming_no_password():
+    shown = r"cannot open postgresql://bot@127\.0\.0\.1:1/x"
+    with pytest.raises(StoreError, match=shown) as caught:
+        Store("postgresql://bot:hunter2@127.0.0.1:1/x")
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.fixture
+def two_sessions(pg_url):
+    """Two stores on one database: the two sessions of a shard during a handover."""
+    first, second = Store(pg_url), Store(pg_url)
+    first.load_glossary(small_glossary())
+    yield first, second
+    first.close()
+    second.close()
+
+
+def member_definition(store) -> int:
+    return store.add_definition(
+        term_id=store.find_term("Customer").id,
+        guild_id=GUILD,
+        author_id=ALICE,
+        author_name="alice",
+        text="Pays us.",
+    )
+
+
+def test_the_same_reaction_from_two_sessions_is_kept_once(two_sessions):
+    first, second = two_sessions
+    definition = member_definition(first)
+    reaction = dict(definition_id=definition, guild_id=GUILD, user_id=BOB, value=1, message_id=9)
+    assert first.add_reaction(**reaction)
+    assert not second.add_reaction(**reaction)
+    assert first.settle_vote(definition_id=definition, guild_id=GUILD, user_id=BOB).changed
+    assert not second.settle_vote(definition_id=definition, guild_id=GUILD, user_id=BOB).changed
+    assert first.member_stats(guild_id=GUILD, user_id=ALICE).upvotes == 1
+
+
+def race(work, sessions) -> list:
+    """Run work(store) on every session at the same moment; what each returned."""
+    results: list = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(len(sessions))
+
+    def run(store):
+        start.wait()
+        try:
+            results.append(work(store))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    return results
+
+
+def test_a_badge_awarded_by_two_sessions_at_once_is_new_to_one(two_sessions, pg_url):
+    sessions = [*two_sessions, Store(pg_url), Store(pg_url)]
+    for n in range(5):
+        awarded = race(
+            lambda store, n=n: store.award_badge(guild_id=GUILD, user_id=ALICE, badge=f"b{n}"),
+            sessions,
+        )
+        assert sorted(awarded) == [False, False, False, True]
+    assert len(sessions[0].badges(guild_id=GUILD, user_id=ALICE)) == 5
+    for store in sessions[2:]:
+        store.close()
+
+
+def test_a_vote_pressed_in_two_sessions_at_once_changes_once(two_sessions):
+    definition = member_definition(two_sessions[0])
+    for value in (1, -1, 0):
+        changed = race(
+            lambda store, value=value: store.transaction(
+                lambda s: s.set_vote(
+                    definition_id=definition, guild_id=GUILD, user_id=BOB, value=value
+                )
+            ),
+            two_sessions,
+        )
+        assert sorted(changed) == [False, True]
+        assert two_sessions[1].vote_of(definition_id=definition, guild_id=GUILD, user_id=BOB) == (
+            value
+        )
+
+
+def test_two_sessions_making_the_same_member_term_make_one(two_sessions):
+    def create(store):
+        return store.add_member_term(
+            guild_id=GUILD,
+            name="Widget",
+            author_id=ALICE,
+            author_name="a",
+            text="A thing.",
+            source=None,
+        )[0]
+
+    terms = race(create, two_sessions)
+    assert terms[0] == terms[1]
+    assert two_sessions[0].find_term("widget", guild_id=GUILD).id == terms[0]
+
+
+def test_a_write_waits_for_another_processs_lock_instead_of_failing(two_sessions, pg_url):
+    first, _ = two_sessions
+    definition = member_definition(first)
+    other = psycopg.connect(pg_url)
+    other.execute("LOCK TABLE votes IN EXCLUSIVE MODE")
+    threading.Timer(0.5, other.commit).start()
+    assert first.set_vote(definition_id=definition, guild_id=GUILD, user_id=BOB, value=1)
+    assert first.vote_of(definition_id=definition, guild_id=GUILD, user_id=BOB) == 1
+    other.close()
+
+
+def test_work_that_must_not_wait_is_refused_whole_while_another_process_holds_a_lock(
+    two_sessions, pg_url
+):
+    first, _ = two_sessions
+
+    def two_writes(store):
+        store.set_meta("before", "x")
+        store.record_missed_query(guild_id=GUILD, query="later")
+
+    other = psycopg.connect(pg_url)
+    other.execute("LOCK TABLE missed_queries IN EXCLUSIVE MODE")
+    with pytest.raises(StoreBusy):
+        first.transaction(two_writes, wait=False)
+    other.commit()
+    other.close()
+    assert first.get_meta("before") is None
+    first.transaction(two_writes, wait=False)
+    assert first.missed_queries(guild_id=GUILD, limit=5) == [("later", 1)]
+
+
+def test_a_read_only_store_refuses_writes(pg_url):
+    with Store(pg_url) as store:
+        store.load_glossary(small_glossary())
+        store.forbid_writes()
+        assert store.find_term("Customer") is not None
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            store.record_missed_query(guild_id=GUILD, query="nope")
+
+
+@pytest.mark.postgres
+async def test_the_bot_runs_on_postgresql_end_to_end(world):
+    """`glossary-bot run --db postgresql://...`: /define answers from the bundled glossary it
+    seeded, a contribution is stored, a reaction on it votes, and /profile counts it."""
+    from standin.bare import until
+    from test_discord_profile import field
+    from test_discord_votes import contribute, define, stats
+
+    answer = await define(world, world.bob)
+    assert answer.embed["title"] == "Churn"
+    contributed = await contribute(world, world.alice)
+    await world.discord.react(contributed, world.bob, "👍")
+    await until(lambda: stats(world, world.alice) == (1, 0))
+    ix = await world.discord.slash(world.guild, world.channel, world.alice, "profile", {})
+    embed = (await ix.message()).embed
+    assert embed["title"] == "alice's profile"
+    assert [field(embed, n) for n in ("Upvotes", "Downvotes", "Karma")] == ["1", "0", "1"]
