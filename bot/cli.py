@@ -440,7 +440,7 @@ def run(db: str | None, shard_count: str | None, shard_ids: str | None) -> None:
         shards = shard_plan(shard_count, shard_ids)
     except ShardSettingError as exc:
         raise click.UsageError(str(exc)) from None
-    if not shards.every_shard and not _is_postgres(db):
+    if not shards.every_shard and not is_database_url(database_path(db)):
         click.echo(
             f"Error: this process would run {shards.describe()}, but an SQLite database serves"
             " one process on one machine, which runs every shard. Leave out --shard-ids (and"
@@ -459,11 +459,6 @@ def run(db: str | None, shard_count: str | None, shard_ids: str | None) -> None:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     run_bot(token=token, db=database_path(db), site=site, shards=shards)
-
-
-def _is_postgres(db: str | None) -> bool:
-    target = db or os.environ.get("GLOSSARY_DB") or ""
-    return target.startswith(("postgresql://", "postgres://"))
 
 
 @main.command()

@@ -11,7 +11,7 @@ write lock and ``data_version``, PostgreSQL's pool and sequences) lives in its m
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol
 
 Params = Sequence[Any] | dict[str, Any]
@@ -90,6 +90,12 @@ class Database:
 
     def forbid_writes(self) -> None:
         raise NotImplementedError
+
+    @contextlib.contextmanager
+    def held_lock(self, key: int) -> Iterator[None]:
+        """A lock named by `key` that other processes on the database wait for while the block
+        runs. A database one process uses alone (SQLite) has nobody to keep out."""
+        yield
 
     def search_index(self) -> SearchIndex:
         raise NotImplementedError

@@ -236,6 +236,17 @@ class PostgresDatabase(Database):
         )
         return row[0], row[1]
 
+    @contextlib.contextmanager
+    def held_lock(self, key: int) -> Iterator[None]:
+        """A session advisory lock on a pooled connection of its own, waited for, released
+        when the block ends (or by the server, should this process die holding it)."""
+        with self.pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [key])
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+
     def forbid_writes(self) -> None:
         self._read_only = True
 
