@@ -5,17 +5,19 @@ backends, is in test_store.py, test_search.py, test_votes.py and test_service.py
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
-from helpers import small_glossary
+from helpers import SMALL, small_glossary
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install '.[test]')")
 
 from bot.core.pg import MIGRATIONS_TABLE, display_url, migrations, translate  # noqa: E402
+from bot.core.service import GlossaryService  # noqa: E402
 from bot.core.store import Store, StoreBusy, StoreError  # noqa: E402
 
 GUILD, ALICE, BOB = 5, 1, 2
@@ -267,3 +269,100 @@ async def test_the_bot_runs_on_postgresql_end_to_end(world):
     embed = (await ix.message()).embed
     assert embed["title"] == "alice's profile"
     assert [field(embed, n) for n in ("Upvotes", "Downvotes", "Karma")] == ["1", "0", "1"]
+
+
+# -- a load in one process, seen by the others ------------------------------------------------
+
+ZEBRA = SMALL.replace("\nfaqs:", "\n  - term: Zebra Metric\n    definition: Stripes.\nfaqs:")
+QUOKKA = ZEBRA.replace("\nfaqs:", "\n  - term: Quokka Rate\n    definition: Smiles.\nfaqs:")
+
+
+@pytest.fixture
+async def bot_and_loader(pg_url):
+    """A process answering (following the database as the bot does) and one loading."""
+    bot = GlossaryService.open(pg_url, seed=False)
+    bot.load(small_glossary())
+    loader = GlossaryService.open(pg_url, seed=False, answering=False)
+    yield bot, loader
+    bot.close()
+    loader.close()
+
+
+async def listening(bot) -> object:
+    """Start the bot's change feed; its listener once LISTEN is in force."""
+    await bot.wait_for_changes(0)
+    assert await asyncio.to_thread(bot._listener.listening.wait, 10)
+    await asyncio.sleep(0.1)
+    bot._wake.clear()
+    return bot._listener
+
+
+async def woken_within(bot, seconds: float) -> float:
+    """How long the bot waited for a wake-up, when waiting up to 30 s (its poll's pace)."""
+    started = time.monotonic()
+    await asyncio.wait_for(bot.wait_for_changes(30), seconds)
+    return time.monotonic() - started
+
+
+async def test_a_load_elsewhere_wakes_the_listening_bot_at_once(bot_and_loader):
+    bot, loader = bot_and_loader
+    await listening(bot)
+    waited = asyncio.ensure_future(woken_within(bot, 10))
+    await asyncio.sleep(0.1)
+    loader.load(small_glossary(ZEBRA))
+    assert await waited < 5
+    assert await bot.follow_other_writers()
+    assert bot.ask("zebra metric").answer.title == "Zebra Metric"
+
+
+async def test_the_poll_alone_follows_a_load_within_seconds(bot_and_loader):
+    """Without any wake-up (the bot never listened), the generation row polled is enough."""
+    bot, loader = bot_and_loader
+    loader.load(small_glossary(ZEBRA))
+    started = time.monotonic()
+    while not await bot.follow_other_writers():
+        assert time.monotonic() - started < 10
+        await asyncio.sleep(0.2)
+    assert bot.ask("zebra metric").answer.title == "Zebra Metric"
+
+
+async def test_a_dropped_listening_connection_is_made_again(bot_and_loader, pg_url):
+    """The server drops the listening connection: a load meanwhile is still followed (the
+    poll), and once the listener is back a later load wakes the bot again."""
+    bot, loader = bot_and_loader
+    listener = await listening(bot)
+    dropped = listener.pid
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    loader.load(small_glossary(ZEBRA))
+    started = time.monotonic()
+    while not await bot.follow_other_writers():
+        assert time.monotonic() - started < 10
+        await bot.wait_for_changes(0.2)
+    assert bot.ask("zebra metric").answer.title == "Zebra Metric"
+    while not (listener.listening.is_set() and listener.pid != dropped):
+        assert time.monotonic() - started < 10
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)
+    bot._wake.clear()  # the wake-up a reconnection gives, in case a NOTIFY was lost
+    waited = asyncio.ensure_future(woken_within(bot, 10))
+    await asyncio.sleep(0.1)
+    loader.load(small_glossary(QUOKKA))
+    assert await waited < 5
+    assert await bot.follow_other_writers()
+    assert bot.ask("quokka rate").answer.title == "Quokka Rate"
+
+
+async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
+    """Each is a network round trip: queued for the writer's thread, even when nothing waits."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    service.write_in_background()
+    try:
+        ran_on = []
+        written = service.run(lambda store: ran_on.append(threading.current_thread().name))
+        assert not written.done()
+        await written
+        assert ran_on[0].startswith("glossary-writer")
+    finally:
+        service.close()

@@ -140,3 +140,28 @@ EXTRA = """\
   - term: Zebra Metric
     definition: A made-up measure of stripes per customer.
 """
+
+
+async def test_another_processs_vote_contribution_and_setting_show_in_answers_here(db_url):
+    """What a second process writes (a vote, a contribution, a server's vote limits) shows in
+    the first one's answers once it catches up, though it had them cached."""
+    first = GlossaryService.open(db_url, seed=False)
+    first.load(small_glossary())
+    second = GlossaryService.open(db_url, seed=False, answering=False)
+    try:
+        term = first.store.find_term("Customer").id
+        before = first.term_answer(term, guild_id=GUILD)
+        assert first.vote_limits(GUILD).per_minute == 10
+        glossary_definition = before.definition_id
+        second.store.set_vote(definition_id=glossary_definition, guild_id=GUILD, user_id=1, value=1)
+        second.store.add_definition(
+            term_id=term, guild_id=GUILD, author_id=2, author_name="b", text="Pays."
+        )
+        await second.set_vote_limits(GUILD, {"per_minute": "3"})
+        assert not await first.follow_other_writers()  # no load: the matcher stays
+        after = first.term_answer(term, guild_id=GUILD)
+        assert (after.votes, after.pages) == ((1, 0), 2)
+        assert first.vote_limits(GUILD).per_minute == 3
+    finally:
+        first.close()
+        second.close()

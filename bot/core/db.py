@@ -11,7 +11,7 @@ write lock and ``data_version``, PostgreSQL's pool and sequences) lives in its m
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol
 
 Params = Sequence[Any] | dict[str, Any]
@@ -38,6 +38,10 @@ class SearchIndex(Protocol):
     def search_rows(self, expression: str, *, guild_id: int | None, limit: int) -> list: ...
     def describe(self, hit: Any, expression: str) -> list[tuple[str, str]]: ...
     def vocabulary(self) -> dict[str, int]: ...
+
+
+class Listener(Protocol):
+    def close(self) -> None: ...
 
 
 class Database:
@@ -96,6 +100,12 @@ class Database:
         """A lock named by `key` that other processes on the database wait for while the block
         runs. A database one process uses alone (SQLite) has nobody to keep out."""
         yield
+
+    def listen(self, wake: Callable[[], None]) -> Listener | None:
+        """Call `wake` (from another thread) soon after another process changed the glossary,
+        where the backend can tell (PostgreSQL's NOTIFY); None where it cannot (SQLite: the
+        poll alone). A wake-up only hurries the next poll, which stays the source of truth."""
+        return None
 
     def search_index(self) -> SearchIndex:
         raise NotImplementedError

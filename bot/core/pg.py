@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from typing import Any
 
@@ -26,12 +27,16 @@ from psycopg_pool import ConnectionPool
 
 from bot.core.db import Database, Params, StoreBusy, StoreError
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_TABLE = "glossary_bot_migrations"
 # pg_advisory_xact_lock key for migrating: "GLSB" and a 1, so no other program's lock clashes.
 MIGRATION_LOCK = 0x474C534201
-NOTIFY_CHANNEL = "glossary_bot"  # a load tells listening processes (see bot.core.changes)
+NOTIFY_CHANNEL = "glossary_bot"  # a load tells listening processes (see ChangeListener)
 POOL_SIZE = 4  # connections per store: the bot's worker threads each hold one at a time
 CONNECT_TIMEOUT = 10  # seconds
+LISTEN_TICK_SECONDS = 0.5  # how often the listening thread looks whether it should stop
+RELISTEN_SECONDS = 1.0  # between tries to make a dropped listening connection again
 WAIT_NOT = "50ms"  # how long a unit of work asked not to wait waits for a row lock
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _MIGRATION_FILE = re.compile(r"(\d{4})_(\w+)\.sql")
@@ -250,11 +255,64 @@ class PostgresDatabase(Database):
     def forbid_writes(self) -> None:
         self._read_only = True
 
+    def listen(self, wake: Callable[[], None]) -> ChangeListener:
+        return ChangeListener(self.url, wake)
+
     def search_index(self):  # type: ignore[override]
         return self._index
 
     def close(self) -> None:
         self.pool.close()
+
+
+class ChangeListener:
+    """LISTEN for the glossary's NOTIFY on a connection of its own, on a thread of its own.
+
+    A dropped connection (a restarted server, a proxy's idle timeout) is made again, every
+    RELISTEN_SECONDS until it works; `wake` is called once it is back, since a NOTIFY sent
+    meanwhile was lost. Nothing depends on it: the poll of the generation row catches up
+    anyway, only later.
+    """
+
+    def __init__(self, url: str, wake: Callable[[], None]):
+        self.url = url
+        self.wake = wake
+        self.listening = threading.Event()  # set while LISTEN is in force (for tests, logs)
+        self.pid: int | None = None  # the listening connection's server process
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="glossary-listen", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+                ) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.pid = conn.info.backend_pid
+                    self.listening.set()
+                    if not first:
+                        log.info("listening for glossary changes again")
+                        self.wake()  # what was sent while it was down is lost: look now
+                    first = False
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=LISTEN_TICK_SECONDS):
+                            self.wake()
+            except psycopg.Error as exc:
+                if not self._stop.is_set():
+                    log.warning(
+                        "lost the listening connection (%s); polling until it is back",
+                        _reason(exc),
+                    )
+            finally:
+                self.listening.clear()
+            self._stop.wait(RELISTEN_SECONDS)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=LISTEN_TICK_SECONDS + CONNECT_TIMEOUT)
 
 
 def _params(params: Params) -> Sequence[Any] | dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Literal, TypeVar
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
-from bot.core.db import is_database_url
+from bot.core.db import Listener, is_database_url
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
@@ -109,6 +109,9 @@ class GlossaryService:
         self._answers_shown: set[int] = set()
         self._vote_batch: list[tuple[Callable[[Store], Outcome], asyncio.Future[Outcome]]] = []
         self._limits: dict[int, VoteLimits] = {}
+        self._settling = False  # the database changed at the last look (see above)
+        self._wake: asyncio.Event | None = None  # set when another process says it changed
+        self._listener: Listener | None = None
         # Held while the matcher is rebuilt or patched, so neither undoes the other.
         self._matcher_lock = asyncio.Lock()
 
@@ -138,6 +141,9 @@ class GlossaryService:
         return self._matcher
 
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -158,10 +164,13 @@ class GlossaryService:
         await the result after. In the background, work runs at once when nothing is queued
         and the database is free (the usual case, and the quickest), else on the writer's
         thread, so that waiting for another process's write never stalls the event loop.
-        Work that takes long by itself (a whole glossary file) says so, and always goes there.
+        Work that takes long by itself (a whole glossary file) says so, and always goes there,
+        as all work does on PostgreSQL.
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if self._writer is None or not (self._queued or long):
+        # On PostgreSQL every unit of work is a round trip over the network: never on the loop.
+        off_loop = long or self.store.backend == "postgres"
+        if self._writer is None or not (self._queued or off_loop):
             try:
                 done.set_result(self.store.transaction(work, wait=self._writer is None))
                 return done
@@ -256,11 +265,39 @@ class GlossaryService:
         last look, else None. Cached answers are dropped when anything changed."""
         version = self.store.data_version()
         if version == self._data_version:
+            if self._settling:
+                # On PostgreSQL the token may move a moment before the commit it stands for
+                # is seen: what was cached right after is dropped once more.
+                self._settling = False
+                self._forget_cached()
             return None
         self._data_version = version
-        self.store.changed_elsewhere()
+        self._settling = True
+        self._forget_cached()
         generation = self.store.glossary_generation()
         return None if generation == self._generation else generation
+
+    def _forget_cached(self) -> None:
+        """Another process wrote: answers, and the servers' vote limits, are read again."""
+        self.store.changed_elsewhere()
+        self._limits.clear()
+
+    async def wait_for_changes(self, seconds: float) -> None:
+        """Wait until the next look at the database is due: `seconds`, or less when another
+        process says it changed the glossary (PostgreSQL's NOTIFY, heard on a thread of its
+        own). follow_other_writers then looks; it alone decides what changed."""
+        if self._wake is None:
+            loop = asyncio.get_running_loop()
+            event = self._wake = asyncio.Event()
+
+            def wake() -> None:
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                    loop.call_soon_threadsafe(event.set)
+
+            self._listener = self.store.listen(wake)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
 
     def follow_other_writers_now(self) -> bool:
         """follow_other_writers for a front end without an event loop (the console): the

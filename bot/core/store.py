@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database, Migrations
 
 from bot.core.db import Database as DatabaseBase
-from bot.core.db import StoreBusy, StoreError, is_database_url
+from bot.core.db import Listener, StoreBusy, StoreError, is_database_url
 from bot.core.model import (
     DefinitionRecord,
     Entry,
@@ -436,6 +436,11 @@ class Store:
                 if attempt == attempts or not self.sql.should_retry(exc):
                     raise
         raise AssertionError("unreachable")
+
+    def listen(self, wake: Callable[[], None]) -> Listener | None:
+        """Have `wake` called soon after another process changes the glossary, where the
+        database can say so (PostgreSQL); None where only polling tells (SQLite)."""
+        return self.sql.listen(wake)
 
     def changed_elsewhere(self) -> None:
         """Another connection wrote to this database: what readers cached may be stale."""

@@ -148,9 +148,10 @@ class GlossaryBot(commands.AutoShardedBot):
             self._monitor.cancel()
         await super().close()
 
-    @tasks.loop(seconds=FOLLOW_DATABASE_SECONDS)
+    @tasks.loop(seconds=0)  # paced by wait_for_changes: a NOTIFY, or FOLLOW_DATABASE_SECONDS
     async def follow_database(self) -> None:
         # Maintainers run `glossary-bot load` while the bot runs; answer from the new file.
+        await self.service.wait_for_changes(FOLLOW_DATABASE_SECONDS)
         try:
             if await self.service.follow_other_writers():
                 log.info("the glossary in the database changed; answering from the new one")
