@@ -21,112 +21,18 @@ import argparse
 import asyncio
 import contextlib
 import os
-import random
-import sqlite3
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent), str(HERE)]
 
-from bench_roundtrip import sequential  # noqa: E402
-from bench_votes import stalls, term_names  # noqa: E402
+from bench_roundtrip import measure as round_trip  # noqa: E402
+from bench_votes import burst  # noqa: E402
 from postgres_server import Unavailable, postgres_dsn  # noqa: E402
 from postgres_server import fresh_database as make_database  # noqa: E402
-from running_bot import BotProcess  # noqa: E402
-from standin import DiscordStandin  # noqa: E402
-from standin.bare import until  # noqa: E402
-
-MONITORED = {"GLOSSARY_LOOP_MONITOR": "1"}
-SPACING = 0.005  # seconds between one answer and the next interaction, one member at a time
-
-
-def votes_recorded(db: str) -> int:
-    """Votes committed so far, read as another process would."""
-    if db.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(db) as connection:
-            row = connection.execute("SELECT count(*) FROM votes").fetchone()
-            return int(row[0]) if row else 0
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return connection.execute("SELECT count(*) FROM votes").fetchone()[0]
-    except sqlite3.OperationalError:
-        return -1
-    finally:
-        connection.close()
-
-
-async def round_trip(db: str, folder: Path, n: int) -> dict:
-    async with DiscordStandin() as discord:
-        guild = discord.add_guild()
-        member = discord.add_member(guild, "member")
-        bot = await BotProcess(discord, db, folder / "define.log", env=MONITORED).start()
-        try:
-            options = {"term": "customer"}
-            for _ in range(20):  # warm up
-                ix = await discord.slash(guild, guild.general, member, "define", options)
-                await ix.response(10)
-            started = time.time()
-            spaced = await sequential(discord, guild, member, "define", options, n, SPACING)
-            back_to_back = await sequential(discord, guild, member, "define", options, n, 0)
-            ended = time.time()
-            await asyncio.sleep(0.6)  # the monitor's last window is logged
-            violations = list(discord.violations)
-        finally:
-            await bot.stop()
-    return {
-        "spaced": spaced,
-        "back_to_back": back_to_back,
-        "stall": stalls(bot.output(), started, ended),
-        "violations": violations,
-    }
-
-
-async def reaction_burst(
-    db: str, folder: Path, members: int, answers: int, per_member: int, seed: int
-) -> dict:
-    async with DiscordStandin() as discord:
-        guild = discord.add_guild()
-        channel = guild.general
-        asker = discord.add_member(guild, "asker")
-        crowd = [discord.add_member(guild, f"member{n}") for n in range(members)]
-        bot = await BotProcess(discord, db, folder / "votes.log", env=MONITORED).start()
-        try:
-            posted = []
-            for name in term_names(answers):
-                ix = await discord.slash(guild, channel, asker, "define", {"term": name})
-                posted.append(await ix.message(10))
-            await until(lambda: all(len(m.reactions) == 2 for m in posted), timeout=30)
-            await asyncio.sleep(1.0)  # let the start-up reconcile and the answers settle
-            rng = random.Random(seed)
-            plan = [
-                (message, member, rng.choice("👍👎"))
-                for member in crowd
-                for message in rng.sample(posted, per_member)
-            ]
-            rng.shuffle(plan)
-            started = time.time()
-            for message, member, emoji in plan:
-                await discord.react(message, member, emoji)
-            await until(lambda: votes_recorded(db) >= len(plan), timeout=120, step=0.02)
-            drained = time.time()
-            await asyncio.sleep(0.6)
-            recorded = votes_recorded(db)
-            violations = list(discord.violations)
-        finally:
-            await bot.stop()
-    return {
-        "reactions": len(plan),
-        "recorded": recorded,
-        "drain": drained - started,
-        "stall": stalls(bot.output(), started, drained),
-        "violations": violations,
-    }
 
 
 @contextlib.contextmanager
@@ -157,9 +63,12 @@ def fresh_database(server: str, name: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def measure(db: str, folder: Path, args: argparse.Namespace) -> dict:
-    define = await round_trip(db, folder, args.n)
-    votes = await reaction_burst(db, folder, args.members, args.answers, args.per_member, args.seed)
+async def measure(db: str, args: argparse.Namespace) -> dict:
+    define = await round_trip(
+        "bot", "define", {"term": "customer"}, args.n, args.burst, db=db, monitor=True
+    )
+    shape = (args.members, args.answers, args.per_member, args.seed)
+    votes = await burst(True, *shape, db=db)
     return {"define": define, "votes": votes}
 
 
@@ -167,6 +76,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", default=os.environ.get("GLOSSARY_TEST_PG_DSN"), help="server")
     parser.add_argument("--n", type=int, default=200, help="sequential /define interactions")
+    parser.add_argument("--burst", type=int, default=200, help="/define interactions at once")
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--answers", type=int, default=50)
     parser.add_argument("--per-member", type=int, default=5, help="answers each member votes on")
@@ -175,11 +85,11 @@ async def main() -> None:
     load_before = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp())
     results: dict[str, dict] = {}
-    results["SQLite"] = await measure(str(folder / "g.db"), folder, args)
+    results["SQLite"] = await measure(str(folder / "g.db"), args)
     with postgres_server(args.pg) as server:
         if server is not None:
             with fresh_database(server, f"bench_shards_{os.getpid()}") as url:
-                results["PostgreSQL"] = await measure(url, folder, args)
+                results["PostgreSQL"] = await measure(url, args)
     load_after = os.getloadavg()[0]
     report(results, args)
     # Stalls and round trips include time the OS gave other processes: read them beside it.
@@ -192,17 +102,20 @@ async def main() -> None:
 def report(results: dict[str, dict], args: argparse.Namespace) -> None:
     print(
         f"/define round trip through the stand-in, {args.n} one at a time and back to back,"
-        " milliseconds; then a burst of reactions"
+        f" then {args.burst} at once (burst: ms to the last answer), milliseconds; then"
+        f" {args.members * args.per_member} reactions from {args.members} members on"
+        f" {args.answers} answers"
     )
     print(
         f"{'backend':<12}{'one p50':>9}{'one p99':>9}{'b2b p50':>9}{'b2b p99':>9}"
-        f"{'stall':>8}{'votes':>11}{'drain s':>9}{'votes/s':>9}{'stall':>8}"
+        f"{'burst':>8}{'stall':>8}{'votes':>11}{'drain s':>9}{'votes/s':>9}{'stall':>8}"
     )
     for name, r in results.items():
         d, v = r["define"], r["votes"]
         print(
             f"{name:<12}{d['spaced'][0]:>9.2f}{d['spaced'][1]:>9.2f}"
-            f"{d['back_to_back'][0]:>9.2f}{d['back_to_back'][1]:>9.2f}{d['stall']:>8.1f}"
+            f"{d['back_to_back'][0]:>9.2f}{d['back_to_back'][1]:>9.2f}"
+            f"{d['burst_last']:>8.0f}{d['stall']:>8.1f}"
             f"{v['recorded']:>6}/{v['reactions']:<4}{v['drain']:>9.2f}"
             f"{v['reactions'] / v['drain']:>9.0f}{v['stall']:>8.1f}"
         )

@@ -46,6 +46,7 @@ PRIVILEGED = {
 # The application flags that say a privileged intent is switched on in the developer portal.
 APP_FLAG_FOR_INTENT = {MESSAGE_CONTENT: 1 << 19, GUILD_MEMBERS: 1 << 15, GUILD_PRESENCES: 1 << 13}
 HEARTBEAT_MS = 41250
+FILLING_IN_A_FORM = 0.2  # seconds: the least time a member takes to submit a modal
 JSON = "application/json"
 ARRIVED = web.RequestKey("arrived", float)
 
@@ -638,7 +639,13 @@ class DiscordStandin:
     async def submit_modal(
         self, opened_by: Interaction, user: User, values: dict[str, str]
     ) -> Interaction:
-        """A member fills in the modal the bot opened and submits it."""
+        """A member fills in the modal the bot opened and submits it.
+
+        Not at once: discord.py learns the modal's id from Discord's reply to the callback
+        that opened it, and a submission that overtakes that reply is discarded ("unknown
+        custom_id"). A member takes longer than this to fill in a form.
+        """
+        await asyncio.sleep(FILLING_IN_A_FORM)
         modal = next(c for c in opened_by.callbacks if c["type"] == 9)["data"]
         rows = []
         for row in modal["components"]:
@@ -888,7 +895,7 @@ class DiscordStandin:
                 self.command_syncs.append(guild_id)
                 return _json(self.guild_commands[int(guild_id)])
             case ("POST", ["interactions", interaction_id, token, "callback"]):
-                return await self._callback(int(interaction_id), token, body, request[ARRIVED])
+                return await self._callback(int(interaction_id), token, body, request)
             case ("POST", ["webhooks", _, token]):
                 return await self._followup(token, body)
             case (_, ["webhooks", _, token, "messages", message_id]):
@@ -1023,8 +1030,9 @@ class DiscordStandin:
         return _json(message.payload())
 
     async def _callback(
-        self, interaction_id: int, token: str, body: dict[str, Any], arrived: float
-    ) -> web.Response:
+        self, interaction_id: int, token: str, body: dict[str, Any], request: web.Request
+    ) -> web.StreamResponse:
+        arrived = request[ARRIVED]
         ix = self.interactions.get(interaction_id)
         if ix is None or ix.token != token:
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
@@ -1069,8 +1077,13 @@ class DiscordStandin:
             response["resource"] = {"type": 7, "message": target.payload()}
         ix.callbacks.append({"type": kind, "data": data})
         ix.answered_at = arrived
+        # The bot's answer is on its way back to it before the test acts on it: a member acts
+        # on what Discord shows them, by when the bot has Discord's reply.
+        sent = _json(response)
+        await sent.prepare(request)
+        await sent.write_eof()
         ix.answered.set()
-        return _json(response)
+        return sent
 
     async def _followup(self, token: str, body: dict[str, Any]) -> web.Response:
         ix = self.interactions_by_token.get(token)
