@@ -15,6 +15,7 @@ import click
 
 from bot.core import answers
 from bot.core.db import is_database_url
+from bot.core.errors import StoreError
 from bot.core.glossary import (
     Glossary,
     GlossaryError,
@@ -28,7 +29,6 @@ from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
 from bot.core.service import GlossaryService, Reply, database_path
 from bot.core.shards import COUNT_VARIABLE, IDS_VARIABLE, ShardSettingError, shard_plan
-from bot.core.store import StoreError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DB_HELP = (
@@ -231,7 +231,7 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
 
     service = _open(db, answering=False)
     try:
-        text = dump_glossary(service.store.export_glossary(name))
+        text = dump_glossary(service.export_glossary(name))
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

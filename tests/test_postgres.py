@@ -360,7 +360,7 @@ async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
     service.write_in_background()
     try:
         ran_on = []
-        written = service.run(lambda store: ran_on.append(threading.current_thread().name))
+        written = service._write(lambda store: ran_on.append(threading.current_thread().name))
         assert not written.done()
         await written
         assert ran_on[0].startswith("glossary-writer")

@@ -83,14 +83,14 @@ async def test_background_writes_keep_their_order_and_none_is_lost_on_close(db_u
     queued = []
     for value in (1, -1, 0, 1, -1):  # a member changes their mind; the last vote stands
         queued.append(
-            service.run(
+            service._write(
                 lambda store, value=value: store.set_vote(
                     definition_id=definition, guild_id=GUILD, user_id=7, value=value
                 )
             )
         )
     for n in range(200):
-        service.run(lambda store, n=n: store.record_missed_query(guild_id=GUILD, query=f"q{n}"))
+        service.record_missed(GUILD, f"q{n}")
     assert not any(future.done() for future in queued)  # nothing ran on the event loop
     service.close()
     with Store(db_url) as store:
@@ -103,7 +103,7 @@ async def test_answers_follow_writes_made_in_the_background(service):
     service.write_in_background()
     term = service.store.find_term("Customer").id
     before = service.term_answer(term, guild_id=GUILD)
-    await service.run(
+    await service._write(
         lambda store: store.add_definition(
             term_id=term, guild_id=GUILD, author_id=2, author_name="b", text="Pays."
         )

@@ -14,16 +14,14 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol
 
+# One pair of error classes, in bot/core/errors.py (where front ends import them from); the
+# backends raise them from here.
+from bot.core.errors import StoreBusy, StoreError
+
+__all__ = ["StoreBusy", "StoreError"]
+
 Params = Sequence[Any] | dict[str, Any]
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-class StoreError(Exception):
-    """The database cannot be used as asked (newer schema, unknown term, ...)."""
-
-
-class StoreBusy(StoreError):
-    """Another connection holds the write lock right now (asked not to wait for it)."""
 
 
 def is_database_url(target: object) -> bool:

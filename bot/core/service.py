@@ -1,7 +1,12 @@
 """The glossary service: the store and the matcher kept in step, answering in plain data.
 
-Every front end (Discord, the console, ``glossary-bot ask``) goes through this class, so the same
-question gets the same answer everywhere.
+Every front end (Discord, the console, ``glossary-bot ask``, the web site) goes through this
+class, so the same question gets the same answer everywhere. It is the one door to storage:
+front ends call its named operations and import nothing from the store but its errors
+(bot/core/errors.py); tests/test_boundaries.py holds them to that.
+
+Writes are queued in order (`_write`, private). On an event loop, reads go through `call`,
+the seam a backend whose reads are network round trips uses to take them off the loop.
 """
 
 from __future__ import annotations
@@ -12,16 +17,18 @@ import functools
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
 from bot.core.db import Listener, is_database_url
+from bot.core.errors import StoreBusy, StoreError
 from bot.core.glossary import bundled_glossary_path, load_glossary
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
@@ -36,7 +43,7 @@ from bot.core.model import (
 )
 from bot.core.search import SearchResult
 from bot.core.server import FreeText, ImportPlan, TermForm
-from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
+from bot.core.store import BUSY_TIMEOUT, Store
 from bot.core.voting import Outcome, Voter
 from bot.core.writer import StoreWriter
 
@@ -47,6 +54,9 @@ ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
+P = ParamSpec("P")
+# The meta key under which the bot keeps the hash of the slash commands it last synced.
+COMMAND_HASH_KEY = "command_tree_hash:{application_id}"
 
 
 def busy_timeout() -> float:
@@ -114,6 +124,8 @@ class GlossaryService:
         self._listener: Listener | None = None
         # Held while the matcher is rebuilt or patched, so neither undoes the other.
         self._matcher_lock = asyncio.Lock()
+        # Where `call` runs reads: None, inline (SQLite); else an executor's threads.
+        self._reads: Executor | None = None
 
     @classmethod
     def open(
@@ -152,11 +164,11 @@ class GlossaryService:
     # -- writing --------------------------------------------------------------------------
 
     def write_in_background(self) -> None:
-        """From now on `run` works on a thread of its own (for the bot's event loop)."""
+        """From now on `_write` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
             self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
 
-    def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
+    def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
         work asked for before it.
 
@@ -185,22 +197,45 @@ class GlossaryService:
         future.add_done_callback(self._written)
         return future
 
+    # -- the event loop's seam to storage ---------------------------------------------------
+
+    async def call(self, op: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`op(*args, **kwargs)`, a service operation that reads storage, awaited from the
+        event loop: THE seam through which the bot's cogs (and the web pages it serves) read.
+
+        Usage: ``answer = await service.call(service.term_answer, term_id, guild_id=g)``.
+        Writes do not come here: they are queued in order by `_write` and already return
+        futures. Front ends without an event loop (console, CLI) call the operations directly.
+
+        On SQLite the operation runs inline, now, as it always has: a read of a local file in
+        WAL mode takes microseconds, and the store's connection is used from the loop's
+        thread only. A backend whose every read is a network round trip (PostgreSQL) hands
+        an executor to `read_off_loop`, and the same operations then run on its threads, so
+        a slow round trip never stalls the gateway; no cog changes for it. Such a backend
+        must then let operations run on several threads at once (one connection each), and
+        the service's caches (answers, decisions, limits) are shared between those threads.
+
+        The service's own reads in its async operations come here too (`_terms_changed`,
+        `_rebuild`). Not yet, for that backend to route: `follow_other_writers` (the change
+        feed, its own), storing new FAQ vectors (`_keep_vectors`), and the cached read
+        `set_vote_limits` makes before it queues its write. A reaction's handler
+        awaits `is_answer` here before queuing its vote: inline, nothing runs in between, so
+        events are queued in the order they came; off the loop, two events of one message
+        may be queued in either order.
+        """
+        if self._reads is None:
+            return op(*args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reads, functools.partial(op, *args, **kwargs))
+
+    def read_off_loop(self, executor: Executor | None) -> None:
+        """From now on `call` runs reads on this executor's threads (None: inline again)."""
+        self._reads = executor
+
     def _written(self, _: asyncio.Future) -> None:
         self._queued -= 1
         # Written through another connection: answers cached from this one are stale.
         self.store.changed_elsewhere()
-
-    @contextlib.asynccontextmanager
-    async def command_sync_lock(self) -> AsyncIterator[None]:
-        """Held while the slash commands are compared with the stored hash and synced, so of
-        processes starting at once one syncs and the others see its hash. Waiting for it runs
-        off the event loop."""
-        held = self.store.command_sync_lock()
-        await asyncio.to_thread(held.__enter__)
-        try:
-            yield
-        finally:
-            await asyncio.to_thread(held.__exit__, None, None, None)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -230,6 +265,10 @@ class GlossaryService:
         matcher = self._new_matcher(entries, self._stored_vectors())
         self._keep_vectors(matcher)
         return matcher
+
+    def _matcher_inputs(self) -> tuple[list[Entry], dict[str, bytes]]:
+        """What a new matcher is built from: every entry, and the FAQ vectors stored."""
+        return list(self.store.matcher_entries()), self._stored_vectors()
 
     def _stored_vectors(self) -> dict[str, bytes]:
         return self.store.embeddings(self._embedder.model_id) if self._embedder else {}
@@ -329,7 +368,7 @@ class GlossaryService:
     async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
-            entries, faq_ids = self.store.term_matcher_entries(term_ids)
+            entries, faq_ids = await self.call(self.store.term_matcher_entries, term_ids)
             for term_id in term_ids:
                 self.matcher.remove("term", term_id)
             for faq_id in faq_ids:
@@ -337,16 +376,16 @@ class GlossaryService:
             for entry in entries:
                 self.matcher.add(entry)
             self._decisions.clear()
-            generation = self.store.glossary_generation()
+            generation = await self.call(self.store.glossary_generation)
             if generation_before == self._generation and generation == generation_before + 1:
                 # Only this change moved the number: the matcher is up to date without a rebuild.
                 self._generation = generation
 
     async def _rebuild(self) -> None:
         async with self._matcher_lock:
-            generation = self.store.glossary_generation()
-            entries = list(self.store.matcher_entries())
-            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
+            generation = await self.call(self.store.glossary_generation)
+            entries, stored = await self.call(self._matcher_inputs)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
             self._keep_vectors(matcher)
             self._use(matcher, generation)
 
@@ -371,12 +410,14 @@ class GlossaryService:
 
     async def contribute(self, term_id: int, sent: Contribution) -> Saved:
         """A member's definition of a term, checked; their earlier one is edited instead."""
-        return await self.run(functools.partial(contributions.save, term_id=term_id, sent=sent))
+        return await self._write(functools.partial(contributions.save, term_id=term_id, sent=sent))
 
     async def create_member_term(self, name: str | None, sent: Contribution) -> Saved:
         """A new term in the member's server, with their definition."""
         before = self._generation
-        saved = await self.run(functools.partial(contributions.create_term, name=name, sent=sent))
+        saved = await self._write(
+            functools.partial(contributions.create_term, name=name, sent=sent)
+        )
         if saved.new_term:
             await self._terms_changed([saved.term_id], before)
         return saved
@@ -386,7 +427,7 @@ class GlossaryService:
     ) -> DefinitionRecord:
         """Take a definition down (its author, or a moderator): it leaves /define, and its
         votes leave its author's karma."""
-        return await self.run(
+        return await self._write(
             functools.partial(
                 contributions.delete,
                 definition_id=definition_id,
@@ -415,13 +456,15 @@ class GlossaryService:
 
     async def add_server_term(self, guild_id: int, form: TermForm) -> int:
         before = self._generation
-        term_id = await self.run(functools.partial(server.add_term, guild_id=guild_id, form=form))
+        term_id = await self._write(
+            functools.partial(server.add_term, guild_id=guild_id, form=form)
+        )
         await self._terms_changed([term_id], before)
         return term_id
 
     async def edit_server_term(self, guild_id: int, term_id: int, form: TermForm) -> int:
         before = self._generation
-        await self.run(
+        await self._write(
             functools.partial(server.edit_term, guild_id=guild_id, term_id=term_id, form=form)
         )
         await self._terms_changed([term_id], before)
@@ -429,7 +472,7 @@ class GlossaryService:
 
     async def remove_server_term(self, guild_id: int, term_id: int) -> str:
         before = self._generation
-        name = await self.run(
+        name = await self._write(
             functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id)
         )
         await self._terms_changed([term_id], before)
@@ -437,13 +480,13 @@ class GlossaryService:
 
     async def plan_import(self, guild_id: int, glossary: Glossary) -> ImportPlan:
         """What importing a checked file would change, changing nothing."""
-        return await self.run(
+        return await self._write(
             functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary), long=True
         )
 
     async def apply_import(self, guild_id: int, glossary: Glossary) -> LoadReport:
         """The file becomes the server's glossary, all of it in one transaction."""
-        report = await self.run(
+        report = await self._write(
             functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary), long=True
         )
         if report.changed_anything():
@@ -452,21 +495,86 @@ class GlossaryService:
 
     async def export_server_glossary(self, guild_id: int) -> tuple[str, str]:
         """The server's glossary as a file: (file name, YAML text)."""
-        return await self.run(functools.partial(server.export_file, guild_id=guild_id), long=True)
+        return await self._write(
+            functools.partial(server.export_file, guild_id=guild_id), long=True
+        )
 
     def free_text(self, guild_id: int) -> FreeText:
         return server.free_text(self.store, guild_id)
 
     async def set_free_text(self, guild_id: int, setting: FreeText) -> None:
-        await self.run(functools.partial(server.set_free_text, guild_id=guild_id, setting=setting))
+        await self._write(
+            functools.partial(server.set_free_text, guild_id=guild_id, setting=setting)
+        )
 
     def missed_report(self, guild_id: int | None) -> list[MissedQuery]:
         return self.store.missed_report(guild_id=guild_id, limit=server.REPORT_LIMIT)
 
+    def record_missed(self, guild_id: int | None, query: str) -> asyncio.Future[None]:
+        """Keep a question that found nothing for the server's maintainers (queued)."""
+        return self._write(lambda store: store.record_missed_query(guild_id=guild_id, query=query))
+
+    def missed_queries(
+        self, guild_id: int | None, *, limit: int = 25
+    ) -> asyncio.Future[list[tuple[str, int]]]:
+        """The most asked questions that found nothing, with their counts, read after the
+        questions already queued."""
+        return self._write(lambda store: store.missed_queries(guild_id=guild_id, limit=limit))
+
     def missed_query(self, query_id: int, *, guild_id: int | None) -> str | None:
         return self.store.missed_query(query_id, guild_id=guild_id)
 
+    # -- the bot's own records ---------------------------------------------------------------
+
+    def command_hash(self, application_id: int | None) -> str | None:
+        """The hash of the slash commands last synced for this application (None: never)."""
+        return self.store.get_meta(COMMAND_HASH_KEY.format(application_id=application_id))
+
+    def set_command_hash(self, application_id: int | None, digest: str) -> asyncio.Future[None]:
+        key = COMMAND_HASH_KEY.format(application_id=application_id)
+        return self._write(lambda store: store.set_meta(key, digest))
+
+    async def sync_commands(
+        self,
+        application_id: int | None,
+        digest: str,
+        sync: Callable[[], Awaitable[T]],
+        *,
+        force: bool = False,
+    ) -> T | None:
+        """`sync()` the slash commands unless `digest` is the hash last synced (force: always),
+        then keep it; None: unchanged, not synced. All under the store's command-sync lock, so
+        of processes starting at once (a deploy overlapping the old one) one syncs and the
+        others wait and see its hash. Waiting for the lock runs off the event loop."""
+        held = self.store.command_sync_lock()
+        await asyncio.to_thread(held.__enter__)
+        try:
+            if not force and await self.call(self.command_hash, application_id) == digest:
+                return None
+            synced = await sync()
+            await self.set_command_hash(application_id, digest)
+            return synced
+        finally:
+            await asyncio.to_thread(held.__exit__, None, None, None)
+
+    @property
+    def version(self) -> int:
+        """A number that moves whenever something stored may have changed (this process's
+        writes, and others' once followed): what was built from an older one is stale."""
+        return self.store.version
+
+    def export_glossary(self, name: str | None = None) -> Glossary:
+        """One loaded glossary as it was loaded (without members' contributions); StoreError
+        when there is no such glossary."""
+        return self.store.export_glossary(name)
+
     # -- asking ---------------------------------------------------------------------------
+
+    def complete(
+        self, current: str, *, guild_id: int | None, kind: Literal["term", "faq"], limit: int
+    ) -> list[Candidate]:
+        """Autocomplete: names for what a member is typing, best first (the matcher only)."""
+        return self.matcher.complete(current, limit=limit, scope=guild_id, kind=kind)
 
     def decide(
         self,
@@ -497,7 +605,9 @@ class GlossaryService:
         key = (text, "chat", guild_id, ("term", "faq"))
         if index is not None and key not in self._decisions:
             vector = await asyncio.to_thread(index.embed_query, text)
-        return self.ask(text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector)
+        return await self.call(
+            self.ask, text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector
+        )
 
     def ask(
         self,
@@ -680,7 +790,7 @@ class GlossaryService:
 
     def set_web_view(self, guild_id: int, enabled: bool) -> asyncio.Future[str | None]:
         """Turn a server's web pages on (their key, made once and kept) or off (None)."""
-        return self.run(
+        return self._write(
             functools.partial(
                 _switch_web_view,
                 guild_id=guild_id,
@@ -708,7 +818,7 @@ class GlossaryService:
         )
         stored = karma.limits_json(limits, self.vote_defaults)
         self._limits.pop(guild_id, None)
-        written = self.run(
+        written = self._write(
             lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
         )
         written.add_done_callback(lambda _: self._limits.pop(guild_id, None))
@@ -729,7 +839,7 @@ class GlossaryService:
             if len(self._answers_shown) > ANSWER_CACHE_SIZE:
                 self._answers_shown.clear()
             self._answers_shown.add(message_id)
-        return self.run(
+        return self._write(
             lambda store: store.record_answer_message(
                 message_id=message_id,
                 guild_id=guild_id,
@@ -802,7 +912,7 @@ class GlossaryService:
                 else:
                     done.set_result(result)
 
-        self.run(write_all, long=True).add_done_callback(settle)
+        self._write(write_all, long=True).add_done_callback(settle)
 
     def press_vote_button(
         self,
@@ -813,7 +923,7 @@ class GlossaryService:
         value: int,
         voter: Voter,
     ) -> asyncio.Future[Outcome]:
-        return self.run(
+        return self._write(
             lambda store: voting.press_vote_button(
                 store,
                 definition_id=definition_id,
@@ -831,7 +941,7 @@ class GlossaryService:
     def reconcile_message(
         self, *, message_id: int, standing: dict[int, dict[int, Voter]]
     ) -> asyncio.Future[Outcome]:
-        return self.run(
+        return self._write(
             lambda store: voting.reconcile_message(
                 store, message_id=message_id, standing=standing, defaults=self.vote_defaults
             )
@@ -849,7 +959,7 @@ class GlossaryService:
         return self.store.badge_announcements_waiting()
 
     def claim_badge_announcements(self) -> asyncio.Future[list[dict]]:
-        return self.run(lambda store: store.claim_badge_announcements())
+        return self._write(lambda store: store.claim_badge_announcements())
 
     # -- badges, profiles, the leaderboard ------------------------------------------------
 
@@ -859,7 +969,7 @@ class GlossaryService:
     def set_badges(self, guild_id: int, badges: tuple[Badge, ...] | None) -> asyncio.Future:
         """A server's badge set (None: back to the defaults); badges earned are kept."""
         stored = karma.badges_json(badges) if badges is not None else None
-        return self.run(
+        return self._write(
             lambda store: store.set_guild_setting(guild_id, voting.BADGES_SETTING, stored)
         )
 
@@ -890,7 +1000,7 @@ class GlossaryService:
                 page=at // answers.PROFILE_PAGE,
             )
 
-        return self.run(build)
+        return self._write(build)
 
     def leaderboard(
         self, *, guild_id: int, period: str = "all"
@@ -898,7 +1008,7 @@ class GlossaryService:
         """Every ranked member, best first, by karma from votes cast in the period."""
         days = answers.PERIODS.get(period, 0)
         since = _ago(timedelta(days=days)) if days else None
-        return self.run(lambda store: store.leaderboard(guild_id=guild_id, since=since))
+        return self._write(lambda store: store.leaderboard(guild_id=guild_id, since=since))
 
     def members_to_check(self, *, guild_id: int, user_ids: list[int], hours: float) -> list[int]:
         """Which of these members were not checked as still in the server for `hours`."""
@@ -907,7 +1017,7 @@ class GlossaryService:
         )
 
     def set_member_present(self, *, guild_id: int, user_id: int, present: bool) -> asyncio.Future:
-        return self.run(
+        return self._write(
             lambda store: store.set_member_present(
                 guild_id=guild_id, user_id=user_id, present=present
             )

@@ -22,7 +22,11 @@ from typing import Any, TypeVar
 from sqlite_utils import Database, Migrations
 
 from bot.core.db import Database as DatabaseBase
-from bot.core.db import Listener, StoreBusy, StoreError, is_database_url
+from bot.core.db import Listener, is_database_url
+
+# The errors live in bot/core/errors.py, for front ends that import nothing from here; they
+# stay importable from this module too.
+from bot.core.errors import StoreBusy, StoreError
 from bot.core.model import (
     DefinitionRecord,
     Entry,

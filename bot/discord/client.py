@@ -1,4 +1,10 @@
-"""The Discord bot: intents, cogs, command sync, error handling, and how it is started."""
+"""The Discord bot: intents, cogs, command sync, error handling, and how it is started.
+
+Cogs reach storage only through the service the bot carries (`GlossaryBot.service`): its
+writes are futures queued in order, and every read of storage is awaited through the one seam
+`GlossaryService.call` (see there), so that a backend whose reads are network round trips can
+take them off the event loop without touching a cog.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +27,10 @@ from aiohttp import web
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.core.errors import StoreBusy
 from bot.core.server import missing_permission_text
 from bot.core.service import GlossaryService
 from bot.core.shards import ShardPlan
-from bot.core.store import StoreBusy
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
 from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, Once, first_delivery, send_error
@@ -84,15 +90,27 @@ SHARD_REFUSALS = {
 }
 
 
-class GlossaryTree(app_commands.CommandTree):
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+class GlossaryTree(app_commands.CommandTree["GlossaryBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[GlossaryBot], /) -> bool:
         # Discord may deliver an interaction twice; answering it twice would show the member
         # an error ("already acknowledged") after their answer.
         return first_delivery(interaction)
 
 
 class GlossaryBot(commands.AutoShardedBot):
-    """The bot, running the shards its plan names (by default every shard Discord asks for)."""
+    """The bot, running the shards its plan names (by default every shard Discord asks for),
+    typed for its cogs (``def __init__(self, bot: GlossaryBot)``, and
+    ``discord.Interaction[GlossaryBot]`` in their commands and components).
+
+    Cogs read storage through ``await bot.service.call(bot.service.op, ...)`` and write
+    through the service's named writes; nothing else in bot/discord touches the database.
+    """
+
+    service: GlossaryService
+    interactions_seen: Once
+    serving: bool
+    web_url: str | None
+    shard_plan: ShardPlan
 
     def __init__(
         self,
@@ -160,16 +178,14 @@ class GlossaryBot(commands.AutoShardedBot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync slash commands only when they changed, so restarts never hit the daily limit."""
-        key = f"command_tree_hash:{self.application_id}"
+        service = self.service
         digest = command_tree_hash(self.tree)
-        # Held across the compare and the sync: a process starting while another (an old
-        # release, during a handover) syncs waits, then compares with what that one synced.
-        async with self.service.command_sync_lock():
-            if not force and self.service.store.get_meta(key) == digest:
-                log.info("slash commands unchanged; not syncing")
-                return False
-            synced = await self.tree.sync()
-            self.service.store.set_meta(key, digest)
+        synced = await service.sync_commands(
+            self.application_id, digest, self.tree.sync, force=force
+        )
+        if synced is None:
+            log.info("slash commands unchanged; not syncing")
+            return False
         log.info("synced %d slash commands", len(synced))
         return True
 
@@ -200,7 +216,7 @@ class GlossaryBot(commands.AutoShardedBot):
         log.info("left server %s (%s)", guild.name, guild.id)
 
     async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[GlossaryBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.MissingPermissions):
             await send_error(interaction, missing_permission_text(error.missing_permissions))
@@ -208,8 +224,9 @@ class GlossaryBot(commands.AutoShardedBot):
         if isinstance(error, app_commands.CheckFailure):
             await send_error(interaction, "You don't have permission to do that here.")
             return
-        if isinstance(getattr(error, "original", None), StoreBusy):
-            log.warning("%s", error.original)  # type: ignore[attr-defined]
+        original = getattr(error, "original", None)
+        if isinstance(original, StoreBusy):
+            log.warning("%s", original)
             await send_error(interaction, BUSY_TEXT)
             return
         log.error("error in /%s", interaction.command and interaction.command.name, exc_info=error)

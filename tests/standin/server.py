@@ -46,7 +46,7 @@ PRIVILEGED = {
 # The application flags that say a privileged intent is switched on in the developer portal.
 APP_FLAG_FOR_INTENT = {MESSAGE_CONTENT: 1 << 19, GUILD_MEMBERS: 1 << 15, GUILD_PRESENCES: 1 << 13}
 HEARTBEAT_MS = 41250
-FILLING_IN_A_FORM = 0.2  # seconds: the least time a member takes to submit a modal
+MODAL_FILL_SECONDS = 0.2  # how long a member takes to fill a modal in, at the least
 JSON = "application/json"
 ARRIVED = web.RequestKey("arrived", float)
 
@@ -639,14 +639,12 @@ class DiscordStandin:
     async def submit_modal(
         self, opened_by: Interaction, user: User, values: dict[str, str]
     ) -> Interaction:
-        """A member fills in the modal the bot opened and submits it.
-
-        Not at once: discord.py learns the modal's id from Discord's reply to the callback
-        that opened it, and a submission that overtakes that reply is discarded ("unknown
-        custom_id"). A member takes longer than this to fill in a form.
-        """
-        await asyncio.sleep(FILLING_IN_A_FORM)
+        """A member fills in the modal the bot opened and submits it."""
         modal = next(c for c in opened_by.callbacks if c["type"] == 9)["data"]
+        # A member takes seconds to fill a form in. discord.py keeps the modal only once it
+        # has read our answer to its callback, and silently drops a submit for a modal it
+        # does not (yet) keep: sent in the same instant, under load, the submit could win.
+        await asyncio.sleep(MODAL_FILL_SECONDS)
         rows = []
         for row in modal["components"]:
             items = row.get("components") or [row.get("component")]
