@@ -17,7 +17,7 @@ import functools
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -566,6 +566,29 @@ class GlossaryService(HistoryOperations, ReviewOperations):
     def set_command_hash(self, application_id: int | None, digest: str) -> asyncio.Future[None]:
         key = COMMAND_HASH_KEY.format(application_id=application_id)
         return self._write(lambda store: store.set_meta(key, digest))
+
+    async def sync_commands(
+        self,
+        application_id: int | None,
+        digest: str,
+        sync: Callable[[], Awaitable[T]],
+        *,
+        force: bool = False,
+    ) -> T | None:
+        """`sync()` the slash commands unless `digest` is the hash last synced (force: always),
+        then keep it; None: unchanged, not synced. All under the store's command-sync lock, so
+        of processes starting at once (a deploy overlapping the old one) one syncs and the
+        others wait and see its hash. Waiting for the lock runs off the event loop."""
+        held = self.store.command_sync_lock()
+        await asyncio.to_thread(held.__enter__)
+        try:
+            if not force and await self.call(self.command_hash, application_id) == digest:
+                return None
+            synced = await sync()
+            await self.set_command_hash(application_id, digest)
+            return synced
+        finally:
+            await asyncio.to_thread(held.__exit__, None, None, None)
 
     @property
     def version(self) -> int:
