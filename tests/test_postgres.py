@@ -434,3 +434,17 @@ def test_one_store_serves_several_threads_at_once(pg_url):
 
         assert race(votes, [1000, 2000, 3000, 4000]) == [True] * 4
         assert store.member_stats(guild_id=GUILD, user_id=ALICE).upvotes == 160
+
+
+async def test_the_bots_reads_never_run_on_its_event_loop(pg_url):
+    """Through the seam every front end reads by, on a thread of their own."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    try:
+        customer = service.store.find_term("Customer").id
+        answer = await service.call(service.term_answer, customer, guild_id=GUILD)
+        assert answer.title == "Customer"
+        ran_on = await service.call(lambda: threading.current_thread().name)
+        assert ran_on.startswith("glossary-read")
+    finally:
+        service.close()
