@@ -32,9 +32,10 @@ ON_THE_LOOP = [p for p in FRONT_ENDS if p.parent.name in ("discord", "web")]
 STORAGE = (
     *("bot.core.store", "bot.core.writer", "bot.core.search_index"),
     *("bot.core.db", "bot.core.sqlite_db", "bot.core.pg", "bot.core.pg_search"),
+    "bot.core.copy",
 )
 # Sync service methods that read no storage: the matcher alone, or the service's own life.
-NO_STORAGE = {"decide", "complete", "close", "write_in_background", "read_off_loop"}
+NO_STORAGE = {"decide", "complete", "close", "write_in_background", "read_off_loop", "copy_into"}
 
 
 def _name(path: Path) -> str:

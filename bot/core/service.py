@@ -27,6 +27,7 @@ from typing import Literal, ParamSpec, TypeVar
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
+from bot.core.copy import CopyReport, copy_database
 from bot.core.db import Listener, is_database_url
 from bot.core.errors import StoreBusy, StoreError
 from bot.core.glossary import bundled_glossary_path, load_glossary
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DB = "glossary.db"
 ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
+READ_THREADS = 4  # PostgreSQL: reads of the bot at once, off its event loop
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -126,11 +128,6 @@ class GlossaryService:
         self._matcher_lock = asyncio.Lock()
         # Where `call` runs reads: None, inline (SQLite); else an executor's threads.
         self._reads: Executor | None = None
-        if store.backend == "postgres":
-            # Every read is a network round trip: off the loop. One thread, so that reads
-            # still run in the order they were asked (a reaction's is_answer before the next
-            # event's) and the caches have one reader at a time, as on the loop.
-            self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossary-read")
 
     @classmethod
     def open(
@@ -158,15 +155,15 @@ class GlossaryService:
         return self._matcher
 
     def close(self) -> None:
-        if isinstance(self._reads, ThreadPoolExecutor):
-            self._reads.shutdown(wait=True)
-            self._reads = None
         if self._listener is not None:
             self._listener.close()
             self._listener = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if isinstance(self._reads, ThreadPoolExecutor):
+            self._reads.shutdown(wait=True)
+            self._reads = None
         self.store.close()
 
     # -- writing --------------------------------------------------------------------------
@@ -175,6 +172,10 @@ class GlossaryService:
         """From now on `_write` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
             self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
+        if self._reads is None and self.store.backend == "postgres":
+            # Every read is a round trip to the server: `call` runs them on these threads
+            # (one pooled connection each), so none stalls the gateway.
+            self.read_off_loop(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="glossary-read"))
 
     def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
@@ -217,13 +218,12 @@ class GlossaryService:
 
         On SQLite the operation runs inline, now, as it always has: a read of a local file in
         WAL mode takes microseconds, and the store's connection is used from the loop's
-        thread only. On PostgreSQL, whose every read is a network round trip, the service
-        opens with a one-thread executor (`read_off_loop` changes it), and the same
-        operations run there, so a slow round trip never stalls the gateway; no cog changes
-        for it. One thread keeps reads in the order they were asked (a reaction's handler
-        awaits `is_answer` here before queuing its vote, so events are still queued in the
-        order they came) and gives the caches one reader at a time; the store itself lets
-        several threads work at once (one pooled connection each), for more threads later.
+        thread only. On PostgreSQL, whose every read is a network round trip, the bot
+        (`write_in_background`) runs them on READ_THREADS threads (`read_off_loop`), one
+        pooled connection each, so a slow round trip never stalls the gateway; no cog
+        changes for it. Reads may then finish out of the order asked: the votes cog queues
+        a message's reaction events in arrival order itself (ArrivalOrder), and an answer
+        read while a write landed is not cached.
 
         The service's own reads in its async operations come here too (`_terms_changed`,
         `_rebuild`, `follow_other_writers`, storing new FAQ vectors); `set_vote_limits` reads
@@ -375,12 +375,15 @@ class GlossaryService:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
             entries, faq_ids = await self.call(self.store.term_matcher_entries, term_ids)
+            if self.matcher.prepares(entries):  # the semantic extra's FAQ vectors, off the loop
+                await asyncio.to_thread(self.matcher.prepare, entries)
             for term_id in term_ids:
                 self.matcher.remove("term", term_id)
             for faq_id in faq_ids:
                 self.matcher.remove("faq", faq_id)
             for entry in entries:
                 self.matcher.add(entry)
+            await self.call(self._keep_vectors, self.matcher)
             self._decisions.clear()
             generation = await self.call(self.store.glossary_generation)
             if generation_before == self._generation and generation == generation_before + 1:
@@ -546,6 +549,13 @@ class GlossaryService:
         writes, and others' once followed): what was built from an older one is stale."""
         return self.store.version
 
+    def copy_into(
+        self, target: GlossaryService, *, progress: Callable[[str, int], None] | None = None
+    ) -> CopyReport:
+        """Everything this database holds, copied into the empty database of `target` (SQLite
+        to PostgreSQL or back); counts checked table by table, all or nothing."""
+        return copy_database(self.store, target.store, progress=progress)
+
     def export_glossary(self, name: str | None = None) -> Glossary:
         """One loaded glossary as it was loaded (without members' contributions); StoreError
         when there is no such glossary."""
@@ -586,7 +596,7 @@ class GlossaryService:
         vector = None
         index = self.matcher.semantic
         key = (text, "chat", guild_id, ("term", "faq"))
-        if index is not None and key not in self._decisions:
+        if index is not None and key not in self._decisions and self.matcher.wants_vector(text):
             vector = await asyncio.to_thread(index.embed_query, text)
         return await self.call(
             self.ask, text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector
