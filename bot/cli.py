@@ -27,6 +27,7 @@ from bot.core.glossary import (
 from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
 from bot.core.service import GlossaryService, Reply, database_path, is_database_url
+from bot.core.shards import COUNT_VARIABLE, IDS_VARIABLE, ShardSettingError, shard_plan
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DB_HELP = (
@@ -448,11 +449,40 @@ def console(db: str | None) -> None:
 
 @main.command()
 @db_option
-def run(db: str | None) -> None:
+@click.option(
+    "--shard-count",
+    envvar=COUNT_VARIABLE,
+    metavar="N",
+    help=f"Shards of the whole bot, across every process [default: ${COUNT_VARIABLE}, else"
+    " as many as Discord asks for].",
+)
+@click.option(
+    "--shard-ids",
+    envvar=IDS_VARIABLE,
+    metavar="IDS",
+    help=f"The shards this process runs, such as 0,1 or 0-3 [default: ${IDS_VARIABLE}, else"
+    " every shard]. Needs --shard-count and a PostgreSQL database.",
+)
+def run(db: str | None, shard_count: str | None, shard_ids: str | None) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN).
 
-    With GLOSSARY_WEB_PORT set, it serves the web pages of `glossary-bot web` too.
+    With GLOSSARY_WEB_PORT set, it serves the web pages of `glossary-bot web` too. A big bot
+    runs its shards in several processes over one PostgreSQL database, each with the same
+    --shard-count and its own --shard-ids.
     """
+    try:
+        shards = shard_plan(shard_count, shard_ids)
+    except ShardSettingError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not shards.every_shard and not is_database_url(database_path(db)):
+        click.echo(
+            f"Error: this process would run {shards.describe()}, but an SQLite database serves"
+            " one process on one machine, which runs every shard. Leave out --shard-ids (and"
+            f" {IDS_VARIABLE}), or point --db (GLOSSARY_DB) at a postgresql:// database that"
+            " every shard process shares.",
+            err=True,
+        )
+        sys.exit(2)
     token = _token()
     from bot.discord.client import run_bot
     from bot.web.app import WebSettingError, web_settings
@@ -462,7 +492,7 @@ def run(db: str | None) -> None:
     except WebSettingError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    run_bot(token=token, db=database_path(db), site=site)
+    run_bot(token=token, db=database_path(db), site=site, shards=shards)
 
 
 @main.command()

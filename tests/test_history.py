@@ -19,7 +19,7 @@ SECOND = "Someone who pays us, again and again."
 
 @pytest.fixture
 def store(db_url):
-    """The small glossary on SQLite, then on PostgreSQL: every test here runs on both."""
+    """On SQLite, then on PostgreSQL (the contract suite's `db_url`)."""
     with Store(db_url) as store:
         store.load_glossary(small_glossary())
         yield store

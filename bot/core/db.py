@@ -11,8 +11,14 @@ write lock and ``data_version``, PostgreSQL's pool and sequences) lives in its m
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol
+
+# One pair of error classes, in bot/core/errors.py (where front ends import them from); the
+# backends raise them from here.
+from bot.core.errors import StoreBusy, StoreError
+
+__all__ = ["StoreBusy", "StoreError"]
 
 Params = Sequence[Any] | dict[str, Any]
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -90,6 +96,12 @@ class Database:
 
     def forbid_writes(self) -> None:
         raise NotImplementedError
+
+    @contextlib.contextmanager
+    def held_lock(self, key: int) -> Iterator[None]:
+        """A lock named by `key` that other processes on the database wait for while the block
+        runs. A database one process uses alone (SQLite) has nobody to keep out."""
+        yield
 
     def listen(self, wake: Callable[[], None]) -> Listener | None:
         """Call `wake` (from another thread) soon after another process changed the glossary,

@@ -52,6 +52,8 @@ from bot.core.sqlite_db import SqliteDatabase
 
 migrations = Migrations("glossary-bot")
 
+# An advisory lock's key (PostgreSQL): "GLSB" and a 2 (pg.py's migration lock is a 1).
+COMMAND_SYNC_LOCK = 0x474C534202
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
 VOCABULARY_SECONDS = 60.0  # how stale the words a search's typos are read as may get
 GLOSSARY_GENERATION = "glossary_generation"
@@ -494,6 +496,12 @@ class Store:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+
+    def command_sync_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held by a process while it compares and syncs the slash commands: of the processes
+        sharing a PostgreSQL database, one at a time (waited for). An SQLite file serves one
+        process, so there nobody else can be syncing."""
+        return self.sql.held_lock(COMMAND_SYNC_LOCK)
 
     def forbid_writes(self) -> None:
         """Make this connection read-only (a process that must never write, like the site)."""

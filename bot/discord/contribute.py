@@ -124,9 +124,7 @@ async def _saved(interaction: discord.Interaction[GlossaryBot], pending: Awaitab
         return
     if saved.waiting is not None and interaction.guild_id is not None:
         # In the review queue: for the member's eyes (and the reviewers') only.
-        waiting = await service.call(
-            service.waiting_answer, saved, guild_id=interaction.guild_id
-        )
+        waiting = await service.call(service.waiting_answer, saved, guild_id=interaction.guild_id)
         await send_answer(interaction, waiting, private=True)
         return
     answer = await service.call(

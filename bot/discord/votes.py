@@ -115,7 +115,8 @@ class Votes(commands.Cog):
         # Live events seen per message, so a reconcile that raced one looks again.
         self._touched: collections.Counter[int] = collections.Counter()
         self._reconciling: asyncio.Task | None = None
-        self._reconcile_again = False
+        # Shards whose servers are waiting for a reconcile (None: every server).
+        self._to_reconcile: set[int | None] = set()
         self._announcing = asyncio.Lock()
         self._background: set[asyncio.Future] = set()
         self._in_order = ArrivalOrder()
@@ -284,30 +285,35 @@ class Votes(commands.Cog):
 
     # -- reconciling ----------------------------------------------------------------------
 
+    # A shard's session may have missed events: when it starts (READY, also after another
+    # IDENTIFY) and when it resumes. Each shard of the bot reconnects on its own; the servers of
+    # the other shards heard everything.
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        self.reconcile_soon()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self.reconcile_soon(shard_id)
 
     @commands.Cog.listener()
-    async def on_resumed(self) -> None:
-        self.reconcile_soon()
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.reconcile_soon(shard_id)
 
-    def reconcile_soon(self) -> None:
-        """Reconcile every server's recent answers in the background (one run at a time)."""
+    def reconcile_soon(self, shard_id: int | None = None) -> None:
+        """Reconcile the recent answers of a shard's servers (None: every server's) in the
+        background, one run at a time."""
         if not self.enabled:
             return
-        if self._reconciling is not None and not self._reconciling.done():
-            self._reconcile_again = True
-            return
-        self._reconciling = asyncio.ensure_future(self._reconcile_all())
+        self._to_reconcile.add(shard_id)
+        if self._reconciling is None or self._reconciling.done():
+            self._reconciling = asyncio.ensure_future(self._reconcile_all())
 
     async def _reconcile_all(self) -> None:
-        while True:
-            self._reconcile_again = False
+        while self._to_reconcile:
+            shards, self._to_reconcile = self._to_reconcile, set()
             report = RecountReport()
             try:
                 service = self.service
                 for guild in list(self.bot.guilds):
+                    if None not in shards and guild.shard_id not in shards:
+                        continue
                     days = (await service.call(service.vote_limits, guild.id)).reconcile_days
                     rows = await service.call(service.recent_answers, days=days, guild_id=guild.id)
                     await self.reconcile(rows, report)
@@ -315,9 +321,9 @@ class Votes(commands.Cog):
                 raise
             except Exception:
                 log.exception("could not reconcile votes with Discord's reactions")
-            log.info("votes reconciled with Discord: %s", report.summary())
-            if not self._reconcile_again:
-                return
+            which = sorted(str(s) for s in shards if s is not None)
+            which_text = "every shard" if None in shards else f"shard(s) {', '.join(which)}"
+            log.info("votes reconciled with Discord (%s): %s", which_text, report.summary())
 
     async def reconcile(self, rows: list[dict], report: RecountReport) -> RecountReport:
         """Make the votes of these answers what Discord's reactions on them say."""
