@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent)]
+sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent), str(HERE)]
 
+from bench_votes import stalls  # noqa: E402
 from running_bot import BotProcess  # noqa: E402
 from standin import DiscordStandin  # noqa: E402
 from standin.bare import until  # noqa: E402
@@ -64,20 +65,35 @@ async def sequential(discord, guild, member, command: str, options: dict, n: int
     return statistics.median(times) * 1000, times[int(len(times) * 0.99) - 1] * 1000
 
 
-async def measure(kind: str, command: str, options: dict, n: int, burst: int) -> dict:
+async def measure(
+    kind: str,
+    command: str,
+    options: dict,
+    n: int,
+    burst: int,
+    *,
+    db: str | None = None,
+    monitor: bool = False,
+) -> dict:
+    """db: the bot's database (default: a new SQLite file); monitor: also the longest
+    event-loop stall of the bot while the interactions one at a time and back to back ran."""
     async with DiscordStandin() as discord:
         guild = discord.add_guild()
         member = discord.add_member(guild, "member")
         folder = Path(tempfile.mkdtemp())
         process_class = BareProcess if kind == "bare" else BotProcess
-        process = await process_class(discord, folder / "g.db", folder / "log").start()
+        env = {"GLOSSARY_LOOP_MONITOR": "1"} if monitor else None
+        process = await process_class(discord, db or folder / "g.db", folder / "log", env=env)
+        await process.start()
         try:
             await until(lambda: bool(discord.global_commands), timeout=10)
             for _ in range(20):  # warm up
                 ix = await discord.slash(guild, guild.general, member, command, options)
                 await ix.response(10)
+            begun = time.time()
             spaced = await sequential(discord, guild, member, command, options, n, SPACING)
             back_to_back = await sequential(discord, guild, member, command, options, n, 0)
+            ended = time.time()
             started = time.monotonic()
             many = [
                 await discord.slash(guild, guild.general, member, command, options)
@@ -85,10 +101,12 @@ async def measure(kind: str, command: str, options: dict, n: int, burst: int) ->
             ]
             await asyncio.gather(*(ix.response(30) for ix in many))
             last = max(ix.answered_at for ix in many) - started
+            await asyncio.sleep(0.6 if monitor else 0)  # the monitor's last window is logged
             violations = list(discord.violations)
         finally:
             await process.stop()
     return {
+        "stall": stalls(process.output(), begun, ended) if monitor else None,
         "spaced": spaced,
         "back_to_back": back_to_back,
         "burst_last": last * 1000,

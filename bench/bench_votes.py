@@ -43,7 +43,14 @@ def term_names(count: int) -> list[str]:
     return [t["term"] for t in terms[:count]]
 
 
-def votes_recorded(db: Path) -> int:
+def votes_recorded(db: Path | str) -> int:
+    """Votes committed so far, read as another process would (SQLite file or PostgreSQL)."""
+    if str(db).startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(str(db)) as connection:
+            row = connection.execute("SELECT count(*) FROM votes").fetchone()
+            return int(row[0]) if row else 0
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return connection.execute("SELECT count(*) FROM votes").fetchone()[0]
@@ -63,7 +70,16 @@ def stalls(log: str, start: float, end: float) -> float:
     return max(found, default=float("nan"))
 
 
-async def burst(voting: bool, members: int, answers: int, per_member: int, seed: int) -> dict:
+async def burst(
+    voting: bool,
+    members: int,
+    answers: int,
+    per_member: int,
+    seed: int,
+    *,
+    db: Path | str | None = None,
+) -> dict:
+    """db: the bot's database (default: a new SQLite file)."""
     env = {"GLOSSARY_LOOP_MONITOR": "1", "GLOSSARY_VOTING": "on" if voting else "off"}
     async with DiscordStandin() as discord:
         guild = discord.add_guild()
@@ -71,7 +87,7 @@ async def burst(voting: bool, members: int, answers: int, per_member: int, seed:
         asker = discord.add_member(guild, "asker")
         crowd = [discord.add_member(guild, f"member{n}") for n in range(members)]
         folder = Path(tempfile.mkdtemp())
-        db = folder / "g.db"
+        db = db or folder / "g.db"
         bot = await BotProcess(discord, db, folder / "bot.log", env=env).start()
         try:
             posted = []

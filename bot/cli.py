@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from bot.core import answers
+from bot.core.errors import StoreError
 from bot.core.glossary import (
     Glossary,
     GlossaryError,
@@ -25,11 +26,14 @@ from bot.core.glossary import (
 )
 from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
-from bot.core.service import GlossaryService, Reply, database_path
-from bot.core.store import StoreError
+from bot.core.service import GlossaryService, Reply, database_path, is_database_url
+from bot.core.shards import COUNT_VARIABLE, IDS_VARIABLE, ShardSettingError, shard_plan
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-DB_HELP = "SQLite database to use [default: $GLOSSARY_DB, else ./glossary.db; made on first use]."
+DB_HELP = (
+    "Database to use: an SQLite file, or a postgresql:// URL [default: $GLOSSARY_DB, else"
+    " ./glossary.db; made on first use]."
+)
 TOKEN_HELP = """\
 No Discord token: set DISCORD_TOKEN to your bot's token.
 
@@ -43,9 +47,9 @@ To try the bot without Discord: glossary-bot console"""
 PROGRESS_STEPS = 1000
 
 
-def _open(db: str | None, *, answering: bool = True) -> GlossaryService:
+def _open(db: str | None, *, answering: bool = True, seed: bool = True) -> GlossaryService:
     try:
-        return GlossaryService.open(db, answering=answering)
+        return GlossaryService.open(db, answering=answering, seed=seed)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except GlossaryError as exc:
@@ -176,7 +180,8 @@ def load(files: tuple[str, ...], db: str | None) -> None:
     unchanged: dict[str, str] = {}
     # A file loaded before, byte for byte, is known by its digest without being parsed: a
     # reload of an unchanged file costs a read and a hash. A new database knows no files.
-    service = _open(db, answering=False) if path.is_file() and path.stat().st_size else None
+    known = is_database_url(path) or (Path(path).is_file() and Path(path).stat().st_size)
+    service = _open(db, answering=False) if known else None
     try:
         if service is not None:
             for file in files:
@@ -225,7 +230,7 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
 
     service = _open(db, answering=False)
     try:
-        text = dump_glossary(service.store.export_glossary(name))
+        text = dump_glossary(service.export_glossary(name))
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -234,6 +239,41 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
         _write_whole(Path(output), text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--from", "source", required=True, help="The database to copy: a file or a URL.")
+@click.option("--to", "target", required=True, help="An empty database: a new file or a URL.")
+def copy(source: str, target: str) -> None:
+    """Copy a whole database to another, SQLite to PostgreSQL or back.
+
+    Glossaries, members' definitions, votes, badges, settings and reports, with their ids; the
+    rows of each table are counted on both sides. The target must be empty; a copy that fails
+    leaves it as it was. Stop the bot first, so that nothing is written meanwhile.
+
+    Example: glossary-bot copy --from glossary.db --to postgresql://bot@db.example/glossary
+    """
+    if not is_database_url(source) and not Path(source).is_file():
+        raise click.ClickException(f"{source}: no such database file")
+    if not is_database_url(target) and Path(target).exists():
+        raise click.ClickException(f"{target} exists; copy into a new file or an empty database")
+    origin = _open(source, answering=False, seed=False)
+    try:
+        destination = _open(target, answering=False, seed=False)
+        try:
+            report = origin.copy_into(destination)
+        except BaseException:
+            destination.close()
+            if not is_database_url(target):  # the new file holds nothing: not left behind
+                for suffix in ("", "-wal", "-shm"):
+                    Path(target + suffix).unlink(missing_ok=True)
+            raise
+        destination.close()
+    finally:
+        origin.close()
+    for table, rows in report.rows.items():
+        click.echo(f"{table:<16} {rows:>10,}")
+    click.echo(f"copied {report.total:,} rows; every table's count checked on both sides")
 
 
 def _write_whole(path: Path, data: bytes) -> None:
@@ -409,11 +449,40 @@ def console(db: str | None) -> None:
 
 @main.command()
 @db_option
-def run(db: str | None) -> None:
+@click.option(
+    "--shard-count",
+    envvar=COUNT_VARIABLE,
+    metavar="N",
+    help=f"Shards of the whole bot, across every process [default: ${COUNT_VARIABLE}, else"
+    " as many as Discord asks for].",
+)
+@click.option(
+    "--shard-ids",
+    envvar=IDS_VARIABLE,
+    metavar="IDS",
+    help=f"The shards this process runs, such as 0,1 or 0-3 [default: ${IDS_VARIABLE}, else"
+    " every shard]. Needs --shard-count and a PostgreSQL database.",
+)
+def run(db: str | None, shard_count: str | None, shard_ids: str | None) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN).
 
-    With GLOSSARY_WEB_PORT set, it serves the web pages of `glossary-bot web` too.
+    With GLOSSARY_WEB_PORT set, it serves the web pages of `glossary-bot web` too. A big bot
+    runs its shards in several processes over one PostgreSQL database, each with the same
+    --shard-count and its own --shard-ids.
     """
+    try:
+        shards = shard_plan(shard_count, shard_ids)
+    except ShardSettingError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not shards.every_shard and not is_database_url(database_path(db)):
+        click.echo(
+            f"Error: this process would run {shards.describe()}, but an SQLite database serves"
+            " one process on one machine, which runs every shard. Leave out --shard-ids (and"
+            f" {IDS_VARIABLE}), or point --db (GLOSSARY_DB) at a postgresql:// database that"
+            " every shard process shares.",
+            err=True,
+        )
+        sys.exit(2)
     token = _token()
     from bot.discord.client import run_bot
     from bot.web.app import WebSettingError, web_settings
@@ -423,7 +492,7 @@ def run(db: str | None) -> None:
     except WebSettingError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    run_bot(token=token, db=database_path(db), site=site)
+    run_bot(token=token, db=database_path(db), site=site, shards=shards)
 
 
 @main.command()

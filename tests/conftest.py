@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import dataclass
 
+import postgres_server
 import pytest
 from helpers import small_glossary
 from running_bot import BotProcess
@@ -17,6 +19,47 @@ from bot.core.service import GlossaryService
 def service(tmp_path):
     """A service over a fresh database holding the small test glossary."""
     service = GlossaryService.open(tmp_path / "g.db", seed=False)
+    service.load(small_glossary())
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def pg_dsn():
+    """A PostgreSQL server for the whole run: GLOSSARY_TEST_PG_DSN's, or a throwaway one.
+
+    Skipped, with the reason, where neither can be had (a laptop without PostgreSQL); in CI
+    (GLOSSARY_TEST_PG_REQUIRED=1) that is a failure instead.
+    """
+    try:
+        with postgres_server.postgres_dsn() as dsn:
+            yield dsn
+    except postgres_server.Unavailable as why:
+        if postgres_server.required():
+            pytest.fail(f"PostgreSQL is required here ({postgres_server.REQUIRED_VARIABLE}): {why}")
+        pytest.skip(f"no PostgreSQL for these tests: {why}")
+
+
+@pytest.fixture
+def pg_url(pg_dsn, request):
+    """The postgresql:// URL of a new, empty database for this test alone."""
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    return postgres_server.fresh_database(pg_dsn, f"test_{digest}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """Where a contract test's database lives: a new SQLite file, then a new PostgreSQL
+    database; every store test taking it runs on both backends."""
+    if request.param == "sqlite":
+        return str(tmp_path / "glossary.db")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def service_on_both(db_url):
+    """`service` for contract tests: the small glossary on SQLite, then on PostgreSQL."""
+    service = GlossaryService.open(db_url, seed=False)
     service.load(small_glossary())
     yield service
     service.close()
@@ -48,15 +91,18 @@ class World:
 async def world(discord_standin, tmp_path, request):
     """The real bot, started with `glossary-bot run`, in a server with alice and bob.
 
-    A test marked `@pytest.mark.bot_env(NAME="value")` starts it with those variables set.
+    A test marked `@pytest.mark.bot_env(NAME="value")` starts it with those variables set; one
+    marked `@pytest.mark.postgres` runs it on PostgreSQL.
     """
     guild = discord_standin.add_guild()
     alice = discord_standin.add_member(guild, "alice")
     bob = discord_standin.add_member(guild, "bob")
     marker = request.node.get_closest_marker("bot_env")
+    # `@pytest.mark.postgres`: the bot runs on a new PostgreSQL database instead of a file.
+    on_postgres = request.node.get_closest_marker("postgres") is not None
     process = BotProcess(
         discord_standin,
-        tmp_path / "glossary.db",
+        request.getfixturevalue("pg_url") if on_postgres else tmp_path / "glossary.db",
         tmp_path / "bot.log",
         env=marker.kwargs if marker else None,
     )

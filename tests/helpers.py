@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.core.glossary import parse_glossary
 from bot.core.model import Glossary
+
+try:
+    import psycopg
+
+    # What a write breaking a constraint raises, on either backend.
+    INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+except ImportError:  # no PostgreSQL here: its tests skip
+    INTEGRITY_ERRORS = (sqlite3.IntegrityError,)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NO_SHARED = "../shared/data is absent (a plain clone of the project has none)"

@@ -56,13 +56,23 @@ async def run_cli(standin: DiscordStandin, *args: str, timeout: float = 30) -> t
 
 
 class BotProcess:
-    """`glossary-bot run --db DB` in a subprocess whose discord.py talks to the stand-in."""
+    """`glossary-bot run --db DB [ARGS]` in a subprocess whose discord.py talks to the stand-in.
+
+    db: an SQLite file, or a postgresql:// URL.
+    """
 
     def __init__(
-        self, standin: DiscordStandin, db: Path, log: Path, *, env: dict[str, str] | None = None
+        self,
+        standin: DiscordStandin,
+        db: Path | str,
+        log: Path,
+        *,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ):
         self.standin = standin
         self.env = env or {}
+        self.args = args
         self.db = db
         self.log = log
         self.process: asyncio.subprocess.Process | None = None
@@ -78,6 +88,7 @@ class BotProcess:
                 "run",
                 "--db",
                 str(self.db),
+                *self.args,
                 env=env,
                 stdout=log,
                 stderr=log,
@@ -92,6 +103,12 @@ class BotProcess:
         )
         assert process.returncode is None, f"the bot exited:\n{self.output()}"
         return self
+
+    async def kill(self) -> None:
+        """The process dies at once (a crash, a lost machine): no goodbye to Discord."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
 
     async def stop(self) -> int | None:
         if self.process is None or self.process.returncode is not None:

@@ -69,19 +69,24 @@ def test_load_of_a_broken_file_leaves_the_database_untouched(runner):
         assert "Small Glossary" in store.glossary_names()
 
 
-def test_load_prints_one_summary_line_and_reports_removed_terms(runner):
-    """load summarises what it changed; a term dropped from the file is named."""
+def test_load_prints_one_summary_line_and_reports_removed_terms(runner, db_url):
+    """load summarises what it changed; a term dropped from the file is named; the same file
+    again is known unchanged (on both backends)."""
     Path("small.yaml").write_text(SMALL)
-    result = invoke(runner, "load", "small.yaml", "--db", "g.db")
+    result = invoke(runner, "load", "small.yaml", "--db", db_url)
     assert "Small Glossary: terms +3 ~0 -0, aliases +3 ~0 -0, faqs +2 ~0 -0" in result.output
     Path("small.yaml").write_text(SMALL.replace("  - term: Consumer\n", "  - term: Shopper\n"))
-    result = invoke(runner, "load", "small.yaml", "--db", "g.db")
+    result = invoke(runner, "load", "small.yaml", "--db", db_url)
     assert "terms +1 ~0 -1" in result.output
     assert "removed from the file: Consumer" in result.output
+    result = invoke(runner, "load", "small.yaml", "--db", db_url)
+    assert "Small Glossary: unchanged since it was loaded from small.yaml" in result.output
 
 
-def test_export_then_load_gives_the_same_glossary(runner):
-    """The bundled glossary survives a round trip through the database and export."""
+def test_export_then_load_gives_the_same_glossary(runner, db_url, monkeypatch):
+    """The bundled glossary survives a round trip through the database (made on first use,
+    GLOSSARY_DB naming it) and export."""
+    monkeypatch.setenv("GLOSSARY_DB", db_url)
     result = invoke(runner, "export", "-o", "out.yaml")
     assert result.exit_code == 0
     assert load_glossary("out.yaml") == load_glossary(bundled_glossary_path())
@@ -97,9 +102,9 @@ def test_export_round_trips_every_shared_glossary(runner):
         assert load_glossary("o.yaml") == original, path.name
 
 
-def test_ask_json_has_the_documented_keys(runner):
+def test_ask_json_has_the_documented_keys(runner, db_url):
     """ask --json prints one object with query, decision, match, score and candidates."""
-    result = invoke(runner, "ask", "--json", "what is a customer?")
+    result = invoke(runner, "ask", "--json", "what is a customer?", "--db", db_url)
     answer = json.loads(result.output)
     assert answer["query"] == "what is a customer?"
     assert answer["decision"] == "answer" and answer["match"] == "Customer"

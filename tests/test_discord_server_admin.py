@@ -60,7 +60,8 @@ async def add_term(world, name: str, definition: str, *, guild=None, **boxes) ->
     values = {TERM_BOXES["definition"]: definition}
     values.update({TERM_BOXES[key]: value for key, value in boxes.items()})
     done = await world.discord.submit_modal(ix, world.discord.owner, values)
-    # Generous: in about one run in three, a refusal here took over 5 s (cause not found yet).
+    # The submit once raced the bot's keeping of the modal (dropped: no answer at all); the
+    # stand-in now leaves a member's time to fill it in (MODAL_FILL_SECONDS).
     return str((await done.message(timeout=15)).embed)
 
 

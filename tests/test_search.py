@@ -36,8 +36,8 @@ faqs:
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "search.db") as store:
+def store(db_url):
+    with Store(db_url) as store:
         store.load_glossary(small_glossary(SEARCHABLE))
         yield store
 
@@ -58,7 +58,7 @@ def test_a_name_hit_ranks_above_any_text_hit(store):
     }
 
 
-def test_a_long_name_holding_the_word_outranks_a_text_full_of_it(tmp_path):
+def test_a_long_name_holding_the_word_outranks_a_text_full_of_it(db_url):
     """bm25 alone prefers the short text that repeats the word; the name still comes first."""
     text = (
         "name: N\nterms:\n"
@@ -66,7 +66,7 @@ def test_a_long_name_holding_the_word_outranks_a_text_full_of_it(tmp_path):
         "    definition: A plan for servicing equipment over the year, in many long words.\n"
         "  - term: Widget\n    definition: gadget gadget gadget.\n"
     )
-    with Store(tmp_path / "n.db") as store:
+    with Store(db_url) as store:
         store.load_glossary(small_glossary(text))
         hits = store.search("gadget", guild_id=None).shown
         assert [h.hit.title for h in hits] == [
@@ -177,11 +177,11 @@ def test_the_index_follows_loads_and_removals(store):
     assert titles(store, "quokka", guild_id=GUILD) == []
 
 
-def test_results_are_paged_ten_at_a_time(tmp_path):
+def test_results_are_paged_ten_at_a_time(db_url):
     many = "name: Many\nterms:\n" + "".join(
         f"  - term: Widget {n:02}\n    definition: A gizmo numbered {n}.\n" for n in range(23)
     )
-    with Store(tmp_path / "many.db") as store:
+    with Store(db_url) as store:
         store.load_glossary(small_glossary(many))
         first = store.search("gizmo", guild_id=None)
         assert (first.total, first.pages, len(first.shown)) == (23, 3, PAGE_SIZE)
@@ -215,12 +215,12 @@ def test_an_older_database_gains_the_index_on_upgrade(tmp_path):
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_search_answer_is_private_escapes_markdown_and_pages(tmp_path):
+def test_search_answer_is_private_escapes_markdown_and_pages(db_url):
     tricky = (
         "name: T\nterms:\n  - term: Star_Rating\n"
         "    definition: Uses **bold** and *stars* ratings.\n"
     )
-    service = GlossaryService(Store(tmp_path / "t.db"))
+    service = GlossaryService(Store(db_url))
     try:
         service.store.load_glossary(small_glossary(tricky))
         answer = service.search("stars", guild_id=None)
@@ -233,11 +233,11 @@ def test_search_answer_is_private_escapes_markdown_and_pages(tmp_path):
         service.close()
 
 
-def test_console_searches_and_pages(tmp_path):
+def test_console_searches_and_pages(db_url):
     many = "name: Many\nterms:\n" + "".join(
         f"  - term: Widget {n:02}\n    definition: A gizmo numbered {n}.\n" for n in range(12)
     )
-    service = GlossaryService(Store(tmp_path / "c.db"))
+    service = GlossaryService(Store(db_url))
     try:
         service.store.load_glossary(small_glossary(many))
         session = ConsoleSession(service)
@@ -251,11 +251,11 @@ def test_console_searches_and_pages(tmp_path):
         service.close()
 
 
-def test_cli_search_prints_hits_and_json(tmp_path):
+def test_cli_search_prints_hits_and_json(tmp_path, db_url):
     runner = CliRunner()
     path = tmp_path / "g.yaml"
     path.write_text(SMALL)
-    db = str(tmp_path / "cli.db")
+    db = db_url
     assert runner.invoke(main, ["load", str(path), "--db", db]).exit_code == 0
     text = runner.invoke(main, ["search", "repeat purchases", "--db", db])
     assert text.exit_code == 0 and "How do I measure loyalty?" in text.output
@@ -268,7 +268,7 @@ def test_cli_search_prints_hits_and_json(tmp_path):
     assert "--json" in help_text and "--page" in help_text and "Typos" in help_text
 
 
-def test_a_word_in_very_many_texts_still_finds_the_name_stored_last(tmp_path, monkeypatch):
+def test_a_word_in_very_many_texts_still_finds_the_name_stored_last(db_url, monkeypatch):
     """Past RANKED_AT_MOST matches only the first texts are ranked, never fewer names."""
     from bot.core import search_index
 
@@ -277,7 +277,7 @@ def test_a_word_in_very_many_texts_still_finds_the_name_stored_last(tmp_path, mo
         f"  - term: Entry {n:02}\n    definition: A gizmo numbered {n}.\n" for n in range(30)
     )
     many += "  - term: Gizmo\n    definition: The thing itself.\n"
-    with Store(tmp_path / "many.db") as store:
+    with Store(db_url) as store:
         store.load_glossary(small_glossary(many))
         result = store.search("gizmo", guild_id=None)
         assert result.shown[0].hit.title == "Gizmo"

@@ -6,7 +6,7 @@ import io
 import discord
 import pytest
 from standin import DiscordStandin
-from standin.bare import BareClient, running, until
+from standin.bare import BareClient, BareShardedClient, running, until
 
 
 @pytest.fixture
@@ -254,6 +254,83 @@ async def test_files_are_uploaded_served_and_threads_are_announced(world):
         thread = standin.add_thread(guild.general, "a question", alice)
         await until(lambda: client.get_channel(thread.id) is not None)
         assert client.get_channel(thread.id).parent_id == guild.general.id
+
+
+@pytest.fixture
+async def two_shards():
+    """A stand-in whose bot must run two shards, with a server on each."""
+    async with DiscordStandin(shard_count=2) as standin:
+        first = standin.add_guild("on shard 0", shard=0)
+        second = standin.add_guild("on shard 1", shard=1)
+        members = [standin.add_member(g, "alice") for g in (first, second)]
+        yield standin, (first, second), members
+    assert not standin.violations, standin.violations
+
+
+async def test_gateway_bot_says_how_many_shards_and_a_client_runs_them_all(two_shards):
+    """GET /gateway/bot gives the shard count the test set; an AutoShardedClient that asks runs
+    every shard, and each server arrives on the shard its id routes it to."""
+    standin, guilds, _ = two_shards
+    async with running(BareShardedClient(), standin) as client:
+        shards, url, _ = await client.http.get_bot_gateway()
+        assert (shards, url) == (2, standin.gateway_url)
+        assert sorted(standin.gateway.sessions) == [0, 1]
+        await until(lambda: len(client.guilds) == 2)
+        for shard_id, guild in enumerate(guilds):
+            assert (guild.id >> 22) % 2 == shard_id
+            assert client.get_guild(guild.id).shard_id == shard_id
+
+
+async def test_events_of_a_server_go_only_to_the_session_of_its_shard(two_shards):
+    """A client running shard 1 of 2 gets shard 1's server and its messages, nothing of the
+    server on shard 0 (its events wait in shard 0's session)."""
+    standin, (first, second), (alice0, alice1) = two_shards
+    async with running(BareShardedClient(shard_ids=[1], shard_count=2), standin) as client:
+        assert [g.id for g in client.guilds] == [second.id]
+        await standin.send_message(first.general, alice0, "to shard 0")
+        await standin.send_message(second.general, alice1, "to shard 1")
+        await until(lambda: client.seen_messages)
+        await asyncio.sleep(0.3)
+        assert client.seen_messages == [(1, "to shard 1")]
+        assert list(standin.gateway.sessions) == [1]
+        logged = [e["d"].get("guild_id") for e in standin.gateway.sessions[1].log]
+        assert str(first.id) not in logged and str(second.id) in logged
+
+
+async def test_one_shard_resumes_alone(two_shards):
+    """A dropped connection of one shard resumes that shard's session only, and the event
+    sent while it was away arrives after the RESUME."""
+    standin, (_, second), (_, alice1) = two_shards
+    async with running(BareShardedClient(), standin) as client:
+        await standin.drop_connection(shard_id=1)
+        await standin.send_message(second.general, alice1, "while shard 1 was away")
+        await until(lambda: client.seen_messages, timeout=10)
+        assert client.seen_messages == [(1, "while shard 1 was away")]
+        assert client.resumed_shards == [1]
+        assert [s.resumes for s in standin.gateway.sessions.values()] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("client", "code"),
+    [
+        # Fewer shards than Discord asks for: 4011 Sharding required.
+        (lambda: BareShardedClient(shard_count=1), 4011),
+        (lambda: BareClient(), 4011),
+        # A shard id the count has no room for: 4010 Invalid shard.
+        (lambda: BareShardedClient(shard_ids=[2], shard_count=2), 4010),
+    ],
+    ids=["one shard of two", "unsharded", "shard 2 of 2"],
+)
+async def test_identify_with_a_wrong_shard_is_refused_as_discord_does(two_shards, client, code):
+    """IDENTIFY with too few shards, or a shard outside the count, is closed with Discord's
+    close code, and discord.py gives up rather than reconnecting."""
+    standin, _, _ = two_shards
+    with pytest.raises(discord.ConnectionClosed) as refused:
+        async with running(client(), standin):
+            pass
+    assert refused.value.code == code
+    assert [c for _, c in standin.gateway.refused] == [code]
+    assert not standin.gateway.sessions
 
 
 def test_link_buttons_need_an_http_url_and_no_custom_id():

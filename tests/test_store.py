@@ -1,10 +1,14 @@
-"""The SQLite store: loading, reloading, contributions, votes, scoping and schema upgrades."""
+"""The store: loading, reloading, contributions, votes, scoping and schema upgrades.
+
+Tests taking `store` or `db_url` are the contract suite: they run on SQLite and on PostgreSQL.
+The others are about SQLite's file (WAL, its lock, older files' migrations).
+"""
 
 import sqlite3
 import threading
 
 import pytest
-from helpers import SMALL, small_glossary
+from helpers import INTEGRITY_ERRORS, SMALL, small_glossary
 
 from bot.core.model import Source, Term
 from bot.core.store import APPLICATION_ID, Store, StoreBusy, StoreError
@@ -14,7 +18,14 @@ ALICE, BOB, CAROL = 1, 2, 3
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(db_url):
+    with Store(db_url) as store:
+        store.load_glossary(small_glossary())
+        yield store
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     with Store(tmp_path / "glossary.db") as store:
         store.load_glossary(small_glossary())
         yield store
@@ -24,9 +35,9 @@ def term_id(store, name):
     return store.find_term(name).id
 
 
-def test_database_is_in_wal_mode(store):
+def test_database_is_in_wal_mode(sqlite_store):
     """The store keeps its file in WAL mode, so readers never block the bot."""
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sqlite_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_load_counts_what_it_added_and_reload_is_idempotent(store):
@@ -36,9 +47,9 @@ def test_load_counts_what_it_added_and_reload_is_idempotent(store):
     assert len(list(store.matcher_entries())) == 3 + 3 + 2
 
 
-def test_first_load_reports_additions(tmp_path):
+def test_first_load_reports_additions(db_url):
     """A first load counts every term, alias and FAQ as added."""
-    with Store(tmp_path / "g.db") as store:
+    with Store(db_url) as store:
         report = store.load_glossary(small_glossary())
     assert report.added == {"terms": 3, "aliases": 3, "faqs": 2}
 
@@ -80,7 +91,7 @@ def test_failed_load_writes_nothing(store, tmp_path):
     before = store.export_glossary()
     broken = small_glossary()
     broken.terms.append(broken.terms[0].__class__(name="X", definition=None))  # NOT NULL
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.load_glossary(broken)
     assert store.export_glossary() == before
 
@@ -164,9 +175,9 @@ def test_missed_queries_are_counted_per_server(store):
     assert store.missed_queries(guild_id=GUILD) == [("Loyalty ladder", 2), ("zebra", 1)]
 
 
-def test_data_survives_reopening(tmp_path):
-    """Closing and reopening the file keeps everything (nothing lost on restart)."""
-    path = tmp_path / "g.db"
+def test_data_survives_reopening(db_url):
+    """Closing and reopening the database keeps everything (nothing lost on restart)."""
+    path = db_url
     with Store(path) as store:
         store.load_glossary(small_glossary())
         mine = store.add_definition(
@@ -280,8 +291,9 @@ def test_database_from_a_newer_release_is_refused_clearly(tmp_path):
         Store(path)
 
 
-def test_a_write_waits_for_another_processs_write_instead_of_failing(store):
+def test_a_write_waits_for_another_processs_write_instead_of_failing(sqlite_store):
     """A vote (which reads, then writes) waits while another connection holds the lock."""
+    store = sqlite_store
     definition = store.definitions(term_id(store, "Customer"), guild_id=GUILD)[0].id
     other = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
@@ -312,8 +324,9 @@ def test_a_failed_write_leaves_nothing_half_written(store):
     assert len(store.definitions(customer, guild_id=GUILD)) == 2
 
 
-def test_work_that_must_not_wait_is_refused_whole_while_another_process_writes(store):
+def test_work_that_must_not_wait_is_refused_whole_while_another_process_writes(sqlite_store):
     """transaction(wait=False) raises StoreBusy at once, having written nothing."""
+    store = sqlite_store
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(StoreBusy):

@@ -17,8 +17,8 @@ UP, DOWN = 1, -1
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "g.db") as store:
+def store(db_url):
+    with Store(db_url) as store:
         store.load_glossary(small_glossary())
         yield store
 

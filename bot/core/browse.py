@@ -33,17 +33,16 @@ class GlossaryInfo:
 
 
 _LETTER = (
-    "CASE WHEN substr(t.key, 1, 1) BETWEEN 'a' AND 'z' THEN upper(substr(t.key, 1, 1))"
-    " ELSE '#' END"
+    "CASE WHEN substr(t.key, 1, 1) BETWEEN 'a' AND 'z' THEN upper(substr(t.key, 1, 1)) ELSE '#' END"
 )
-_VISIBLE = "t.removed_at IS NULL AND (t.guild_id IS NULL OR t.guild_id IS ?)"
+_VISIBLE = "t.removed_at IS NULL AND (t.guild_id IS NULL OR t.guild_id = ?)"
 
 
 def glossaries(store: Store) -> list[GlossaryInfo]:
     """The loaded glossaries, with how many public terms each has."""
     return [
         GlossaryInfo(r["name"], r["source_name"], r["source_url"], r["n"])
-        for r in store.db.query(
+        for r in store.sql.rows(
             "SELECT g.name, g.source_name, g.source_url, count(t.id) AS n FROM glossaries g"
             " LEFT JOIN terms t ON t.glossary_id = g.id AND t.removed_at IS NULL"
             " AND t.guild_id IS NULL GROUP BY g.id ORDER BY g.id"
@@ -53,9 +52,8 @@ def glossaries(store: Store) -> list[GlossaryInfo]:
 
 def letter_counts(store: Store, *, guild_id: int | None) -> dict[str, int]:
     """How many visible terms start with each index letter (letters without terms left out)."""
-    rows = store.db.query(
-        f"SELECT {_LETTER} AS letter, count(*) AS n FROM terms t WHERE {_VISIBLE}"
-        " GROUP BY letter",
+    rows = store.sql.rows(
+        f"SELECT {_LETTER} AS letter, count(*) AS n FROM terms t WHERE {_VISIBLE} GROUP BY letter",
         [guild_id],
     )
     return {r["letter"]: r["n"] for r in rows}
@@ -65,7 +63,7 @@ def terms_by_letter(
     store: Store, letter: str, *, guild_id: int | None, offset: int, limit: int
 ) -> list[IndexedTerm]:
     """The visible terms under one index letter, by name."""
-    rows = store.db.query(
+    rows = store.sql.rows(
         "SELECT t.id, t.name, t.summary, g.name AS glossary FROM terms t"
         f" JOIN glossaries g ON g.id = t.glossary_id WHERE {_VISIBLE} AND {_LETTER} = ?"
         " ORDER BY t.key, t.id LIMIT ? OFFSET ?",
@@ -78,7 +76,7 @@ def guild_of_web_key(store: Store, key: str) -> int | None:
     """The server whose pages live under this key, while its web view is on."""
     row = next(
         iter(
-            store.db.query(
+            store.sql.rows(
                 "SELECT k.guild_id FROM guild_settings k JOIN guild_settings v"
                 " ON v.guild_id = k.guild_id AND v.key = ? AND v.value = 'on'"
                 " WHERE k.key = ? AND k.value = ?",
@@ -94,7 +92,7 @@ def member_ids(store: Store, *, guild_id: int) -> list[int]:
     """Every member the bot knows in a server (authors of definitions)."""
     return [
         r["user_id"]
-        for r in store.db.query(
+        for r in store.sql.rows(
             "SELECT user_id FROM members WHERE guild_id = ? ORDER BY user_id", [guild_id]
         )
     ]
@@ -102,7 +100,7 @@ def member_ids(store: Store, *, guild_id: int) -> list[int]:
 
 def is_public_term(store: Store, term_id: int) -> bool:
     """A live term of a loaded glossary (not a server's own)."""
-    rows = store.db.query(
+    rows = store.sql.rows(
         "SELECT 1 FROM terms WHERE id = ? AND guild_id IS NULL AND removed_at IS NULL", [term_id]
     )
     return next(iter(rows), None) is not None

@@ -11,7 +11,6 @@ rarer words more.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,15 +18,9 @@ from typing import Literal
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.core.db import SearchIndex
 from bot.core.normalize import MAX_INPUT, fold, stem, strip_markup
-from bot.core.search_index import (
-    MARK_CLOSE,
-    MARK_OPEN,
-    RawHit,
-    describe,
-    matches_anything,
-    search_rows,
-)
+from bot.core.search_index import MARK_CLOSE, MARK_OPEN, RawHit
 
 PAGE_SIZE = 10
 MAX_HITS = 100  # rows read per table; a search shows at most ten pages
@@ -98,7 +91,7 @@ def fts_term(word: str) -> str:
 
 
 def search(
-    conn: sqlite3.Connection,
+    index: SearchIndex,
     text: str,
     *,
     guild_id: int | None,
@@ -113,7 +106,7 @@ def search(
         return result
     searched = []
     for word in words:
-        if not matches_anything(conn, fts_term(word)):
+        if not index.matches_anything(fts_term(word)):
             better = vocabulary().closest(word)
             if better is None:
                 result.unknown.append(word)  # in no entry: it would only make AND fail
@@ -126,25 +119,25 @@ def search(
         return result
     terms = [fts_term(w) for w in searched]
     expression = " AND ".join(terms)
-    rows = search_rows(conn, expression, guild_id=guild_id, limit=MAX_HITS)
+    rows = index.search_rows(expression, guild_id=guild_id, limit=MAX_HITS)
     if not rows and len(terms) > 1:
         result.all_words = False
         expression = " OR ".join(terms)
-        rows = search_rows(conn, expression, guild_id=guild_id, limit=MAX_HITS)
+        rows = index.search_rows(expression, guild_id=guild_id, limit=MAX_HITS)
     hits = ranked(rows)
     result.total = len(hits)
     result.page = max(0, min(page, result.pages - 1))
     start = result.page * PAGE_SIZE
-    result.shown = [shown(conn, hit, expression) for hit in hits[start : start + PAGE_SIZE]]
+    result.shown = [shown(index, hit, expression) for hit in hits[start : start + PAGE_SIZE]]
     return result
 
 
-def shown(conn: sqlite3.Connection, hit: SearchHit, expression: str) -> ShownHit:
+def shown(index: SearchIndex, hit: SearchHit, expression: str) -> ShownHit:
     """Where a hit's words were found, and a snippet: from its texts where they hold the
     words (a name alone says nothing new), summary and definition first."""
     # The best few rows say enough; each costs a query of its own.
     found = [
-        place for row in hit.rows[:DESCRIBED_ROWS] for place in describe(conn, row, expression)
+        place for row in hit.rows[:DESCRIBED_ROWS] for place in index.describe(row, expression)
     ]
     fields = tuple(dict.fromkeys(f for f, _ in found))
     found.sort(key=lambda place: SNIPPET_ORDER.index(place[0]))

@@ -229,3 +229,22 @@ def index_size(conn: sqlite3.Connection) -> int:
         return int(row.fetchone()[0] or 0)
     except sqlite3.OperationalError:
         return 0
+
+
+class SqliteSearchIndex:
+    """The index on one SQLite connection, as /search reads it (bot.core.db.SearchIndex)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def matches_anything(self, expression: str) -> bool:
+        return matches_anything(self.conn, expression)
+
+    def search_rows(self, expression: str, *, guild_id: int | None, limit: int) -> list[RawHit]:
+        return search_rows(self.conn, expression, guild_id=guild_id, limit=limit)
+
+    def describe(self, hit: RawHit, expression: str) -> list[tuple[str, str]]:
+        return describe(self.conn, hit, expression)
+
+    def vocabulary(self) -> dict[str, int]:
+        return vocabulary(self.conn)

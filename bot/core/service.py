@@ -1,26 +1,38 @@
 """The glossary service: the store and the matcher kept in step, answering in plain data.
 
-Every front end (Discord, the console, ``glossary-bot ask``) goes through this class, so the same
-question gets the same answer everywhere.
+Every front end (Discord, the console, ``glossary-bot ask``, the web site) goes through this
+class, so the same question gets the same answer everywhere. It is the one door to storage:
+front ends call its named operations and import nothing from the store but its errors
+(bot/core/errors.py); tests/test_boundaries.py holds them to that.
+
+Writes are queued in order (`_write`, private). On an event loop, reads go through `call`,
+the seam a backend whose reads are network round trips uses to take them off the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
+from bot.core.copy import CopyReport, copy_database
+from bot.core.db import Listener, is_database_url
+from bot.core.errors import StoreBusy, StoreError
 from bot.core.glossary import bundled_glossary_path, load_glossary
+from bot.core.history import HistoryOperations
+from bot.core.history_store import Actor
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import (
@@ -32,9 +44,10 @@ from bot.core.model import (
     MissedQuery,
     TermRecord,
 )
+from bot.core.review import ReviewOperations
 from bot.core.search import SearchResult
 from bot.core.server import FreeText, ImportPlan, TermForm
-from bot.core.store import BUSY_TIMEOUT, Store, StoreBusy, StoreError
+from bot.core.store import BUSY_TIMEOUT, Store
 from bot.core.voting import Outcome, Voter
 from bot.core.writer import StoreWriter
 
@@ -43,8 +56,12 @@ log = logging.getLogger(__name__)
 DEFAULT_DB = "glossary.db"
 ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
+READ_THREADS = 4  # PostgreSQL: reads of the bot at once, off its event loop
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
+P = ParamSpec("P")
+# The meta key under which the bot keeps the hash of the slash commands it last synced.
+COMMAND_HASH_KEY = "command_tree_hash:{application_id}"
 
 
 def busy_timeout() -> float:
@@ -63,9 +80,11 @@ def busy_timeout() -> float:
     return seconds
 
 
-def database_path(explicit: str | Path | None = None) -> Path:
-    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory."""
-    return Path(explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB)
+def database_path(explicit: str | Path | None = None) -> str | Path:
+    """--db wins, then GLOSSARY_DB, then glossary.db in the working directory: a path to an
+    SQLite file, or a postgresql:// URL (kept as the string it is)."""
+    given = explicit or os.environ.get("GLOSSARY_DB") or DEFAULT_DB
+    return str(given) if is_database_url(str(given)) else Path(given)
 
 
 @dataclass(slots=True)
@@ -77,7 +96,7 @@ class Reply:
     missed: str | None = None
 
 
-class GlossaryService:
+class GlossaryService(HistoryOperations, ReviewOperations):
     def __init__(
         self,
         store: Store,
@@ -105,8 +124,13 @@ class GlossaryService:
         self._answers_shown: set[int] = set()
         self._vote_batch: list[tuple[Callable[[Store], Outcome], asyncio.Future[Outcome]]] = []
         self._limits: dict[int, VoteLimits] = {}
+        self._settling = False  # the database changed at the last look (see above)
+        self._wake: asyncio.Event | None = None  # set when another process says it changed
+        self._listener: Listener | None = None
         # Held while the matcher is rebuilt or patched, so neither undoes the other.
         self._matcher_lock = asyncio.Lock()
+        # Where `call` runs reads: None, inline (SQLite); else an executor's threads.
+        self._reads: Executor | None = None
 
     @classmethod
     def open(
@@ -124,7 +148,7 @@ class GlossaryService:
         store = Store(database_path(path), busy_timeout=busy_timeout())
         if seed and store.is_empty():
             report = store.load_glossary(load_glossary(bundled_glossary_path()))
-            log.info("created %s from the bundled glossary (%s)", store.path, report.summary())
+            log.info("created %s from the bundled glossary (%s)", store.sql.name, report.summary())
         return cls(store, build_matcher=answering, vote_defaults=vote_defaults)
 
     @property
@@ -134,19 +158,29 @@ class GlossaryService:
         return self._matcher
 
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if isinstance(self._reads, ThreadPoolExecutor):
+            self._reads.shutdown(wait=True)
+            self._reads = None
         self.store.close()
 
     # -- writing --------------------------------------------------------------------------
 
     def write_in_background(self) -> None:
-        """From now on `run` works on a thread of its own (for the bot's event loop)."""
+        """From now on `_write` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
-            self._writer = StoreWriter(self.store.path, busy_timeout=self.store.busy_timeout)
+            self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
+        if self._reads is None and self.store.backend == "postgres":
+            # Every read is a round trip to the server: `call` runs them on these threads
+            # (one pooled connection each), so none stalls the gateway.
+            self.read_off_loop(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="glossary-read"))
 
-    def run(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
+    def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
         work asked for before it.
 
@@ -154,10 +188,13 @@ class GlossaryService:
         await the result after. In the background, work runs at once when nothing is queued
         and the database is free (the usual case, and the quickest), else on the writer's
         thread, so that waiting for another process's write never stalls the event loop.
-        Work that takes long by itself (a whole glossary file) says so, and always goes there.
+        Work that takes long by itself (a whole glossary file) says so, and always goes there,
+        as all work does on PostgreSQL.
         """
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if self._writer is None or not (self._queued or long):
+        # On PostgreSQL every unit of work is a round trip over the network: never on the loop.
+        off_loop = long or self.store.backend == "postgres"
+        if self._writer is None or not (self._queued or off_loop):
             try:
                 done.set_result(self.store.transaction(work, wait=self._writer is None))
                 return done
@@ -171,6 +208,41 @@ class GlossaryService:
         future = self._writer.submit(lambda store: store.transaction(work))
         future.add_done_callback(self._written)
         return future
+
+    # -- the event loop's seam to storage ---------------------------------------------------
+
+    async def call(self, op: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`op(*args, **kwargs)`, a service operation that reads storage, awaited from the
+        event loop: THE seam through which the bot's cogs (and the web pages it serves) read.
+
+        Usage: ``answer = await service.call(service.term_answer, term_id, guild_id=g)``.
+        Writes do not come here: they are queued in order by `_write` and already return
+        futures. Front ends without an event loop (console, CLI) call the operations directly.
+
+        On SQLite the operation runs inline, now, as it always has: a read of a local file in
+        WAL mode takes microseconds, and the store's connection is used from the loop's
+        thread only. A backend whose every read is a network round trip (PostgreSQL) hands
+        an executor to `read_off_loop`, and the same operations then run on its threads, so
+        a slow round trip never stalls the gateway; no cog changes for it. Such a backend
+        must then let operations run on several threads at once (one connection each), and
+        the service's caches (answers, decisions, limits) are shared between those threads.
+
+        The service's own reads in its async operations come here too (`_terms_changed`,
+        `_rebuild`). Not yet, for that backend to route: `follow_other_writers` (the change
+        feed, its own), storing new FAQ vectors (`_keep_vectors`), and the cached read
+        `set_vote_limits` makes before it queues its write. A reaction's handler
+        awaits `is_answer` here before queuing its vote: inline, nothing runs in between, so
+        events are queued in the order they came; off the loop, two events of one message
+        may be queued in either order.
+        """
+        if self._reads is None:
+            return op(*args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reads, functools.partial(op, *args, **kwargs))
+
+    def read_off_loop(self, executor: Executor | None) -> None:
+        """From now on `call` runs reads on this executor's threads (None: inline again)."""
+        self._reads = executor
 
     def _written(self, _: asyncio.Future) -> None:
         self._queued -= 1
@@ -206,6 +278,10 @@ class GlossaryService:
         self._keep_vectors(matcher)
         return matcher
 
+    def _matcher_inputs(self) -> tuple[list[Entry], dict[str, bytes]]:
+        """What a new matcher is built from: every entry, and the FAQ vectors stored."""
+        return list(self.store.matcher_entries()), self._stored_vectors()
+
     def _stored_vectors(self) -> dict[str, bytes]:
         return self.store.embeddings(self._embedder.model_id) if self._embedder else {}
 
@@ -240,11 +316,39 @@ class GlossaryService:
         last look, else None. Cached answers are dropped when anything changed."""
         version = self.store.data_version()
         if version == self._data_version:
+            if self._settling:
+                # On PostgreSQL the token may move a moment before the commit it stands for
+                # is seen: what was cached right after is dropped once more.
+                self._settling = False
+                self._forget_cached()
             return None
         self._data_version = version
-        self.store.changed_elsewhere()
+        self._settling = True
+        self._forget_cached()
         generation = self.store.glossary_generation()
         return None if generation == self._generation else generation
+
+    def _forget_cached(self) -> None:
+        """Another process wrote: answers, and the servers' vote limits, are read again."""
+        self.store.changed_elsewhere()
+        self._limits.clear()
+
+    async def wait_for_changes(self, seconds: float) -> None:
+        """Wait until the next look at the database is due: `seconds`, or less when another
+        process says it changed the glossary (PostgreSQL's NOTIFY, heard on a thread of its
+        own). follow_other_writers then looks; it alone decides what changed."""
+        if self._wake is None:
+            loop = asyncio.get_running_loop()
+            event = self._wake = asyncio.Event()
+
+            def wake() -> None:
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                    loop.call_soon_threadsafe(event.set)
+
+            self._listener = self.store.listen(wake)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
 
     def follow_other_writers_now(self) -> bool:
         """follow_other_writers for a front end without an event loop (the console): the
@@ -276,7 +380,7 @@ class GlossaryService:
     async def _terms_changed(self, term_ids: list[int], generation_before: int) -> None:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
-            entries, faq_ids = self.store.term_matcher_entries(term_ids)
+            entries, faq_ids = await self.call(self.store.term_matcher_entries, term_ids)
             if self.matcher.prepares(entries):  # the semantic extra's FAQ vectors, off the loop
                 await asyncio.to_thread(self.matcher.prepare, entries)
             for term_id in term_ids:
@@ -285,18 +389,18 @@ class GlossaryService:
                 self.matcher.remove("faq", faq_id)
             for entry in entries:
                 self.matcher.add(entry)
-            self._keep_vectors(self.matcher)
+            await self.call(self._keep_vectors, self.matcher)
             self._decisions.clear()
-            generation = self.store.glossary_generation()
+            generation = await self.call(self.store.glossary_generation)
             if generation_before == self._generation and generation == generation_before + 1:
                 # Only this change moved the number: the matcher is up to date without a rebuild.
                 self._generation = generation
 
     async def _rebuild(self) -> None:
         async with self._matcher_lock:
-            generation = self.store.glossary_generation()
-            entries = list(self.store.matcher_entries())
-            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
+            generation = await self.call(self.store.glossary_generation)
+            entries, stored = await self.call(self._matcher_inputs)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
             self._keep_vectors(matcher)
             self._use(matcher, generation)
 
@@ -321,28 +425,37 @@ class GlossaryService:
 
     async def contribute(self, term_id: int, sent: Contribution) -> Saved:
         """A member's definition of a term, checked; their earlier one is edited instead."""
-        return await self.run(functools.partial(contributions.save, term_id=term_id, sent=sent))
+        return await self._write(functools.partial(contributions.save, term_id=term_id, sent=sent))
 
     async def create_member_term(self, name: str | None, sent: Contribution) -> Saved:
         """A new term in the member's server, with their definition."""
         before = self._generation
-        saved = await self.run(functools.partial(contributions.create_term, name=name, sent=sent))
+        saved = await self._write(
+            functools.partial(contributions.create_term, name=name, sent=sent)
+        )
         if saved.new_term:
             await self._terms_changed([saved.term_id], before)
         return saved
 
     async def delete_definition(
-        self, definition_id: int, *, guild_id: int, user_id: int, moderator: bool = False
+        self,
+        definition_id: int,
+        *,
+        guild_id: int,
+        user_id: int,
+        moderator: bool = False,
+        user_name: str | None = None,
     ) -> DefinitionRecord:
         """Take a definition down (its author, or a moderator): it leaves /define, and its
         votes leave its author's karma."""
-        return await self.run(
+        return await self._write(
             functools.partial(
                 contributions.delete,
                 definition_id=definition_id,
                 guild_id=guild_id,
                 user_id=user_id,
                 moderator=moderator,
+                user_name=user_name,
             )
         )
 
@@ -363,38 +476,51 @@ class GlossaryService:
         candidates = self.matcher.complete(current, limit=100, scope=guild_id)
         return [(c.target, c.label) for c in candidates if c.target in own]
 
-    async def add_server_term(self, guild_id: int, form: TermForm) -> int:
+    async def add_server_term(
+        self, guild_id: int, form: TermForm, *, by: Actor | None = None
+    ) -> int:
         before = self._generation
-        term_id = await self.run(functools.partial(server.add_term, guild_id=guild_id, form=form))
-        await self._terms_changed([term_id], before)
-        return term_id
-
-    async def edit_server_term(self, guild_id: int, term_id: int, form: TermForm) -> int:
-        before = self._generation
-        await self.run(
-            functools.partial(server.edit_term, guild_id=guild_id, term_id=term_id, form=form)
+        term_id = await self._write(
+            functools.partial(server.add_term, guild_id=guild_id, form=form, by=by)
         )
         await self._terms_changed([term_id], before)
         return term_id
 
-    async def remove_server_term(self, guild_id: int, term_id: int) -> str:
+    async def edit_server_term(
+        self, guild_id: int, term_id: int, form: TermForm, *, by: Actor | None = None
+    ) -> int:
         before = self._generation
-        name = await self.run(
-            functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id)
+        await self._write(
+            functools.partial(
+                server.edit_term, guild_id=guild_id, term_id=term_id, form=form, by=by
+            )
+        )
+        await self._terms_changed([term_id], before)
+        return term_id
+
+    async def remove_server_term(
+        self, guild_id: int, term_id: int, *, by: Actor | None = None
+    ) -> str:
+        before = self._generation
+        name = await self._write(
+            functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id, by=by)
         )
         await self._terms_changed([term_id], before)
         return name
 
     async def plan_import(self, guild_id: int, glossary: Glossary) -> ImportPlan:
         """What importing a checked file would change, changing nothing."""
-        return await self.run(
+        return await self._write(
             functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary), long=True
         )
 
-    async def apply_import(self, guild_id: int, glossary: Glossary) -> LoadReport:
+    async def apply_import(
+        self, guild_id: int, glossary: Glossary, *, by: Actor | None = None
+    ) -> LoadReport:
         """The file becomes the server's glossary, all of it in one transaction."""
-        report = await self.run(
-            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary), long=True
+        report = await self._write(
+            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary, by=by),
+            long=True,
         )
         if report.changed_anything():
             await self._rebuild()
@@ -402,21 +528,93 @@ class GlossaryService:
 
     async def export_server_glossary(self, guild_id: int) -> tuple[str, str]:
         """The server's glossary as a file: (file name, YAML text)."""
-        return await self.run(functools.partial(server.export_file, guild_id=guild_id), long=True)
+        return await self._write(
+            functools.partial(server.export_file, guild_id=guild_id), long=True
+        )
 
     def free_text(self, guild_id: int) -> FreeText:
         return server.free_text(self.store, guild_id)
 
     async def set_free_text(self, guild_id: int, setting: FreeText) -> None:
-        await self.run(functools.partial(server.set_free_text, guild_id=guild_id, setting=setting))
+        await self._write(
+            functools.partial(server.set_free_text, guild_id=guild_id, setting=setting)
+        )
 
     def missed_report(self, guild_id: int | None) -> list[MissedQuery]:
         return self.store.missed_report(guild_id=guild_id, limit=server.REPORT_LIMIT)
 
+    def record_missed(self, guild_id: int | None, query: str) -> asyncio.Future[None]:
+        """Keep a question that found nothing for the server's maintainers (queued)."""
+        return self._write(lambda store: store.record_missed_query(guild_id=guild_id, query=query))
+
+    def missed_queries(
+        self, guild_id: int | None, *, limit: int = 25
+    ) -> asyncio.Future[list[tuple[str, int]]]:
+        """The most asked questions that found nothing, with their counts, read after the
+        questions already queued."""
+        return self._write(lambda store: store.missed_queries(guild_id=guild_id, limit=limit))
+
     def missed_query(self, query_id: int, *, guild_id: int | None) -> str | None:
         return self.store.missed_query(query_id, guild_id=guild_id)
 
+    # -- the bot's own records ---------------------------------------------------------------
+
+    def command_hash(self, application_id: int | None) -> str | None:
+        """The hash of the slash commands last synced for this application (None: never)."""
+        return self.store.get_meta(COMMAND_HASH_KEY.format(application_id=application_id))
+
+    def set_command_hash(self, application_id: int | None, digest: str) -> asyncio.Future[None]:
+        key = COMMAND_HASH_KEY.format(application_id=application_id)
+        return self._write(lambda store: store.set_meta(key, digest))
+
+    async def sync_commands(
+        self,
+        application_id: int | None,
+        digest: str,
+        sync: Callable[[], Awaitable[T]],
+        *,
+        force: bool = False,
+    ) -> T | None:
+        """`sync()` the slash commands unless `digest` is the hash last synced (force: always),
+        then keep it; None: unchanged, not synced. All under the store's command-sync lock, so
+        of processes starting at once (a deploy overlapping the old one) one syncs and the
+        others wait and see its hash. Waiting for the lock runs off the event loop."""
+        held = self.store.command_sync_lock()
+        await asyncio.to_thread(held.__enter__)
+        try:
+            if not force and await self.call(self.command_hash, application_id) == digest:
+                return None
+            synced = await sync()
+            await self.set_command_hash(application_id, digest)
+            return synced
+        finally:
+            await asyncio.to_thread(held.__exit__, None, None, None)
+
+    @property
+    def version(self) -> int:
+        """A number that moves whenever something stored may have changed (this process's
+        writes, and others' once followed): what was built from an older one is stale."""
+        return self.store.version
+
+    def copy_into(
+        self, target: GlossaryService, *, progress: Callable[[str, int], None] | None = None
+    ) -> CopyReport:
+        """Everything this database holds, copied into the empty database of `target` (SQLite
+        to PostgreSQL or back); counts checked table by table, all or nothing."""
+        return copy_database(self.store, target.store, progress=progress)
+
+    def export_glossary(self, name: str | None = None) -> Glossary:
+        """One loaded glossary as it was loaded (without members' contributions); StoreError
+        when there is no such glossary."""
+        return self.store.export_glossary(name)
+
     # -- asking ---------------------------------------------------------------------------
+
+    def complete(
+        self, current: str, *, guild_id: int | None, kind: Literal["term", "faq"], limit: int
+    ) -> list[Candidate]:
+        """Autocomplete: names for what a member is typing, best first (the matcher only)."""
+        return self.matcher.complete(current, limit=limit, scope=guild_id, kind=kind)
 
     def decide(
         self,
@@ -447,7 +645,9 @@ class GlossaryService:
         key = (text, "chat", guild_id, ("term", "faq"))
         if index is not None and key not in self._decisions and self.matcher.wants_vector(text):
             vector = await asyncio.to_thread(index.embed_query, text)
-        return self.ask(text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector)
+        return await self.call(
+            self.ask, text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector
+        )
 
     def ask(
         self,
@@ -630,7 +830,7 @@ class GlossaryService:
 
     def set_web_view(self, guild_id: int, enabled: bool) -> asyncio.Future[str | None]:
         """Turn a server's web pages on (their key, made once and kept) or off (None)."""
-        return self.run(
+        return self._write(
             functools.partial(
                 _switch_web_view,
                 guild_id=guild_id,
@@ -658,7 +858,7 @@ class GlossaryService:
         )
         stored = karma.limits_json(limits, self.vote_defaults)
         self._limits.pop(guild_id, None)
-        written = self.run(
+        written = self._write(
             lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
         )
         written.add_done_callback(lambda _: self._limits.pop(guild_id, None))
@@ -679,7 +879,7 @@ class GlossaryService:
             if len(self._answers_shown) > ANSWER_CACHE_SIZE:
                 self._answers_shown.clear()
             self._answers_shown.add(message_id)
-        return self.run(
+        return self._write(
             lambda store: store.record_answer_message(
                 message_id=message_id,
                 guild_id=guild_id,
@@ -752,7 +952,7 @@ class GlossaryService:
                 else:
                     done.set_result(result)
 
-        self.run(write_all, long=True).add_done_callback(settle)
+        self._write(write_all, long=True).add_done_callback(settle)
 
     def press_vote_button(
         self,
@@ -763,7 +963,7 @@ class GlossaryService:
         value: int,
         voter: Voter,
     ) -> asyncio.Future[Outcome]:
-        return self.run(
+        return self._write(
             lambda store: voting.press_vote_button(
                 store,
                 definition_id=definition_id,
@@ -781,7 +981,7 @@ class GlossaryService:
     def reconcile_message(
         self, *, message_id: int, standing: dict[int, dict[int, Voter]]
     ) -> asyncio.Future[Outcome]:
-        return self.run(
+        return self._write(
             lambda store: voting.reconcile_message(
                 store, message_id=message_id, standing=standing, defaults=self.vote_defaults
             )
@@ -799,7 +999,7 @@ class GlossaryService:
         return self.store.badge_announcements_waiting()
 
     def claim_badge_announcements(self) -> asyncio.Future[list[dict]]:
-        return self.run(lambda store: store.claim_badge_announcements())
+        return self._write(lambda store: store.claim_badge_announcements())
 
     # -- badges, profiles, the leaderboard ------------------------------------------------
 
@@ -809,7 +1009,7 @@ class GlossaryService:
     def set_badges(self, guild_id: int, badges: tuple[Badge, ...] | None) -> asyncio.Future:
         """A server's badge set (None: back to the defaults); badges earned are kept."""
         stored = karma.badges_json(badges) if badges is not None else None
-        return self.run(
+        return self._write(
             lambda store: store.set_guild_setting(guild_id, voting.BADGES_SETTING, stored)
         )
 
@@ -840,7 +1040,7 @@ class GlossaryService:
                 page=at // answers.PROFILE_PAGE,
             )
 
-        return self.run(build)
+        return self._write(build)
 
     def leaderboard(
         self, *, guild_id: int, period: str = "all"
@@ -848,7 +1048,7 @@ class GlossaryService:
         """Every ranked member, best first, by karma from votes cast in the period."""
         days = answers.PERIODS.get(period, 0)
         since = _ago(timedelta(days=days)) if days else None
-        return self.run(lambda store: store.leaderboard(guild_id=guild_id, since=since))
+        return self._write(lambda store: store.leaderboard(guild_id=guild_id, since=since))
 
     def members_to_check(self, *, guild_id: int, user_ids: list[int], hours: float) -> list[int]:
         """Which of these members were not checked as still in the server for `hours`."""
@@ -857,7 +1057,7 @@ class GlossaryService:
         )
 
     def set_member_present(self, *, guild_id: int, user_id: int, present: bool) -> asyncio.Future:
-        return self.run(
+        return self._write(
             lambda store: store.set_member_present(
                 guild_id=guild_id, user_id=user_id, present=present
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,14 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
+from bot.core import history_store, review_store
+from bot.core.db import Database as DatabaseBase
+from bot.core.db import Listener, is_database_url
+
+# The errors live in bot/core/errors.py, for front ends that import nothing from here; they
+# stay importable from this module too.
+from bot.core.errors import StoreBusy, StoreError
+from bot.core.history_store import Actor
 from bot.core.model import (
     DefinitionRecord,
     Entry,
@@ -38,10 +47,13 @@ from bot.core.model import (
 )
 from bot.core.search import SearchResult, Vocabulary
 from bot.core.search import search as search_glossary
-from bot.core.search_index import create_search_index, vocabulary
+from bot.core.search_index import create_search_index
+from bot.core.sqlite_db import SqliteDatabase
 
 migrations = Migrations("glossary-bot")
 
+# An advisory lock's key (PostgreSQL): "GLSB" and a 2 (pg.py's migration lock is a 1).
+COMMAND_SYNC_LOCK = 0x474C534202
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write
 VOCABULARY_SECONDS = 60.0  # how stale the words a search's typos are read as may get
 GLOSSARY_GENERATION = "glossary_generation"
@@ -50,15 +62,10 @@ SERVER_GLOSSARY_NAME = "Server glossary"  # a server's own glossary, until a fil
 APPLICATION_ID = 0x474C5342
 LOADED_FILE = "loaded_file:"  # meta key prefix: a glossary's key -> the digest of its file
 WRITE_BATCH = 2000  # rows per executemany while loading, between two progress reports
+RETRIES = 3  # tries of a unit of work that lost a deadlock (PostgreSQL)
 T = TypeVar("T")
 
-
-class StoreError(Exception):
-    """The database cannot be used as asked (newer schema, unknown term, ...)."""
-
-
-class StoreBusy(StoreError):
-    """Another connection holds the write lock right now (asked not to wait for it)."""
+__all__ = ["Store", "StoreBusy", "StoreError"]
 
 
 class _Rehearsal(Exception):
@@ -310,23 +317,53 @@ def m007_search_index(db: Database) -> None:
     create_search_index(db)
 
 
+@migrations()
+def m008_definition_history(db: Database) -> None:
+    # Every text a definition had, who gave it and when (see history_store.py).
+    for sql in history_store.M008_SQL:
+        db.execute(sql)
+
+
+@migrations()
+def m009_review_queue(db: Database) -> None:
+    # Members' definitions waiting for a server's review (see review_store.py).
+    for sql in review_store.M009_SQL:
+        db.execute(sql)
+
+
 def server_glossary_key(guild_id: int) -> str:
     """A server's own glossary is keyed by the server, so it never clashes with a file's name."""
     return f"server:{guild_id}"
 
 
 class Store:
-    """Glossaries, members' contributions and votes in one SQLite file."""
+    """Glossaries, members' contributions and votes: in one SQLite file, or in a PostgreSQL
+    database (a ``postgresql://`` URL), through the same SQL."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT):
-        self.path = Path(path)
+        self.target = str(path)  # the file or the URL, as given: what another Store opens
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
-        self._settings: dict[tuple[int, str], str | None] = {}
+        self._local = threading.local()  # this thread's transaction's settings (see _settings)
         self._vocabulary: Vocabulary | None = None
-        self._vocabulary_key: tuple[int, tuple[int, int]] = (-1, (-1, -1))
+        self._vocabulary_key: tuple[int, tuple[object, int]] = (-1, (-1, -1))
         self._vocabulary_read = 0.0
+        self.sql: DatabaseBase
+        if is_database_url(self.target):
+            try:
+                from bot.core.pg import PostgresDatabase  # psycopg only when it is asked for
+            except ImportError as exc:
+                raise StoreError(
+                    f"a PostgreSQL database needs psycopg ({exc.name} is not installed):"
+                    " pip install 'glossary-bot[postgres]'"
+                ) from exc
+
+            self.path: Path | None = None
+            self.db: Database | None = None
+            self.sql = PostgresDatabase(self.target, busy_timeout=busy_timeout)
+            return
+        self.path = Path(path)
         try:
             self.db = Database(self.path)
             foreign = _foreign_file(self.db)
@@ -342,12 +379,14 @@ class Store:
             # last transaction before a power loss is rolled back.
             self.db.execute("PRAGMA synchronous=NORMAL")
             # A write waits this long for another process's write (a large load) to finish.
-            self.db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            self.db.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open {self.path} as a glossary database: {exc}") from exc
+        self.sql = SqliteDatabase(self.db, self.path, busy_timeout=busy_timeout)
         self._migrate()
 
     def _migrate(self) -> None:
+        assert self.db is not None
         known = {m.name for m in migrations._migrations}
         unknown = [m.name for m in migrations.applied(self.db) if m.name not in known]
         if unknown:
@@ -359,55 +398,34 @@ class Store:
 
     @property
     def schema_version(self) -> list[str]:
+        if self.db is None:
+            return self.sql.schema_version()
         return [m.name for m in migrations.applied(self.db)]
 
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgres"."""
+        return self.sql.dialect
+
     def close(self) -> None:
-        self.db.close()
+        self.sql.close()
 
     @property
-    def _busy_ms(self) -> int:
-        return round(self.busy_timeout * 1000)
+    def _settings(self) -> dict[tuple[int, str], str | None]:
+        # Per thread: on PostgreSQL several threads may each run a transaction of their own.
+        settings = getattr(self._local, "settings", None)
+        if settings is None:
+            settings = self._local.settings = {}
+        return settings
 
     @contextlib.contextmanager
     def _writing(self, *, wait: bool = True) -> Iterator[None]:
-        """One write transaction, holding the write lock from its start (BEGIN IMMEDIATE).
-
-        A transaction that reads before it writes cannot wait for another process's write
-        lock: SQLite fails it at once with "database is locked". Taken up front, the lock is
-        waited for (up to the busy timeout), so a busy database only delays a write. With
-        wait=False, StoreBusy is raised at once instead, before anything is done.
-        """
-        if self.db.conn.in_transaction:
-            with self.db.atomic():  # nested: a savepoint
-                yield
-            return
-        self._begin(wait=wait)
-        self._settings.clear()
-        try:
+        """One unit of work (nested: a savepoint); see the backend's transaction()."""
+        outer = not self.sql.in_transaction
+        with self.sql.transaction(wait=wait):
+            if outer:
+                self._settings.clear()
             yield
-            self.db.conn.execute("COMMIT")
-        except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("ROLLBACK")
-            raise
-
-    def _begin(self, *, wait: bool) -> None:
-        if not wait:
-            self.db.conn.execute("PRAGMA busy_timeout=0")
-        try:
-            self.db.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-                raise
-            if not wait:
-                raise StoreBusy(f"{self.path} is being written by another connection") from exc
-            raise StoreBusy(
-                f"{self.path} stayed busy for {self.busy_timeout:g} s: another"
-                " process is writing to it; nothing was written, try again"
-            ) from exc
-        finally:
-            if not wait:
-                self.db.conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     def rehearse(self, work: Callable[[Store], T]) -> T:
         """Run `work(store)` and roll back all it wrote: what a change would do, undone."""
@@ -425,10 +443,24 @@ class Store:
         """Run `work(store)`, its reads and writes, as one transaction: all of it or none.
 
         With wait=False, raise StoreBusy at once, having done nothing, when another
-        connection holds the write lock, instead of waiting up to the busy timeout.
+        connection holds the write lock, instead of waiting up to the busy timeout. On
+        PostgreSQL, work that lost a deadlock to another process's is run again (it was
+        rolled back whole).
         """
-        with self._writing(wait=wait):
-            return work(self)
+        attempts = 1 if self.sql.in_transaction else RETRIES
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._writing(wait=wait):
+                    return work(self)
+            except Exception as exc:
+                if attempt == attempts or not self.sql.should_retry(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    def listen(self, wake: Callable[[], None]) -> Listener | None:
+        """Have `wake` called soon after another process changes the glossary, where the
+        database can say so (PostgreSQL); None where only polling tells (SQLite)."""
+        return self.sql.listen(wake)
 
     def changed_elsewhere(self) -> None:
         """Another connection wrote to this database: what readers cached may be stale."""
@@ -441,11 +473,15 @@ class Store:
         self.close()
 
     def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params if isinstance(params, dict) else list(params)))
+        return self.sql.rows(sql, params if isinstance(params, dict) else list(params))
 
     def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
+
+    def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One write statement; how many rows it changed (history_store, review_store)."""
+        return self.sql.execute(sql, list(params))
 
     # -- meta -----------------------------------------------------------------------------
 
@@ -455,15 +491,25 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._writing():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.sql.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    def command_sync_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held by a process while it compares and syncs the slash commands: of the processes
+        sharing a PostgreSQL database, one at a time (waited for). An SQLite file serves one
+        process, so there nobody else can be syncing."""
+        return self.sql.held_lock(COMMAND_SYNC_LOCK)
 
     def forbid_writes(self) -> None:
         """Make this connection read-only (a process that must never write, like the site)."""
-        self.db.execute("PRAGMA query_only = ON")
+        self.sql.forbid_writes()
 
     def guild_setting(self, guild_id: int, key: str) -> str | None:
         # Inside a write transaction nobody else can change a setting: it is read once.
-        cache = self._settings if self.db.conn.in_transaction else None
+        cache = self._settings if self.sql.in_transaction else None
         if cache is not None and (guild_id, key) in cache:
             return cache[guild_id, key]
         row = self._one(
@@ -478,12 +524,14 @@ class Store:
         self._settings.pop((guild_id, key), None)
         with self._writing():
             if value is None:
-                self.db.execute(
+                self.sql.execute(
                     "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
                 )
             else:
-                self.db["guild_settings"].upsert(
-                    {"guild_id": guild_id, "key": key, "value": value}, pk=("guild_id", "key")
+                self.sql.execute(
+                    "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)"
+                    " ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+                    [guild_id, key, value],
                 )
 
     # -- loading glossaries ---------------------------------------------------------------
@@ -498,6 +546,7 @@ class Store:
         progress: Callable[[float], None] | None = None,
         guild_id: int | None = None,
         file_digest: str | None = None,
+        by: Actor | None = None,
     ) -> LoadReport:
         """Add or update a glossary from its file, keeping everything members made.
 
@@ -508,22 +557,25 @@ class Store:
         and writes only this glossary's rows, each kind in one query, so its time follows the
         file, not the rest of the database. `progress` is called with the fraction done;
         `file_digest` is remembered so that the same file loaded again is known without
-        reading it (see loaded_file).
+        reading it (see loaded_file). `by`: who loaded it (an admin's import), for the history
+        of the definitions it changes.
         """
         report = LoadReport(glossary.name)
         self.version += 1
         with self._writing():
             glossary_id = self._upsert_glossary(glossary, guild_id)
-            _GlossaryLoad(self.db, glossary_id, report, guild_id=guild_id).run(glossary, progress)
+            _GlossaryLoad(self.sql, glossary_id, report, guild_id=guild_id, actor=by).run(
+                glossary, progress
+            )
             if report.changed_anything():
-                self.set_meta(GLOSSARY_GENERATION, str(self.glossary_generation() + 1))
+                self._bump_generation()
             key = LOADED_FILE + (
                 name_key(glossary.name) if guild_id is None else server_glossary_key(guild_id)
             )
             if file_digest:
                 self.set_meta(key, file_digest)
             else:
-                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+                self.sql.execute("DELETE FROM meta WHERE key = ?", [key])
         return report
 
     def loaded_file(self, file_digest: str) -> str | None:
@@ -541,25 +593,29 @@ class Store:
         the number move (another process loaded a file) rebuilds its matcher."""
         return int(self.get_meta(GLOSSARY_GENERATION) or 0)
 
-    def data_version(self) -> int:
-        """A number that moves whenever another connection commits a change to the file."""
-        return self.db.execute("PRAGMA data_version").fetchone()[0]
+    def data_version(self) -> object:
+        """A value that moves whenever another connection commits a change to the database
+        (SQLite's data_version; on PostgreSQL, see bot.core.pg)."""
+        return self.sql.change_token()
 
     def _upsert_glossary(self, glossary: Glossary, guild_id: int | None = None) -> int:
         key = name_key(glossary.name) if guild_id is None else server_glossary_key(guild_id)
-        row = self._one("SELECT id FROM glossaries WHERE key = ?", [key])
-        values = {
-            "key": key,
-            "guild_id": guild_id,
-            "name": glossary.name,
-            "source_name": glossary.source.name if glossary.source else None,
-            "source_url": glossary.source.url if glossary.source else None,
-            "loaded_at": _now(),
-        }
-        if row:
-            self.db["glossaries"].update(row["id"], values)
-            return row["id"]
-        return self.db["glossaries"].insert(values).last_pk
+        # One statement: two processes loading the same new glossary make one row.
+        return self.sql.value(
+            "INSERT INTO glossaries (key, guild_id, name, source_name, source_url, loaded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+            " guild_id = excluded.guild_id, name = excluded.name,"
+            " source_name = excluded.source_name, source_url = excluded.source_url,"
+            " loaded_at = excluded.loaded_at RETURNING id",
+            [
+                key,
+                guild_id,
+                glossary.name,
+                glossary.source.name if glossary.source else None,
+                glossary.source.url if glossary.source else None,
+                _now(),
+            ],
+        )
 
     def glossary_names(self) -> list[str]:
         return [
@@ -584,8 +640,8 @@ class Store:
             raise StoreError(f"no glossary named {name!r}" if name else "the database is empty")
         glossary = Glossary(name=row["name"], source=_source(row))
         for term_row in self._rows(
-            "SELECT * FROM terms WHERE glossary_id = ? AND removed_at IS NULL AND guild_id IS ?"
-            " AND added_by IS NULL ORDER BY position",
+            "SELECT * FROM terms WHERE glossary_id = ? AND removed_at IS NULL"
+            " AND coalesce(guild_id, 0) = coalesce(?, 0) AND added_by IS NULL ORDER BY position",
             [row["id"], guild_id],
         ):
             glossary.terms.append(self._file_term(self._term_record(term_row, row["name"])))
@@ -781,10 +837,10 @@ class Store:
     def definitions(self, term_id: int, *, guild_id: int | None) -> list[DefinitionRecord]:
         """The term's definitions visible in a server, best-voted first, the glossary's on ties."""
         rows = self._rows(
-            _DEFINITION_SELECT + " WHERE d.term_id = ? AND d.removed_at IS NULL"
+            "SELECT * FROM (" + _DEFINITION_SELECT + " WHERE d.term_id = ? AND d.removed_at IS NULL"
             " AND (d.guild_id IS NULL OR d.guild_id = ?)"
-            " GROUP BY d.id"
-            " ORDER BY upvotes - downvotes DESC, d.origin = 'glossary' DESC, d.id",
+            " GROUP BY d.id) d"
+            " ORDER BY upvotes - downvotes DESC, origin = 'glossary' DESC, id",
             [guild_id, term_id, guild_id],
         )
         return [_definition_record(r) for r in rows]
@@ -812,35 +868,43 @@ class Store:
         self.version += 1
         with self._writing():
             self._remember_member(guild_id, author_id, author_name)
-            return (
-                self.db["definitions"]
-                .insert(
-                    {
-                        "term_id": term_id,
-                        "origin": "member",
-                        "guild_id": guild_id,
-                        "author_id": author_id,
-                        "author_name": author_name,
-                        "text": text,
-                        "source_name": source.name if source else None,
-                        "source_url": source.url if source else None,
-                        "created_at": _now(),
-                    }
-                )
-                .last_pk
+            definition_id = self.sql.insert(
+                "INSERT INTO definitions (term_id, origin, guild_id, author_id, author_name,"
+                " text, source_name, source_url, created_at)"
+                " VALUES (?, 'member', ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    term_id,
+                    guild_id,
+                    author_id,
+                    author_name,
+                    text,
+                    source.name if source else None,
+                    source.url if source else None,
+                    _now(),
+                ],
             )
+            history_store.record(
+                self, definition_id, "created", Actor(author_id, author_name), _now()
+            )
+            return definition_id
 
-    def remove_definition(self, definition_id: int) -> None:
+    def remove_definition(self, definition_id: int, *, by: Actor | None = None) -> None:
         """Hide a member's definition; its votes are kept, so karma history is not rewritten."""
         self.version += 1
         with self._writing():
-            self.db["definitions"].update(definition_id, {"removed_at": _now()})
+            now = _now()
+            history_store.keep_original(self, definition_id)
+            self.sql.execute(
+                "UPDATE definitions SET removed_at = ? WHERE id = ?", [now, definition_id]
+            )
+            history_store.record(self, definition_id, "removed", by, now)
 
     def member_definitions(self, *, guild_id: int, user_id: int) -> list[DefinitionRecord]:
         rows = self._rows(
-            _DEFINITION_SELECT
+            "SELECT * FROM ("
+            + _DEFINITION_SELECT
             + " WHERE d.guild_id = ? AND d.author_id = ? AND d.removed_at IS NULL"
-            " GROUP BY d.id ORDER BY upvotes - downvotes DESC, d.id",
+            " GROUP BY d.id) d ORDER BY upvotes - downvotes DESC, id",
             [guild_id, guild_id, user_id],
         )
         return [_definition_record(r) for r in rows]
@@ -856,29 +920,50 @@ class Store:
         )
         return _definition_record(row) if row else None
 
-    def edit_definition(self, definition_id: int, *, text: str, source: Source | None) -> None:
-        """New text for a member's definition: the same entry, so its votes stay with it."""
+    def edit_definition(
+        self, definition_id: int, *, text: str, source: Source | None, by: Actor | None = None
+    ) -> None:
+        """New text for a member's definition: the same entry, so its votes stay with it; the
+        text it had stays in its history."""
         self.version += 1
         with self._writing():
-            self.db["definitions"].update(
-                definition_id,
-                {
-                    "text": text,
-                    "source_name": source.name if source else None,
-                    "source_url": source.url if source else None,
-                    "edited_at": _now(),
-                },
+            now = _now()
+            history_store.keep_original(self, definition_id)
+            self.sql.execute(
+                "UPDATE definitions SET text = ?, source_name = ?, source_url = ?, edited_at = ?"
+                " WHERE id = ?",
+                [
+                    text,
+                    source.name if source else None,
+                    source.url if source else None,
+                    now,
+                    definition_id,
+                ],
             )
+            history_store.record(self, definition_id, "edited", by, now)
+
+    def revert_definition(self, definition_id: int, to: history_store.Version, by: Actor) -> None:
+        """A definition's text becomes a former version's again (see history_store.py)."""
+        self.version += 1
+        with self._writing():
+            history_store.revert(self, definition_id, to, by, _now())
 
     # -- a server's own terms -------------------------------------------------------------
 
     def server_glossary_id(self, guild_id: int) -> int:
         """The server's own glossary, made on its first term."""
-        row = self._one("SELECT id FROM glossaries WHERE key = ?", [server_glossary_key(guild_id)])
+        key = server_glossary_key(guild_id)
+        row = self._one("SELECT id FROM glossaries WHERE key = ?", [key])
         if row is not None:
             return row["id"]
         with self._writing():
-            return self._upsert_glossary(Glossary(name=SERVER_GLOSSARY_NAME), guild_id)
+            # Another process may make it first: theirs stands, as it is.
+            self.sql.execute(
+                "INSERT INTO glossaries (key, guild_id, name, loaded_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                [key, guild_id, SERVER_GLOSSARY_NAME, _now()],
+            )
+            return self.sql.value("SELECT id FROM glossaries WHERE key = ?", [key])
 
     def server_names(self, guild_id: int) -> dict[str, tuple[int, str]]:
         """Every live name and alias of the server's own terms: key -> (term id, term name)."""
@@ -894,7 +979,9 @@ class Store:
                 names.setdefault(r["alias_key"], (r["id"], r["name"]))
         return names
 
-    def save_server_term(self, guild_id: int, term: Term, *, term_id: int | None = None) -> int:
+    def save_server_term(
+        self, guild_id: int, term: Term, *, term_id: int | None = None, by: Actor | None = None
+    ) -> int:
         """Add a term to the server's own glossary, or rewrite one of its terms (term_id).
 
         Rewriting goes through the same steps as a load, so aliases, FAQs and the votes on its
@@ -918,11 +1005,15 @@ class Store:
                             " remove this one and add that name back instead"
                         )
                     # A new name for the same term: the row keeps its id (and its votes).
-                    self.db["terms"].update(term_id, {"key": name_key(term.name)})
+                    self.sql.execute(
+                        "UPDATE terms SET key = ? WHERE id = ?", [name_key(term.name), term_id]
+                    )
                     existing = {name_key(term.name): {**current, "key": name_key(term.name)}}
                 else:
                     existing = {current["key"]: current}
-            load = _GlossaryLoad(self.db, glossary_id, LoadReport(""), guild_id=guild_id)
+            load = _GlossaryLoad(
+                self.sql, glossary_id, LoadReport(""), guild_id=guild_id, actor=by
+            )
             [saved] = load.run(Glossary(name="", terms=[term]), None, first_position=position)
             self._bump_generation()
             return saved
@@ -941,25 +1032,15 @@ class Store:
         self.version += 1
         with self._writing():
             glossary_id = self.server_glossary_id(guild_id)
-            key = name_key(name)
-            row = self._one(
-                "SELECT id FROM terms WHERE glossary_id = ? AND key = ?", [glossary_id, key]
+            # The name of a term the server removed comes back as this member's.
+            term_id = self.sql.value(
+                "INSERT INTO terms (glossary_id, key, name, tags, guild_id, added_by, position,"
+                " removed_at) VALUES (?, ?, ?, '[]', ?, ?, NULL, NULL)"
+                " ON CONFLICT (glossary_id, key) DO UPDATE SET name = excluded.name,"
+                " tags = excluded.tags, guild_id = excluded.guild_id,"
+                " added_by = excluded.added_by, position = NULL, removed_at = NULL RETURNING id",
+                [glossary_id, name_key(name), name, guild_id, author_id],
             )
-            values = {
-                "glossary_id": glossary_id,
-                "key": key,
-                "name": name,
-                "tags": "[]",
-                "guild_id": guild_id,
-                "added_by": author_id,
-                "position": None,
-                "removed_at": None,
-            }
-            if row is None:
-                term_id = self.db["terms"].insert(values).last_pk
-            else:  # the name of a term the server removed: it comes back as this member's
-                term_id = row["id"]
-                self.db["terms"].update(term_id, values)
             definition_id = self.add_definition(
                 term_id=term_id,
                 guild_id=guild_id,
@@ -971,7 +1052,7 @@ class Store:
             self._bump_generation()
             return term_id, definition_id
 
-    def remove_server_term(self, guild_id: int, term_id: int) -> bool:
+    def remove_server_term(self, guild_id: int, term_id: int, *, by: Actor | None = None) -> bool:
         """Take a term out of the server's glossary; its definitions and votes stay, hidden."""
         self.version += 1
         with self._writing():
@@ -983,16 +1064,23 @@ class Store:
             if row is None:
                 return False
             now = _now()
-            self.db["terms"].update(term_id, {"removed_at": now})
-            self.db.execute(
+            self.sql.execute("UPDATE terms SET removed_at = ? WHERE id = ?", [now, term_id])
+            self.sql.execute(
                 "UPDATE faqs SET removed_at = ? WHERE term_id = ? AND removed_at IS NULL",
                 [now, term_id],
             )
+            history_store.record_terms(self, [term_id], "removed", by, now)
             self._bump_generation()
             return True
 
     def _bump_generation(self) -> None:
-        self.set_meta(GLOSSARY_GENERATION, str(self.glossary_generation() + 1))
+        # In one statement, so that two processes changing glossaries at once move it twice.
+        generation = self.sql.value(
+            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE"
+            " SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT) RETURNING value",
+            [GLOSSARY_GENERATION],
+        )
+        self.sql.glossary_changed(int(generation))
 
     # -- answer messages ------------------------------------------------------------------
 
@@ -1006,14 +1094,12 @@ class Store:
         faq_id: int | None = None,
     ) -> None:
         """Remember which definition a bot message shows, so reactions on it count as votes."""
-        # Plain SQL: this runs after every answer, and an upsert through sqlite-utils first
-        # introspects the table, which costs more than the write itself. OR IGNORE: a message
-        # shows one definition for its whole life, so the first record stands.
+        # A message shows one definition for its whole life, so the first record stands.
         with self._writing():
-            self.db.execute(
-                "INSERT OR IGNORE INTO answer_messages"
+            self.sql.execute(
+                "INSERT INTO answer_messages"
                 " (message_id, guild_id, channel_id, definition_id, faq_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
                 [message_id, guild_id, channel_id, definition_id, faq_id, _now()],
             )
 
@@ -1047,7 +1133,7 @@ class Store:
         changes: list[VoteChange] = []
         with self._writing():
             for message_id in message_ids:
-                self.db.execute(
+                self.sql.execute(
                     "UPDATE answer_messages SET deleted_at = ? WHERE message_id = ?"
                     " AND deleted_at IS NULL",
                     [_now(), message_id],
@@ -1070,12 +1156,13 @@ class Store:
     ) -> bool:
         """Keep a standing reaction (refused: why it does not count). False if already kept."""
         with self._writing():
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO reactions (definition_id, guild_id, user_id, message_id,"
-                " via, value, refused, reacted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            added = self.sql.execute(
+                "INSERT INTO reactions (definition_id, guild_id, user_id, message_id,"
+                " via, value, refused, reacted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [definition_id, guild_id, user_id, message_id, via, value, refused, _now()],
             )
-            return cursor.rowcount == 1
+            return added == 1
 
     def remove_reactions(
         self,
@@ -1101,7 +1188,7 @@ class Store:
                     voters = [{**shown, "user_id": user_id}]
             if not voters:
                 return []
-            self.db.execute(f"DELETE FROM reactions WHERE {where}", params)
+            self.sql.execute(f"DELETE FROM reactions WHERE {where}", params)
             changes = []
             for r in voters:
                 # A vote kept from before reactions were tracked gives way to what the member
@@ -1115,7 +1202,7 @@ class Store:
             return changes
 
     def drop_legacy_vote(self, definition_id: int, guild_id: int, user_id: int) -> None:
-        self.db.execute(
+        self.sql.execute(
             "DELETE FROM reactions WHERE definition_id = ? AND guild_id = ? AND user_id = ?"
             " AND via = 'legacy'",
             [definition_id, guild_id, user_id],
@@ -1133,30 +1220,43 @@ class Store:
 
     def settle_vote(self, *, definition_id: int, guild_id: int, user_id: int) -> VoteChange:
         """Make the member's vote on the definition their latest standing reaction that counts
-        (none: no vote)."""
+        (none: no vote).
+
+        What the vote was is told by the writes themselves, not by a read before them, so
+        two sessions settling the same vote at once (a shard's handover) change it once.
+        """
+        key = [definition_id, guild_id, user_id]
         with self._writing():
             latest = self._one(
                 "SELECT value FROM reactions WHERE definition_id = ? AND guild_id = ?"
                 " AND user_id = ? AND refused IS NULL ORDER BY id DESC LIMIT 1",
-                [definition_id, guild_id, user_id],
+                key,
             )
-            before = self.vote_of(definition_id=definition_id, guild_id=guild_id, user_id=user_id)
             after = latest["value"] if latest else 0
-            change = VoteChange(definition_id, guild_id, user_id, before, after)
-            if not change.changed:
-                return change
-            self.version += 1
             if after == 0:
-                self.db.execute(
-                    "DELETE FROM votes WHERE definition_id = ? AND guild_id = ? AND user_id = ?",
-                    [definition_id, guild_id, user_id],
+                deleted = self.sql.tuples(
+                    "DELETE FROM votes WHERE definition_id = ? AND guild_id = ? AND user_id = ?"
+                    " RETURNING value",
+                    key,
                 )
+                before = deleted[0][0] if deleted else 0
+            elif self.sql.execute(
+                "UPDATE votes SET value = ?, voted_at = ? WHERE definition_id = ?"
+                " AND guild_id = ? AND user_id = ? AND value != ?",
+                [after, _now(), *key, after],
+            ):
+                before = -after  # a vote is +1 or -1: it was the other one
+            elif self.sql.execute(
+                "INSERT INTO votes (definition_id, guild_id, user_id, value, voted_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [*key, after, _now()],
+            ):
+                before = 0
             else:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO votes (definition_id, guild_id, user_id, value,"
-                    " voted_at) VALUES (?, ?, ?, ?, ?)",
-                    [definition_id, guild_id, user_id, after, _now()],
-                )
+                before = after  # it stood already
+            change = VoteChange(definition_id, guild_id, user_id, before, after)
+            if change.changed:
+                self.version += 1
             return change
 
     def set_vote(
@@ -1171,7 +1271,7 @@ class Store:
             raise StoreError("a vote is +1, -1 or 0")
         guild = guild_id or 0
         with self._writing():
-            self.db.execute(
+            self.sql.execute(
                 "DELETE FROM reactions WHERE definition_id = ? AND guild_id = ? AND user_id = ?"
                 " AND via IN ('button', 'legacy') AND value != ?",
                 [definition_id, guild, user_id, value],
@@ -1207,7 +1307,7 @@ class Store:
     # -- members, karma, badges -----------------------------------------------------------
 
     def _remember_member(self, guild_id: int, user_id: int, name: str) -> None:
-        self.db.execute(
+        self.sql.execute(
             "INSERT INTO members (guild_id, user_id, name) VALUES (?, ?, ?)"
             " ON CONFLICT (guild_id, user_id) DO UPDATE SET name = excluded.name, left_at = NULL",
             [guild_id, user_id, name],
@@ -1216,7 +1316,8 @@ class Store:
     def member_stats(self, *, guild_id: int, user_id: int, since: str | None = None) -> MemberStats:
         """Votes received on a member's live definitions in one server, and votes they cast."""
         row = self._one(
-            _stats_select(since) + " WHERE m.guild_id = ? AND m.user_id = ? GROUP BY m.user_id",
+            _stats_select(since) + " WHERE m.guild_id = ? AND m.user_id = ?"
+            " GROUP BY m.guild_id, m.user_id",
             [*([since] if since else []), guild_id, user_id],
         )
         votes_cast = self.votes_cast(guild_id=guild_id, user_id=user_id)
@@ -1255,9 +1356,10 @@ class Store:
         `since` (all time: None); ties by upvotes, then by member id, so the order is stable."""
         having = "definitions > 0" + (" AND upvotes + downvotes > 0" if since else "")
         rows = self._rows(
-            _stats_select(since) + " WHERE m.guild_id = ? AND m.left_at IS NULL"
-            f" GROUP BY m.user_id HAVING {having}"
-            " ORDER BY upvotes - downvotes DESC, upvotes DESC, m.user_id LIMIT ?",
+            "SELECT * FROM ("
+            + _stats_select(since)
+            + " WHERE m.guild_id = ? AND m.left_at IS NULL GROUP BY m.guild_id, m.user_id) s"
+            f" WHERE {having} ORDER BY upvotes - downvotes DESC, upvotes DESC, user_id LIMIT ?",
             [*([since] if since else []), guild_id, limit],
         )
         return [_member_stats(r, guild_id) for r in rows]
@@ -1287,15 +1389,16 @@ class Store:
 
     def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
         with self._writing(wait=False):
-            self.db["embeddings"].upsert_all(
-                ({"model": model, "text_key": k, "vector": v} for k, v in vectors.items()),
-                pk=("model", "text_key"),
+            self.sql.executemany(
+                "INSERT INTO embeddings (model, text_key, vector) VALUES (?, ?, ?)"
+                " ON CONFLICT (model, text_key) DO UPDATE SET vector = excluded.vector",
+                [(model, k, v) for k, v in vectors.items()],
             )
 
     def set_member_present(self, *, guild_id: int, user_id: int, present: bool) -> None:
         """What Discord said about a member: still here, or gone (their votes stay)."""
         with self._writing():
-            self.db.execute(
+            self.sql.execute(
                 "UPDATE members SET checked_at = ?, left_at = CASE WHEN ? THEN NULL"
                 " ELSE coalesce(left_at, ?) END WHERE guild_id = ? AND user_id = ?",
                 [_now(), present, _now(), guild_id, user_id],
@@ -1314,12 +1417,12 @@ class Store:
         new = []
         with self._writing():
             for badge in badges:
-                cursor = self.db.execute(
-                    "INSERT OR IGNORE INTO badges (guild_id, user_id, badge, awarded_at,"
-                    " channel_id, label) VALUES (?, ?, ?, ?, ?, ?)",
+                # Told new by the insert itself: two sessions awarding it at once give it once.
+                if self.sql.execute(
+                    "INSERT INTO badges (guild_id, user_id, badge, awarded_at, channel_id, label)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [guild_id, user_id, badge, _now(), channel_id, (labels or {}).get(badge)],
-                )
-                if cursor.rowcount == 1:
+                ):
                     new.append(badge)
         return new
 
@@ -1363,18 +1466,23 @@ class Store:
                 " AND b.channel_id IS NOT NULL ORDER BY b.rowid LIMIT ?",
                 [limit],
             )
-            for r in rows:
-                self.db.execute(
-                    "UPDATE badges SET announced_at = ? WHERE rowid = ?", [_now(), r["id"]]
+            # Claimed by the update: of two processes claiming at once, one announces it.
+            return [
+                r
+                for r in rows
+                if self.sql.execute(
+                    "UPDATE badges SET announced_at = ? WHERE rowid = ? AND announced_at IS NULL",
+                    [_now(), r["id"]],
                 )
-            return rows
+            ]
 
     # -- what nobody found ----------------------------------------------------------------
 
     def record_missed_query(self, *, guild_id: int | None, query: str) -> None:
         with self._writing():
-            self.db["missed_queries"].insert(
-                {"guild_id": guild_id, "query": query[:500], "asked_at": _now()}
+            self.sql.execute(
+                "INSERT INTO missed_queries (guild_id, query, asked_at) VALUES (?, ?, ?)",
+                [guild_id, query[:500], _now()],
             )
 
     # -- search -------------------------------------------------------------------------
@@ -1382,7 +1490,11 @@ class Store:
     def search(self, text: str, *, guild_id: int | None, page: int = 0) -> SearchResult:
         """Terms and FAQs whose texts hold the words of `text`, as `guild_id` sees them."""
         return search_glossary(
-            self.db.conn, text, guild_id=guild_id, vocabulary=self._search_vocabulary, page=page
+            self.sql.search_index(),
+            text,
+            guild_id=guild_id,
+            vocabulary=self._search_vocabulary,
+            page=page,
         )
 
     def _search_vocabulary(self) -> Vocabulary:
@@ -1396,7 +1508,7 @@ class Store:
             or self._vocabulary_key[0] != generation
             or (stale and self._vocabulary_key[1] != (self.data_version(), self.version))
         ):
-            self._vocabulary = Vocabulary(vocabulary(self.db.conn))
+            self._vocabulary = Vocabulary(self.sql.search_index().vocabulary())
             self._vocabulary_key = (generation, (self.data_version(), self.version))
             self._vocabulary_read = time.monotonic()
         return self._vocabulary
@@ -1405,32 +1517,20 @@ class Store:
         """What members asked that found nothing, most asked first, with when last asked."""
         return [
             MissedQuery(r["latest"], r["query"], r["n"], r["last_asked"])
-            for r in self._rows(
-                # SQLite takes the bare column from the row holding max(): the latest spelling.
-                "SELECT query, max(asked_at) AS last_asked, count(*) AS n, max(id) AS latest"
-                " FROM missed_queries WHERE guild_id IS ?"
-                " GROUP BY lower(query) ORDER BY n DESC, max(id) DESC LIMIT ?",
-                [guild_id, limit],
-            )
+            for r in self._rows(_MISSED_GROUPS, [guild_id, limit])
         ]
 
     def missed_query(self, query_id: int, *, guild_id: int | None) -> str | None:
         row = self._one(
-            "SELECT query FROM missed_queries WHERE id = ? AND guild_id IS ?", [query_id, guild_id]
+            "SELECT query FROM missed_queries WHERE id = ?"
+            " AND coalesce(guild_id, 0) = coalesce(?, 0)",
+            [query_id, guild_id],
         )
         return row["query"] if row else None
 
     def missed_queries(self, *, guild_id: int | None, limit: int = 50) -> list[tuple[str, int]]:
         """The most asked queries that found nothing, in one server."""
-        return [
-            (r["query"], r["n"])
-            for r in self._rows(
-                # SQLite takes the bare column from the row holding max(): the latest spelling.
-                "SELECT query, max(id), count(*) AS n FROM missed_queries WHERE guild_id IS ?"
-                " GROUP BY lower(query) ORDER BY n DESC, max(id) DESC LIMIT ?",
-                [guild_id, limit],
-            )
-        ]
+        return [(r["query"], r["n"]) for r in self._rows(_MISSED_GROUPS, [guild_id, limit])]
 
 
 class _GlossaryLoad:
@@ -1440,9 +1540,17 @@ class _GlossaryLoad:
     write)."""
 
     def __init__(
-        self, db: Database, glossary_id: int, report: LoadReport, *, guild_id: int | None = None
+        self,
+        sql: DatabaseBase,
+        glossary_id: int,
+        report: LoadReport,
+        *,
+        guild_id: int | None = None,
+        actor: Actor | None = None,
     ):
-        self.db = db
+        self.sql = sql
+        # Who changes the definitions (an admin); None: a glossary file, for their history.
+        self.actor = actor
         self.glossary_id = glossary_id
         self.guild_id = guild_id  # a server's own glossary: its terms are visible there only
         self.report = report
@@ -1451,7 +1559,7 @@ class _GlossaryLoad:
         self.writes: dict[str, list[tuple[Any, ...]]] = {}
 
     def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self.db.execute(sql, [self.glossary_id]).fetchall()
+        return self.sql.tuples(sql, [self.glossary_id])
 
     def run(
         self,
@@ -1497,10 +1605,16 @@ class _GlossaryLoad:
             f"SELECT {_FAQ_COLUMNS} FROM faqs WHERE glossary_id = ? ORDER BY id"
         ):
             faqs[row[2]][row[3]] = row
-        next_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM terms").fetchone()[0]
+        # Ids for the new terms up front, as their aliases, FAQs and definitions point at them.
+        new_ids = iter(
+            self.sql.reserve_ids(
+                "terms", sum(name_key(t.name) not in terms for t in glossary.terms)
+            )
+        )
 
         new_terms, term_updates, seen = [], [], set()
         new_definitions, definition_updates = [], []
+        restored: set[int] = set()
         related_deletes, new_related = [], []
         ids = []
         for position, term in enumerate(glossary.terms, first_position or 0):
@@ -1518,10 +1632,8 @@ class _GlossaryLoad:
             )
             row = terms.get(key)
             if row is None:
-                term_id, next_id = next_id, next_id + 1
-                new_terms.append(
-                    (term_id, self.glossary_id, key, *values, self.guild_id, position)
-                )
+                term_id = next(new_ids)
+                new_terms.append((term_id, self.glossary_id, key, *values, self.guild_id, position))
                 report.added["terms"] += 1
                 changed = False
             else:
@@ -1529,6 +1641,8 @@ class _GlossaryLoad:
                 # Name, fields, and coming back after a removal count as changes; a new place
                 # in the file is written but is not one.
                 changed = row[2:10] != values or row[12] is not None
+                if row[12] is not None:
+                    restored.add(term_id)
                 if changed or row[11] != position or row[13] is not None:
                     # A member's term the file now holds becomes the file's.
                     term_updates.append((*values, position, term_id))
@@ -1540,6 +1654,7 @@ class _GlossaryLoad:
             elif old_definition[1] != term.definition:
                 # Votes stay with the glossary's definition across edits: it is the same entry.
                 definition_updates.append((term.definition, old_definition[0]))
+                restored.discard(term_id)  # its history says "loaded": back, and changed
                 changed = True
             if related.get(term_id, []) != term.related:
                 related_deletes.append((term_id,))
@@ -1578,7 +1693,7 @@ class _GlossaryLoad:
             " VALUES (?, 'glossary', ?, ?)",
             new_definitions,
         )
-        self._write("UPDATE definitions SET text = ? WHERE id = ?", definition_updates)
+        self._history(new_definitions, definition_updates, removed, restored)
         self._write("DELETE FROM related WHERE term_id = ?", related_deletes)
         self._write(
             "INSERT INTO related (term_id, name, note, position) VALUES (?, ?, ?, ?)", new_related
@@ -1593,13 +1708,43 @@ class _GlossaryLoad:
         for sql, rows in writes:
             for start in range(0, len(rows), WRITE_BATCH):
                 batch = rows[start : start + WRITE_BATCH]
-                self.db.conn.executemany(sql, batch)
+                self.sql.executemany(sql, batch)
                 done += len(batch)
                 if progress:
                     progress(0.5 + 0.5 * done / total)
         if removed:
             report.kept_votes_on_removed = self._votes_on([term_id for _, term_id in removed])
         return ids
+
+    def _history(
+        self,
+        new_definitions: list[tuple[Any, ...]],
+        definition_updates: list[tuple[str, int]],
+        removed: list[tuple[str, int]],
+        restored: set[int],
+    ) -> None:
+        """The changed definitions' texts, and the texts they had before, in their history
+        (history_store.py): the glossary's own definitions are updated here, between the two.
+        A file's new definitions get no version yet; an admin's get theirs at once."""
+        actor, now = self.actor, self.now
+        edited = "loaded" if actor is None else "edited"
+        ids = [definition_id for _, definition_id in definition_updates]
+        self._write(history_store.ORIGINAL_BY_ID, [(i,) for i in ids])
+        self._write("UPDATE definitions SET text = ? WHERE id = ?", definition_updates)
+        self._write(
+            history_store.RECORD_BY_ID,
+            [history_store.record_params(edited, actor, now, i) for i in ids],
+        )
+        # A statement runs where it was first asked for: each term's original before its
+        # newest version (a term is new, or removed, or back: never two of these).
+        changes = [(t, "removed") for _, t in removed] + [(t, "restored") for t in sorted(restored)]
+        self._write(history_store.ORIGINAL_BY_TERM, [(t,) for t, _ in changes])
+        if actor is not None:
+            changes += [(t, "created") for t, *_ in new_definitions]
+        self._write(
+            history_store.RECORD_BY_TERM,
+            [history_store.record_params(change, actor, now, t) for t, change in changes],
+        )
 
     def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -1666,14 +1811,21 @@ class _GlossaryLoad:
         for start in range(0, len(term_ids), 500):
             chunk = term_ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            total += self.db.execute(
+            total += self.sql.value(
                 "SELECT count(*) FROM votes JOIN definitions d ON d.id = votes.definition_id"
                 f" WHERE d.term_id IN ({marks})",
                 chunk,
-            ).fetchone()[0]
+            )
         return total
 
 
+# Missed queries grouped case-insensitively, most asked first, each shown in its latest spelling.
+_MISSED_GROUPS = (
+    "WITH g AS (SELECT max(asked_at) AS last_asked, count(*) AS n, max(id) AS latest"
+    " FROM missed_queries WHERE coalesce(guild_id, 0) = coalesce(?, 0) GROUP BY lower(query))"
+    " SELECT q.query, g.last_asked, g.n, g.latest FROM g JOIN missed_queries q ON q.id = g.latest"
+    " ORDER BY g.n DESC, g.latest DESC LIMIT ?"
+)
 _TERM_FIELDS = "name, summary, context, purpose, example, tags, source_name, source_url"
 # id, key, the fields, guild_id, position, removed_at, added_by: indexes 0, 1, 2-9, 10-13.
 _TERM_COLUMNS = f"id, key, {_TERM_FIELDS}, guild_id, position, removed_at, added_by"
@@ -1682,9 +1834,9 @@ _FAQ_COLUMNS = "id, glossary_id, term_id, key, question, answer, position, remov
 
 # A definition with the votes it received in one server.
 _DEFINITION_SELECT = (
-    "SELECT d.*, coalesce(sum(v.value = 1), 0) AS upvotes,"
-    " coalesce(sum(v.value = -1), 0) AS downvotes"
-    " FROM definitions d LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id IS ?"
+    "SELECT d.*, count(v.value) FILTER (WHERE v.value = 1) AS upvotes,"
+    " count(v.value) FILTER (WHERE v.value = -1) AS downvotes"
+    " FROM definitions d LEFT JOIN votes v ON v.definition_id = d.id AND v.guild_id = ?"
 )
 
 _FAQ_SELECT = (
@@ -1710,7 +1862,8 @@ def _stats_select(since: str | None) -> str:
         "SELECT m.user_id, m.name,"
         " (SELECT count(*) FROM definitions d WHERE d.guild_id = m.guild_id"
         "  AND d.author_id = m.user_id AND d.removed_at IS NULL) AS definitions,"
-        " coalesce(sum(v.value = 1), 0) AS upvotes, coalesce(sum(v.value = -1), 0) AS downvotes"
+        " count(v.value) FILTER (WHERE v.value = 1) AS upvotes,"
+        " count(v.value) FILTER (WHERE v.value = -1) AS downvotes"
         " FROM members m"
         " LEFT JOIN definitions d ON d.author_id = m.user_id AND d.guild_id = m.guild_id"
         "  AND d.removed_at IS NULL"

@@ -3,7 +3,7 @@
 A member's vote on a definition is their latest standing 👍 or 👎 on an answer showing it (or
 their latest vote button press) that counts. Every reaction is kept, counted or not, so taking
 one of two reactions off leaves the other as the vote, and a replayed event changes nothing.
-Each function here is one piece of work for `GlossaryService.run`: one transaction.
+Each function here is one piece of work for `GlossaryService._write`: one transaction.
 """
 
 from __future__ import annotations

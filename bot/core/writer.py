@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 
 class StoreWriter:
-    def __init__(self, path: Path, *, busy_timeout: float):
+    def __init__(self, path: str | Path, *, busy_timeout: float):
         self.path = path
         self.busy_timeout = busy_timeout
         self._store: Store | None = None

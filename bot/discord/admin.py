@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -16,7 +17,10 @@ from bot.core.contributions import Refused, definition_removed
 from bot.core.karma import LIMIT_SETTINGS, MEASURES, Badge
 from bot.core.server import NEED_MANAGE_SERVER, FreeText, free_text_answer, parse_channels
 from bot.discord.replies import in_time, send_answer, send_error, service_of
-from bot.discord.votes import RecountReport
+from bot.discord.votes import RecountReport, Votes
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 # https://discord.com/channels/<server>/<channel>/<message>
 MESSAGE_LINK = re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/channels/(\d+)/(\d+)/(\d+)")
@@ -25,7 +29,7 @@ MESSAGE_LINK = re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/channels/(\d+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Admin(commands.GroupCog, group_name="glossary", group_description="Manage the glossary bot"):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: GlossaryBot):
         self.bot = bot
         super().__init__()
 
@@ -37,7 +41,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.checks.has_permissions(manage_guild=True)
     async def free_text(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[GlossaryBot],
         enabled: bool,
         channels: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
@@ -55,25 +59,26 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
 
     @app_commands.command(name="missed", description="What members asked that found nothing")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def missed(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id
-        rows = await in_time(
-            interaction,
-            service_of(interaction).run(
-                lambda store: store.missed_queries(guild_id=guild_id, limit=25)
-            ),
-        )
+    async def missed(self, interaction: discord.Interaction[GlossaryBot]) -> None:
+        pending = service_of(interaction).missed_queries(interaction.guild_id, limit=25)
+        rows = await in_time(interaction, pending)
         body = "\n".join(f"{count}× {query}" for query, count in rows) or "Nothing missed yet."
         await send_answer(interaction, info_answer("Unanswered questions", body))
 
     @app_commands.command(name="remove-definition", description="Hide a member's definition")
     @app_commands.describe(definition_id="The definition's number (shown in /profile)")
     @app_commands.checks.has_permissions(manage_messages=True)
-    async def remove_definition(self, interaction: discord.Interaction, definition_id: int) -> None:
+    async def remove_definition(
+        self, interaction: discord.Interaction[GlossaryBot], definition_id: int
+    ) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
         pending = service_of(interaction).delete_definition(
-            definition_id, guild_id=guild_id, user_id=interaction.user.id, moderator=True
+            definition_id,
+            guild_id=guild_id,
+            user_id=interaction.user.id,
+            moderator=True,
+            user_name=interaction.user.display_name,
         )
         try:
             await in_time(interaction, pending)
@@ -92,7 +97,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.checks.has_permissions(manage_guild=True)
     async def recount(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[GlossaryBot],
         message: str | None = None,
         channel: discord.TextChannel | discord.Thread | None = None,
     ) -> None:
@@ -100,7 +105,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
         assert guild_id is not None
         service = service_of(interaction)
         votes = self.bot.get_cog("Votes")
-        if votes is None or not votes.enabled:  # type: ignore[attr-defined]
+        if not isinstance(votes, Votes) or not votes.enabled:
             await send_error(interaction, "Vote counting is off on this bot.")
             return
         if message:
@@ -108,19 +113,18 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
             if link is None or int(link[1]) != guild_id:
                 await send_error(interaction, "Give a link to one of my answers in this server.")
                 return
-            rows = [
-                r
-                for r in service.recent_answers(days=36500, channel_id=int(link[2]))
-                if r["message_id"] == int(link[3])
-            ]
+            recent = await service.call(service.recent_answers, days=36500, channel_id=int(link[2]))
+            rows = [r for r in recent if r["message_id"] == int(link[3])]
             if not rows:
                 await send_error(interaction, "That message is not one of my answers.")
                 return
         else:
             channel_id = channel.id if channel else interaction.channel_id
-            days = service.vote_limits(guild_id).reconcile_days
-            rows = service.recent_answers(days=days, guild_id=guild_id, channel_id=channel_id)
-        report = await in_time(interaction, votes.reconcile(rows, RecountReport()))  # type: ignore[attr-defined]
+            days = (await service.call(service.vote_limits, guild_id)).reconcile_days
+            rows = await service.call(
+                service.recent_answers, days=days, guild_id=guild_id, channel_id=channel_id
+            )
+        report = await in_time(interaction, votes.reconcile(rows, RecountReport()))
         await send_answer(interaction, info_answer("Votes recounted", report.summary()))
 
     @app_commands.command(name="vote-limits", description="Show or change the limits on votes")
@@ -135,7 +139,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.checks.has_permissions(manage_guild=True)
     async def vote_limits(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[GlossaryBot],
         per_minute: app_commands.Range[int, 1, 1000] | None = None,
         daily_per_author: app_commands.Range[int, 1, 10000] | None = None,
         min_account_days: app_commands.Range[float, 0, 3650] | None = None,
@@ -156,7 +160,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
         values = {k: str(v) for k, v in given.items() if v is not None}
         if reset or values:
             await in_time(interaction, service.set_vote_limits(guild_id, None if reset else values))
-        limits = service.vote_limits(guild_id)
+        limits = await service.call(service.vote_limits, guild_id)
         lines = [
             f"{LIMIT_SETTINGS[f.name][3]}: **{getattr(limits, f.name):g}**"
             for f in dataclasses.fields(limits)
@@ -167,7 +171,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
 
     @badges.command(name="list", description="The badges members can earn here")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def badges_list(self, interaction: discord.Interaction) -> None:
+    async def badges_list(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         await self._show_badges(interaction, "Badges")
 
     @badges.command(name="set", description="Add a badge, or change one (by its key)")
@@ -184,7 +188,7 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.checks.has_permissions(manage_guild=True)
     async def badges_set(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[GlossaryBot],
         key: app_commands.Range[str, 1, 40],
         name: app_commands.Range[str, 1, 60],
         emoji: app_commands.Range[str, 1, 20],
@@ -198,7 +202,8 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
         except ValueError as exc:
             await send_error(interaction, f"Not saved: {exc}.")
             return
-        current = [b for b in service_of(interaction).badges(interaction.guild_id or 0)]
+        service = service_of(interaction)
+        current = list(await service.call(service.badges, interaction.guild_id or 0))
         keys = [b.key for b in current]
         if badge.key in keys:
             current[keys.index(badge.key)] = badge
@@ -210,9 +215,10 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
     @app_commands.describe(key="The badge's key, from /glossary badges list")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def badges_remove(
-        self, interaction: discord.Interaction, key: app_commands.Range[str, 1, 40]
+        self, interaction: discord.Interaction[GlossaryBot], key: app_commands.Range[str, 1, 40]
     ) -> None:
-        current = service_of(interaction).badges(interaction.guild_id or 0)
+        service = service_of(interaction)
+        current = await service.call(service.badges, interaction.guild_id or 0)
         kept = tuple(b for b in current if b.key != key.strip().lower())
         if len(kept) == len(current):
             await send_error(interaction, f"No badge with the key {key!r} here.")
@@ -221,32 +227,33 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
 
     @badges.command(name="reset", description="Back to the default badges (members keep theirs)")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def badges_reset(self, interaction: discord.Interaction) -> None:
+    async def badges_reset(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         await self._save_badges(interaction, None)
 
     async def _save_badges(
-        self, interaction: discord.Interaction, badges: tuple[Badge, ...] | None
+        self, interaction: discord.Interaction[GlossaryBot], badges: tuple[Badge, ...] | None
     ) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
         await in_time(interaction, service_of(interaction).set_badges(guild_id, badges))
         await self._show_badges(interaction, "Badges saved")
 
-    async def _show_badges(self, interaction: discord.Interaction, title: str) -> None:
-        badges = service_of(interaction).badges(interaction.guild_id or 0)
+    async def _show_badges(self, interaction: discord.Interaction[GlossaryBot], title: str) -> None:
+        service = service_of(interaction)
+        badges = await service.call(service.badges, interaction.guild_id or 0)
         lines = [f"{b.label} (`{b.key}`): {b.description}" for b in badges]
         body = "\n".join(lines) or "No badges: members earn none here."
         await send_answer(interaction, info_answer(title, body))
 
 
-def glossary_group(bot: commands.Bot) -> app_commands.Group:
+def glossary_group(bot: GlossaryBot) -> app_commands.Group:
     """/glossary, for the modules that add its other subcommands (bot.discord.admin_*)."""
     cog = bot.get_cog("Admin")
     assert isinstance(cog, Admin), "load bot.discord.admin before the modules that extend it"
     return cog.app_command
 
 
-async def may_manage(interaction: discord.Interaction) -> bool:
+async def may_manage(interaction: discord.Interaction[GlossaryBot]) -> bool:
     """Buttons and modals of /glossary check the permission again: whoever presses them may
     not be the admin who ran the command, or may have lost the permission since."""
     if interaction.permissions.manage_guild:
@@ -255,5 +262,5 @@ async def may_manage(interaction: discord.Interaction) -> bool:
     return False
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GlossaryBot) -> None:
     await bot.add_cog(Admin(bot))

@@ -13,10 +13,10 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.core import server
 from bot.core.contributions import Refused
@@ -24,7 +24,18 @@ from bot.core.glossary import GlossaryError
 from bot.core.model import Glossary
 from bot.discord.admin import glossary_group, may_manage
 from bot.discord.render import CONTENT_LIMIT
-from bot.discord.replies import guarded, in_time, rendered, send_error, send_private, service_of
+from bot.discord.replies import (
+    actor_of,
+    guarded,
+    in_time,
+    rendered,
+    send_error,
+    send_private,
+    service_of,
+)
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 CONFIRM_SECONDS = 15 * 60  # how long a checked import waits for its confirmation
 EXPIRED = "That import is no longer waiting; run /glossary import again. Nothing was changed."
@@ -69,7 +80,9 @@ def _confirm_view(token: str) -> discord.ui.View:
     return view
 
 
-async def send_problems(interaction: discord.Interaction, error: GlossaryError) -> None:
+async def send_problems(
+    interaction: discord.Interaction[GlossaryBot], error: GlossaryError
+) -> None:
     """The file's problems: in the message when they fit, else as a file beside it."""
     text = server.problems_text(error)
     block = f"```\n{text}\n```"
@@ -87,7 +100,9 @@ async def send_problems(interaction: discord.Interaction, error: GlossaryError) 
 @app_commands.command(name="import", description="Make a glossary file this server's glossary")
 @app_commands.describe(file="A YAML glossary file, in the format `glossary-bot check` reads")
 @app_commands.checks.has_permissions(manage_guild=True)
-async def import_file(interaction: discord.Interaction, file: discord.Attachment) -> None:
+async def import_file(
+    interaction: discord.Interaction[GlossaryBot], file: discord.Attachment
+) -> None:
     guild_id = interaction.guild_id
     assert guild_id is not None
     service = service_of(interaction)
@@ -123,13 +138,15 @@ async def import_file(interaction: discord.Interaction, file: discord.Attachment
         answer = server.import_plan_answer(plan)
         await send_private(interaction, answer=answer, view=_confirm_view(token))
         return
-    report = await in_time(interaction, service.apply_import(guild_id, plan.glossary))
+    report = await in_time(
+        interaction, service.apply_import(guild_id, plan.glossary, by=actor_of(interaction))
+    )
     await send_private(interaction, answer=server.import_done_answer(report))
 
 
 @app_commands.command(name="export", description="This server's own glossary, as a YAML file")
 @app_commands.checks.has_permissions(manage_guild=True)
-async def export_file(interaction: discord.Interaction) -> None:
+async def export_file(interaction: discord.Interaction[GlossaryBot]) -> None:
     assert interaction.guild_id is not None
     pending = service_of(interaction).export_server_glossary(interaction.guild_id)
     filename, text = await in_time(interaction, pending)
@@ -153,12 +170,15 @@ class ImportButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> ImportButton:
         return cls(item, match["token"], match["choice"])
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if not await may_manage(interaction):
             return
         pending = _pending.get(self.token)
@@ -176,7 +196,8 @@ class ImportButton(
         del _pending[self.token]  # once: a second press finds it gone
         service = service_of(interaction)
         report = await in_time(
-            interaction, service.apply_import(pending.guild_id, pending.glossary)
+            interaction,
+            service.apply_import(pending.guild_id, pending.glossary, by=actor_of(interaction)),
         )
         embed = rendered(server.import_done_answer(report))[0]
         if interaction.response.is_done():
@@ -185,7 +206,7 @@ class ImportButton(
             await interaction.response.edit_message(embed=embed, view=None)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GlossaryBot) -> None:
     group = glossary_group(bot)
     for command in (import_file, export_file):
         group.add_command(command)

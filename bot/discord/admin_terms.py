@@ -7,10 +7,10 @@ and what is said are the core's (bot/core/server.py), shared with the console.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.core import server
 from bot.core.contributions import MAX_TERM_NAME, Refused
@@ -18,7 +18,10 @@ from bot.core.server import TermForm
 from bot.discord.admin import glossary_group, may_manage
 from bot.discord.choices import picked
 from bot.discord.render import CHOICE_LIMIT, choice_name
-from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
+from bot.discord.replies import actor_of, guarded, in_time, send_answer, send_error, service_of
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 # The boxes of the term modal, and how much each may hold.
 BOX_LIMITS = {
@@ -65,7 +68,7 @@ class TermModal(discord.ui.Modal):
             self.add_item(box)
 
     @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if not await may_manage(interaction):
             return
         guild_id = interaction.guild_id
@@ -73,9 +76,11 @@ class TermModal(discord.ui.Modal):
         form = TermForm(**{key: box.value for key, box in self.boxes.items()})
         service = service_of(interaction)
         if self.term_id is None:
-            pending = service.add_server_term(guild_id, form)
+            pending = service.add_server_term(guild_id, form, by=actor_of(interaction))
         else:
-            pending = service.edit_server_term(guild_id, self.term_id, form)
+            pending = service.edit_server_term(
+                guild_id, self.term_id, form, by=actor_of(interaction)
+            )
         try:
             await in_time(interaction, pending)
         except Refused as refused:
@@ -94,7 +99,7 @@ def term_modal(form: TermForm, term_id: int | None = None) -> TermModal | str:
 
 
 async def open_term_modal(
-    interaction: discord.Interaction, form: TermForm, term_id: int | None = None
+    interaction: discord.Interaction[GlossaryBot], form: TermForm, term_id: int | None = None
 ) -> None:
     modal = term_modal(form, term_id)
     if isinstance(modal, str):
@@ -104,21 +109,23 @@ async def open_term_modal(
 
 
 async def server_term_choices(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[GlossaryBot], current: str
 ) -> list[app_commands.Choice[str]]:
     assert interaction.guild_id is not None
-    candidates = service_of(interaction).server_term_choices(interaction.guild_id, current)
+    service = service_of(interaction)
+    candidates = await service.call(service.server_term_choices, interaction.guild_id, current)
     return [
         app_commands.Choice(name=choice_name(label), value=f"#term:{target}")
         for target, label in candidates[:CHOICE_LIMIT]
     ]
 
 
-def _server_term_id(interaction: discord.Interaction, term: str) -> int:
+async def _server_term_id(interaction: discord.Interaction[GlossaryBot], term: str) -> int:
     """The server's own term picked or typed, or Refused."""
     assert interaction.guild_id is not None
-    found = picked(term, "term") or service_of(interaction).find_server_term(
-        interaction.guild_id, term
+    service = service_of(interaction)
+    found = picked(term, "term") or await service.call(
+        service.find_server_term, interaction.guild_id, term
     )
     if found is None:
         raise Refused(server.TERM_NOT_HERE)
@@ -128,7 +135,9 @@ def _server_term_id(interaction: discord.Interaction, term: str) -> int:
 @app_commands.command(name="add", description="Add a term to this server's own glossary")
 @app_commands.describe(term="The new term's name")
 @app_commands.checks.has_permissions(manage_guild=True)
-async def add(interaction: discord.Interaction, term: app_commands.Range[str, 1, 80]) -> None:
+async def add(
+    interaction: discord.Interaction[GlossaryBot], term: app_commands.Range[str, 1, 80]
+) -> None:
     await open_term_modal(interaction, TermForm(name=term))
 
 
@@ -136,11 +145,14 @@ async def add(interaction: discord.Interaction, term: app_commands.Range[str, 1,
 @app_commands.describe(term="The server's term to change")
 @app_commands.autocomplete(term=server_term_choices)
 @app_commands.checks.has_permissions(manage_guild=True)
-async def edit(interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]) -> None:
+async def edit(
+    interaction: discord.Interaction[GlossaryBot], term: app_commands.Range[str, 1, 200]
+) -> None:
     assert interaction.guild_id is not None
     try:
-        term_id = _server_term_id(interaction, term)
-        form = service_of(interaction).server_term_form(interaction.guild_id, term_id)
+        term_id = await _server_term_id(interaction, term)
+        service = service_of(interaction)
+        form = await service.call(service.server_term_form, interaction.guild_id, term_id)
     except Refused as refused:
         await send_error(interaction, str(refused))
         return
@@ -151,11 +163,15 @@ async def edit(interaction: discord.Interaction, term: app_commands.Range[str, 1
 @app_commands.describe(term="The server's term to remove")
 @app_commands.autocomplete(term=server_term_choices)
 @app_commands.checks.has_permissions(manage_guild=True)
-async def remove(interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]) -> None:
+async def remove(
+    interaction: discord.Interaction[GlossaryBot], term: app_commands.Range[str, 1, 200]
+) -> None:
     assert interaction.guild_id is not None
     try:
-        term_id = _server_term_id(interaction, term)
-        pending = service_of(interaction).remove_server_term(interaction.guild_id, term_id)
+        term_id = await _server_term_id(interaction, term)
+        pending = service_of(interaction).remove_server_term(
+            interaction.guild_id, term_id, by=actor_of(interaction)
+        )
         name = await in_time(interaction, pending)
     except Refused as refused:
         await send_error(interaction, str(refused))
@@ -174,22 +190,28 @@ class AddMissedTermButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> AddMissedTermButton:
         return cls(item, int(match["query"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if not await may_manage(interaction):
             return
-        query = service_of(interaction).missed_query(self.query_id, guild_id=interaction.guild_id)
+        service = service_of(interaction)
+        query = await service.call(
+            service.missed_query, self.query_id, guild_id=interaction.guild_id
+        )
         if query is None:
             await send_error(interaction, "That question is no longer on the report.")
             return
         await open_term_modal(interaction, TermForm(name=server.term_name_from(query)))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GlossaryBot) -> None:
     group = glossary_group(bot)
     for command in (add, edit, remove):
         group.add_command(command)

@@ -9,12 +9,17 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.core.answers import info_answer
+from bot.core.matcher import Candidate
 from bot.discord.replies import Once, record_missed, reply_to_message
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +31,7 @@ MENTION_HELP = "Ask me about a term, for example “@me what is churn?”, or us
 
 
 class Chat(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: GlossaryBot):
         self.bot = bot
         self.last_answer: dict[int, tuple[tuple[str, int], float]] = {}
         # Discord may deliver a message again (after a reconnect); answer each one once.
@@ -45,16 +50,18 @@ class Chat(commands.Cog):
         mentioned = message.guild is None or _addressed(text, me.id)
         if mentioned:
             text = re.sub(rf"<@!?{me.id}>", " ", text).strip()
-        elif CODE_BLOCK.search(text) or not self._free_text_on(message):
+        elif CODE_BLOCK.search(text) or not await self._free_text_on(message):
             return
-        service = self.bot.service  # type: ignore[attr-defined]
+        service = self.bot.service
         guild_id = message.guild.id if message.guild else None
         missed = None
         if mentioned and not text:
             answer = info_answer("Hi!", MENTION_HELP, private=False)
         else:
             if mentioned:
-                reply = service.ask(text, mode="define", guild_id=guild_id, record_missed=False)
+                reply = await service.call(
+                    service.ask, text, mode="define", guild_id=guild_id, record_missed=False
+                )
             else:
                 # Chat mode may weigh the message's embedding: computed off the event loop.
                 reply = await service.ask_chat(text, guild_id=guild_id)
@@ -65,18 +72,19 @@ class Chat(commands.Cog):
             if best is not None and not mentioned and self._repeated(message.channel.id, best):
                 return
         recorded = record_missed(service, guild_id, missed)
-        await reply_to_message(message, answer)
+        await reply_to_message(self.bot, message, answer)
         await recorded
 
-    def _free_text_on(self, message: discord.Message) -> bool:
+    async def _free_text_on(self, message: discord.Message) -> bool:
         if message.guild is None:
             return True
-        service = self.bot.service  # type: ignore[attr-defined]
+        service = self.bot.service
         # A thread counts as the channel it is under, when free text is for chosen channels.
         parent_id = getattr(message.channel, "parent_id", None)
-        return service.free_text(message.guild.id).allows(message.channel.id, parent_id)
+        setting = await service.call(service.free_text, message.guild.id)
+        return setting.allows(message.channel.id, parent_id)
 
-    def _repeated(self, channel_id: int, best) -> bool:
+    def _repeated(self, channel_id: int, best: Candidate) -> bool:
         key = (best.kind, best.target)
         now = time.monotonic()
         previous = self.last_answer.get(channel_id)
@@ -89,5 +97,5 @@ def _addressed(text: str, bot_id: int) -> bool:
     return re.search(rf"<@!?{bot_id}>", text) is not None
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GlossaryBot) -> None:
     await bot.add_cog(Chat(bot))

@@ -6,13 +6,16 @@ longer than a choice value's 100 characters and two glossaries may share a name.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 
 from bot.discord.render import CHOICE_LIMIT, choice_name
 from bot.discord.replies import guild_id_of, service_of
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 Kind = Literal["term", "faq"]
 
@@ -25,10 +28,11 @@ def picked(value: str, kind: Kind) -> int | None:
 
 
 def choices_for(
-    interaction: discord.Interaction, current: str, kind: Kind
+    interaction: discord.Interaction[GlossaryBot], current: str, kind: Kind
 ) -> list[app_commands.Choice[str]]:
-    candidates = service_of(interaction).matcher.complete(
-        current, limit=CHOICE_LIMIT, scope=guild_id_of(interaction), kind=kind
+    # The matcher alone, in memory: no storage is read, so no seam is needed.
+    candidates = service_of(interaction).complete(
+        current, guild_id=guild_id_of(interaction), kind=kind, limit=CHOICE_LIMIT
     )
     return [
         app_commands.Choice(name=choice_name(c.label), value=f"#{kind}:{c.target}")
@@ -37,12 +41,12 @@ def choices_for(
 
 
 async def term_choices(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[GlossaryBot], current: str
 ) -> list[app_commands.Choice[str]]:
     return choices_for(interaction, current, "term")
 
 
 async def faq_choices(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[GlossaryBot], current: str
 ) -> list[app_commands.Choice[str]]:
     return choices_for(interaction, current, "faq")

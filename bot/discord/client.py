@@ -1,4 +1,10 @@
-"""The Discord bot: intents, cogs, command sync, error handling, and how it is started."""
+"""The Discord bot: intents, cogs, command sync, error handling, and how it is started.
+
+Cogs reach storage only through the service the bot carries (`GlossaryBot.service`): its
+writes are futures queued in order, and every read of storage is awaited through the one seam
+`GlossaryService.call` (see there), so that a backend whose reads are network round trips can
+take them off the event loop without touching a cog.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,10 @@ from aiohttp import web
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.core.errors import StoreBusy
 from bot.core.server import missing_permission_text
 from bot.core.service import GlossaryService
-from bot.core.store import StoreBusy
+from bot.core.shards import ShardPlan
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS
 from bot.discord.replies import BUSY_TEXT, ERROR_TEXT, Once, first_delivery, send_error
@@ -39,11 +46,13 @@ COGS = (
     "bot.discord.votes",
     "bot.discord.contribute",
     "bot.discord.profile",
+    "bot.discord.history",
     "bot.discord.admin",
     # The rest of /glossary: each adds its subcommands to the admin cog's group.
     "bot.discord.admin_terms",
     "bot.discord.admin_files",
     "bot.discord.admin_report",
+    "bot.discord.review",
     "bot.discord.web",
 )
 
@@ -70,14 +79,41 @@ MESSAGE_CONTENT_HELP = (
 )
 
 
-class GlossaryTree(app_commands.CommandTree):
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+# What Discord's close codes for a wrong shard mean for whoever started the bot.
+SHARD_REFUSALS = {
+    4010: (
+        "Discord refused the shard: --shard-ids must be below --shard-count, and every"
+        " process of the bot must give the same --shard-count."
+    ),
+    4011: (
+        "Discord requires more shards for this bot's servers: raise --shard-count"
+        " (GLOSSARY_SHARD_COUNT), or leave it out to run as many as Discord asks for."
+    ),
+}
+
+
+class GlossaryTree(app_commands.CommandTree["GlossaryBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[GlossaryBot], /) -> bool:
         # Discord may deliver an interaction twice; answering it twice would show the member
         # an error ("already acknowledged") after their answer.
         return first_delivery(interaction)
 
 
-class GlossaryBot(commands.Bot):
+class GlossaryBot(commands.AutoShardedBot):
+    """The bot, running the shards its plan names (by default every shard Discord asks for),
+    typed for its cogs (``def __init__(self, bot: GlossaryBot)``, and
+    ``discord.Interaction[GlossaryBot]`` in their commands and components).
+
+    Cogs read storage through ``await bot.service.call(bot.service.op, ...)`` and write
+    through the service's named writes; nothing else in bot/discord touches the database.
+    """
+
+    service: GlossaryService
+    interactions_seen: Once
+    serving: bool
+    web_url: str | None
+    shard_plan: ShardPlan
+
     def __init__(
         self,
         service: GlossaryService,
@@ -85,7 +121,9 @@ class GlossaryBot(commands.Bot):
         message_content: bool = True,
         serving: bool = True,
         web_url: str | None = None,
+        shards: ShardPlan | None = None,
     ):
+        self.shard_plan = shards or ShardPlan()
         intents = discord.Intents.default()
         intents.message_content = message_content
         # Members and presences are privileged and not needed.
@@ -99,6 +137,8 @@ class GlossaryBot(commands.Bot):
             # Votes come from raw reaction events, so no message cache is needed.
             max_messages=None,
             tree_cls=GlossaryTree,
+            shard_count=self.shard_plan.count,
+            shard_ids=list(self.shard_plan.ids) if self.shard_plan.ids is not None else None,
         )
         self.interactions_seen = Once()
         self.service = service
@@ -113,7 +153,11 @@ class GlossaryBot(commands.Bot):
             await self.load_extension(cog)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if self.serving:
-            await self.sync_commands()
+            if self.shard_plan.holds_shard_zero:
+                await self.sync_commands()
+            else:
+                # Of several shard processes, one syncs: two would race on the daily limit.
+                log.info("slash commands are synced by the process holding shard 0; not here")
             self.follow_database.start()
             if os.environ.get("GLOSSARY_LOOP_MONITOR"):
                 self._monitor = asyncio.ensure_future(monitor_event_loop())
@@ -124,9 +168,10 @@ class GlossaryBot(commands.Bot):
             self._monitor.cancel()
         await super().close()
 
-    @tasks.loop(seconds=FOLLOW_DATABASE_SECONDS)
+    @tasks.loop(seconds=0)  # paced by wait_for_changes: a NOTIFY, or FOLLOW_DATABASE_SECONDS
     async def follow_database(self) -> None:
         # Maintainers run `glossary-bot load` while the bot runs; answer from the new file.
+        await self.service.wait_for_changes(FOLLOW_DATABASE_SECONDS)
         try:
             if await self.service.follow_other_writers():
                 log.info("the glossary in the database changed; answering from the new one")
@@ -135,22 +180,36 @@ class GlossaryBot(commands.Bot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync slash commands only when they changed, so restarts never hit the daily limit."""
-        key = f"command_tree_hash:{self.application_id}"
+        service = self.service
         digest = command_tree_hash(self.tree)
-        if not force and self.service.store.get_meta(key) == digest:
+        synced = await service.sync_commands(
+            self.application_id, digest, self.tree.sync, force=force
+        )
+        if synced is None:
             log.info("slash commands unchanged; not syncing")
             return False
-        synced = await self.tree.sync()
-        self.service.store.set_meta(key, digest)
         log.info("synced %d slash commands", len(synced))
         return True
 
     async def on_ready(self) -> None:
         names = ", ".join(f"{g.name} ({g.id})" for g in self.guilds) or "no servers yet"
-        log.info("logged in as %s; serving %d server(s): %s", self.user, len(self.guilds), names)
+        log.info(
+            "logged in as %s, running %s; serving %d server(s): %s",
+            self.user,
+            self._running_shards(),
+            len(self.guilds),
+            names,
+        )
 
-    async def on_resumed(self) -> None:
-        log.info("reconnected to Discord (session resumed)")
+    def _running_shards(self) -> str:
+        ids = sorted(self.shards)
+        return f"shard(s) {', '.join(map(str, ids))} of {self.shard_count}"
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d is ready", shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("reconnected to Discord (shard %d's session resumed)", shard_id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined server %s (%s)", guild.name, guild.id)
@@ -159,7 +218,7 @@ class GlossaryBot(commands.Bot):
         log.info("left server %s (%s)", guild.name, guild.id)
 
     async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[GlossaryBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.MissingPermissions):
             await send_error(interaction, missing_permission_text(error.missing_permissions))
@@ -167,8 +226,9 @@ class GlossaryBot(commands.Bot):
         if isinstance(error, app_commands.CheckFailure):
             await send_error(interaction, "You don't have permission to do that here.")
             return
-        if isinstance(getattr(error, "original", None), StoreBusy):
-            log.warning("%s", error.original)  # type: ignore[attr-defined]
+        original = getattr(error, "original", None)
+        if isinstance(original, StoreBusy):
+            log.warning("%s", original)
             await send_error(interaction, BUSY_TEXT)
             return
         log.error("error in /%s", interaction.command and interaction.command.name, exc_info=error)
@@ -218,7 +278,12 @@ def invite_url(application_id: int) -> str:
 
 
 async def serve(
-    *, token: str, db: str | Path, message_content: bool = True, site: WebSettings | None = None
+    *,
+    token: str,
+    db: str | Path,
+    message_content: bool = True,
+    site: WebSettings | None = None,
+    shards: ShardPlan | None = None,
 ) -> None:
     """Run the bot until it is closed; falls back to no free text if the intent is refused.
 
@@ -235,7 +300,9 @@ async def serve(
         loop.add_signal_handler(signal.SIGTERM, stopping.set)
     try:
         while True:
-            bot = GlossaryBot(service, message_content=message_content, web_url=site.url)
+            bot = GlossaryBot(
+                service, message_content=message_content, web_url=site.url, shards=shards
+            )
             try:
                 async with bot:
                     await _until_stopped(bot.start(token), stopping)
@@ -290,11 +357,17 @@ async def sync_once(*, token: str, db: str | Path) -> bool:
         service.close()
 
 
-def run_bot(*, token: str, db: str | Path, site: WebSettings | None = None) -> None:
+def run_bot(
+    *,
+    token: str,
+    db: str | Path,
+    site: WebSettings | None = None,
+    shards: ShardPlan | None = None,
+) -> None:
     if not os.environ.get("GLOSSARY_LOG_LEVEL"):
         # A running bot says which servers it serves and when it reconnects.
         logging.getLogger().setLevel(logging.INFO)
-    _talking_to_discord(serve(token=token, db=db, site=site))
+    _talking_to_discord(serve(token=token, db=db, site=site, shards=shards))
 
 
 def run_sync(*, token: str, db: str | Path) -> None:
@@ -311,6 +384,11 @@ def _talking_to_discord(work: Coroutine[Any, Any, object]) -> None:
         asyncio.run(work)
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Bot > Reset Token).")
+        raise SystemExit(2) from None
+    except discord.ConnectionClosed as exc:
+        if exc.code not in SHARD_REFUSALS:
+            raise
+        log.error("%s", SHARD_REFUSALS[exc.code])
         raise SystemExit(2) from None
     except (TimeoutError, OSError, aiohttp.ClientError, discord.GatewayNotFound) as exc:
         log.error("cannot reach Discord: %s", exc or type(exc).__name__)

@@ -4,6 +4,7 @@ they keep working after a restart without the bot remembering any view."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -17,6 +18,9 @@ from bot.discord.replies import (
     send_full_text,
     service_of,
 )
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 
 class AnswerButton(
@@ -32,12 +36,15 @@ class AnswerButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> AnswerButton:
         return cls(item, match["action"], match["args"].split(":"))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         service = service_of(interaction)
         guild_id = guild_id_of(interaction)
         numbers = [int(a) for a in self.args if a.isdigit()]
@@ -45,39 +52,31 @@ class AnswerButton(
             await send_error(interaction, "That button is broken; ask again with /define.")
             return
         target = numbers[0]
+        page = numbers[1] if len(numbers) > 1 else 0
         if self.action == "pick":
             # A choice from "did you mean": the member's question, answered for everyone.
             kind = self.args[0]
-            answer = (
-                service.faq_answer(target, guild_id=guild_id)
-                if kind == "faq"
-                else service.term_answer(target, guild_id=guild_id)
-            )
+            opened = service.faq_answer if kind == "faq" else service.term_answer
+            answer = await service.call(opened, target, guild_id=guild_id)
             await send_answer(interaction, answer, private=answer.kind not in ("definition", "faq"))
         elif self.action == "term":
-            await send_answer(
-                interaction, service.term_answer(target, guild_id=guild_id), private=True
-            )
+            answer = await service.call(service.term_answer, target, guild_id=guild_id)
+            await send_answer(interaction, answer, private=True)
         elif self.action == "faq":
-            await send_answer(
-                interaction, service.faq_answer(target, guild_id=guild_id), private=True
-            )
+            answer = await service.call(service.faq_answer, target, guild_id=guild_id)
+            await send_answer(interaction, answer, private=True)
         elif self.action == "faqs":
-            await send_answer(
-                interaction, service.faq_list(target, guild_id=guild_id), private=True
-            )
+            answer = await service.call(service.faq_list, target, guild_id=guild_id)
+            await send_answer(interaction, answer, private=True)
         elif self.action == "page":
-            page = numbers[1] if len(numbers) > 1 else 0
-            answer = service.term_answer(target, guild_id=guild_id, page=page)
+            answer = await service.call(service.term_answer, target, guild_id=guild_id, page=page)
             await show_page(interaction, answer)
         elif self.action == "more":
-            page = numbers[1] if len(numbers) > 1 else 0
-            await send_full_text(
-                interaction, service.term_answer(target, guild_id=guild_id, page=page)
-            )
+            answer = await service.call(service.term_answer, target, guild_id=guild_id, page=page)
+            await send_full_text(interaction, answer)
 
 
-async def show_page(interaction: discord.Interaction, answer: Answer) -> None:
+async def show_page(interaction: discord.Interaction[GlossaryBot], answer: Answer) -> None:
     """Another page of an answer: in place on a private view; on a public message, as a
     private view for the member who asked, so the message others see (and voted on) stays."""
     message = interaction.message
@@ -95,23 +94,23 @@ class RelatedSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"gb:rel
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Select,
+        match: re.Match[str],
     ) -> RelatedSelect:
         return cls(item)
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         values = (interaction.data or {}).get("values") or []
         kind, _, target = (values[0] if values else "").partition(":")
         if kind not in ("term", "faq") or not target.isdigit():
             await send_error(interaction, "That choice is no longer available.")
             return
         service = service_of(interaction)
-        answer = (
-            service.faq_answer(int(target), guild_id=guild_id_of(interaction))
-            if kind == "faq"
-            else service.term_answer(int(target), guild_id=guild_id_of(interaction))
-        )
+        opened = service.faq_answer if kind == "faq" else service.term_answer
+        answer = await service.call(opened, int(target), guild_id=guild_id_of(interaction))
         await send_answer(interaction, answer, private=True)
 
 
@@ -127,14 +126,18 @@ class SearchPageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> SearchPageButton:
         return cls(item, int(match["page"]), match["query"])
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        answer = service_of(interaction).search(
-            self.query, guild_id=guild_id_of(interaction), page=self.page
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
+        service = service_of(interaction)
+        answer = await service.call(
+            service.search, self.query, guild_id=guild_id_of(interaction), page=self.page
         )
         await edit_answer(interaction, answer)
 

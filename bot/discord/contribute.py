@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -23,6 +24,9 @@ from bot.core.contributions import (
 from bot.core.model import DefinitionRecord
 from bot.discord.choices import picked, term_choices
 from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
+
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
 DELETED = (
     "Your definition of “{term}” is deleted; it no longer shows, and its votes no longer count."
@@ -71,7 +75,7 @@ class DefinitionModal(discord.ui.Modal):
             self.add_item(box)
 
     @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         sent = await _sent(interaction, self.text, self.source_name, self.source_url)
         if sent is None:
             return
@@ -83,7 +87,7 @@ class DefinitionModal(discord.ui.Modal):
 
 
 async def _sent(
-    interaction: discord.Interaction, *boxes: discord.ui.TextInput
+    interaction: discord.Interaction[GlossaryBot], *boxes: discord.ui.TextInput
 ) -> Contribution | None:
     """The member's contribution, after the checks that need no database: they come before
     the answer may go public ("thinking…"), so a refusal stays private."""
@@ -106,34 +110,51 @@ async def _sent(
     return sent
 
 
-async def _saved(interaction: discord.Interaction, pending: Awaitable[Saved]) -> None:
+async def _saved(interaction: discord.Interaction[GlossaryBot], pending: Awaitable[Saved]) -> None:
     """Post the stored definition for everyone, or tell the member privately why not."""
+    # Where definitions may wait for review, "thinking…" stays private: what it turns into
+    # may be a definition nobody else may see yet.
+    guild_id = interaction.guild_id
+    service = service_of(interaction)
+    reviewed = guild_id is not None and await service.call(service.reviews_definitions, guild_id)
     try:
-        saved: Saved = await in_time(interaction, pending, ephemeral=False)
+        saved: Saved = await in_time(interaction, pending, ephemeral=reviewed)
     except Refused as refused:
         await send_error(interaction, str(refused))
         return
     service = service_of(interaction)
-    answer = service.term_answer(saved.term_id, guild_id=interaction.guild_id, page=saved.page)
+    if saved.waiting is not None and interaction.guild_id is not None:
+        # In the review queue: for the member's eyes (and the reviewers') only.
+        waiting = await service.call(service.waiting_answer, saved, guild_id=interaction.guild_id)
+        await send_answer(interaction, waiting, private=True)
+        return
+    answer = await service.call(
+        service.term_answer, saved.term_id, guild_id=interaction.guild_id, page=saved.page
+    )
     await send_answer(interaction, answer, private=False)
 
 
-async def open_definition_modal(interaction: discord.Interaction, term_id: int) -> None:
+async def open_definition_modal(
+    interaction: discord.Interaction[GlossaryBot], term_id: int
+) -> None:
     """The modal for the member's definition of a term: pre-filled when they have one."""
     service = service_of(interaction)
     assert interaction.guild_id is not None
-    term = service.term(term_id)
+    term = await service.call(service.term, term_id)
     if term is None or term.removed or term.guild_id not in (None, interaction.guild_id):
         await send_error(interaction, contributions.TERM_GONE)
         return
-    mine = service.author_definition(
-        term.id, guild_id=interaction.guild_id, author_id=interaction.user.id
+    mine = await service.call(
+        service.author_definition,
+        term.id,
+        guild_id=interaction.guild_id,
+        author_id=interaction.user.id,
     )
     await interaction.response.send_modal(DefinitionModal(term.id, term.name, mine))
 
 
 class Contribute(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: GlossaryBot):
         self.bot = bot
 
     @app_commands.command(name="contribute", description="Add or edit your definition of a term")
@@ -141,7 +162,7 @@ class Contribute(commands.Cog):
     @app_commands.autocomplete(term=term_choices)
     @app_commands.guild_only()
     async def contribute(
-        self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 200]
+        self, interaction: discord.Interaction[GlossaryBot], term: app_commands.Range[str, 1, 200]
     ) -> None:
         service = service_of(interaction)
         term_id = picked(term, "term")
@@ -171,12 +192,15 @@ class ContributionButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> ContributionButton:
         return cls(item, match["action"], match["arg"])
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if self.action == "new-term":
             await interaction.response.send_modal(DefinitionModal(None, self.arg))
         elif interaction.guild_id is None or not self.arg.isdigit():
@@ -186,27 +210,36 @@ class ContributionButton(
         else:
             await self._own_definition(interaction, int(self.arg))
 
-    async def _own_definition(self, interaction: discord.Interaction, definition_id: int) -> None:
+    async def _own_definition(
+        self, interaction: discord.Interaction[GlossaryBot], definition_id: int
+    ) -> None:
         service = service_of(interaction)
         guild_id, user_id = interaction.guild_id, interaction.user.id
         assert guild_id is not None
         try:
             if self.action == "edit":
-                mine = service.own_definition(definition_id, guild_id=guild_id, user_id=user_id)
-                term = service.term(mine.term_id)
+                mine = await service.call(
+                    service.own_definition, definition_id, guild_id=guild_id, user_id=user_id
+                )
+                term = await service.call(service.term, mine.term_id)
                 name = term.name if term else "this term"
                 await interaction.response.send_modal(DefinitionModal(mine.term_id, name, mine))
                 return
-            pending = service.delete_definition(definition_id, guild_id=guild_id, user_id=user_id)
+            pending = service.delete_definition(
+                definition_id,
+                guild_id=guild_id,
+                user_id=user_id,
+                user_name=interaction.user.display_name,
+            )
             gone = await in_time(interaction, pending)
         except Refused as refused:
             await send_error(interaction, str(refused))
             return
-        term = service.term(gone.term_id)
+        term = await service.call(service.term, gone.term_id)
         name = term.name if term else "that term"
         await send_error(interaction, contributions.DELETED.format(term=name))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GlossaryBot) -> None:
     bot.add_dynamic_items(ContributionButton)
     await bot.add_cog(Contribute(bot))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -22,6 +22,10 @@ from bot.core.answers import Answer
 from bot.discord.components import show_page
 from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
 
+if TYPE_CHECKING:
+    from bot.core.service import GlossaryService
+    from bot.discord.client import GlossaryBot
+
 # How long a member found in the server counts as still there (the bot has no members intent,
 # so it asks Discord about the members a leaderboard page would show, at most this often).
 MEMBER_CHECK_HOURS = 1.0
@@ -30,7 +34,7 @@ PERIOD_BY_DAYS = {days: name for name, days in answers.PERIODS.items()}
 
 
 async def profile_of(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[GlossaryBot],
     user_id: int,
     name: str | None,
     page: int = 0,
@@ -44,7 +48,9 @@ async def profile_of(
     return await in_time(interaction, work, ephemeral=private)
 
 
-async def leaderboard_of(interaction: discord.Interaction, period: str, page: int = 0) -> Answer:
+async def leaderboard_of(
+    interaction: discord.Interaction[GlossaryBot], period: str, page: int = 0
+) -> Answer:
     """One page of the board, members who left the server dropped."""
     service = service_of(interaction)
     guild = interaction.guild
@@ -55,8 +61,11 @@ async def leaderboard_of(interaction: discord.Interaction, period: str, page: in
         needed = (page + 1) * answers.LEADERBOARD_PAGE
         while True:
             shown = [m.user_id for m in ranked[:needed]]
-            unchecked = service.members_to_check(
-                guild_id=guild.id, user_ids=shown, hours=MEMBER_CHECK_HOURS
+            unchecked = await service.call(
+                service.members_to_check,
+                guild_id=guild.id,
+                user_ids=shown,
+                hours=MEMBER_CHECK_HOURS,
             )
             if not unchecked:
                 break
@@ -74,7 +83,7 @@ async def leaderboard_of(interaction: discord.Interaction, period: str, page: in
     return await in_time(interaction, build(), ephemeral=False)
 
 
-async def _left(service, guild: discord.Guild, user_ids: list[int]) -> set[int]:
+async def _left(service: GlossaryService, guild: discord.Guild, user_ids: list[int]) -> set[int]:
     """Which of these members Discord says are no longer in the server (recorded)."""
 
     async def present(user_id: int) -> bool:
@@ -93,7 +102,7 @@ async def _left(service, guild: discord.Guild, user_ids: list[int]) -> set[int]:
 
 
 class Profile(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: GlossaryBot):
         self.bot = bot
         self.profile_menu = app_commands.ContextMenu(name="Profile", callback=self.show_profile)
         self.profile_menu.guild_only = True
@@ -109,13 +118,15 @@ class Profile(commands.Cog):
     @app_commands.describe(member="Whose profile [default: yours]")
     @app_commands.guild_only()
     async def profile(
-        self, interaction: discord.Interaction, member: discord.User | None = None
+        self, interaction: discord.Interaction[GlossaryBot], member: discord.User | None = None
     ) -> None:
         member = member or interaction.user
         answer = await profile_of(interaction, member.id, member.display_name)
         await send_answer(interaction, answer, private=False)
 
-    async def show_profile(self, interaction: discord.Interaction, member: discord.User) -> None:
+    async def show_profile(
+        self, interaction: discord.Interaction[GlossaryBot], member: discord.User
+    ) -> None:
         """The context menu: the member's profile, privately."""
         answer = await profile_of(interaction, member.id, member.display_name, private=True)
         await send_answer(interaction, answer, private=True)
@@ -123,7 +134,9 @@ class Profile(commands.Cog):
     @app_commands.command(name="leaderboard", description="The members with the most karma here")
     @app_commands.describe(period="Karma from votes cast this week, month or ever [default: all]")
     @app_commands.guild_only()
-    async def leaderboard(self, interaction: discord.Interaction, period: Period = "all") -> None:
+    async def leaderboard(
+        self, interaction: discord.Interaction[GlossaryBot], period: Period = "all"
+    ) -> None:
         answer = await leaderboard_of(interaction, period)
         await send_answer(interaction, answer, private=False)
 
@@ -140,12 +153,15 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> PageButton:
         return cls(item, match["kind"], int(match["target"]), int(match["page"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if interaction.guild_id is None:
             await send_error(interaction, "Profiles and the leaderboard are per server.")
             return
@@ -167,5 +183,5 @@ class PageButton(
         await show_page(interaction, answer)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GlossaryBot) -> None:
     await bot.add_cog(Profile(bot))

@@ -1,4 +1,7 @@
-"""Sending answers: one place that renders, sends without pings, and remembers what was sent."""
+"""Sending answers: one place that renders, sends without pings, and remembers what was sent.
+
+Every read of storage here is awaited through `GlossaryService.call`, the event loop's seam.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +17,14 @@ import aiohttp
 import discord
 
 from bot.core.answers import Answer, for_viewer
+from bot.core.errors import StoreBusy
+from bot.core.history_store import Actor
 from bot.core.karma import VOTE_EMOJI
-from bot.core.store import Store, StoreBusy
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
 if TYPE_CHECKING:
     from bot.core.service import GlossaryService
+    from bot.discord.client import GlossaryBot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,12 +60,13 @@ def rendered(
     return embed, view
 
 
-def web_link(client: discord.Client, answer: Answer, guild_id: int | None) -> str | None:
+async def web_link(bot: GlossaryBot, answer: Answer, guild_id: int | None) -> str | None:
     """The web page of the term an answer shows, when GLOSSARY_WEB_URL names the site."""
-    base: str | None = getattr(client, "web_url", None)
+    base = bot.web_url
     if not base or answer.kind != "definition" or answer.term_id is None:
         return None
-    path = client.service.web_path(answer.term_id, guild_id=guild_id)  # type: ignore[attr-defined]
+    service = bot.service
+    path = await service.call(service.web_path, answer.term_id, guild_id=guild_id)
     return base + path if path else None
 
 
@@ -83,26 +89,37 @@ class Once:
         return True
 
 
-def first_delivery(interaction: discord.Interaction) -> bool:
+def first_delivery(interaction: discord.Interaction[GlossaryBot]) -> bool:
     """True the first time this interaction arrives."""
-    return interaction.client.interactions_seen.first(interaction.id)  # type: ignore[attr-defined]
+    return interaction.client.interactions_seen.first(interaction.id)
 
 
-def service_of(interaction: discord.Interaction) -> GlossaryService:
-    return interaction.client.service  # type: ignore[attr-defined]
+def service_of(interaction: discord.Interaction[GlossaryBot]) -> GlossaryService:
+    return interaction.client.service
 
 
-def guild_id_of(interaction: discord.Interaction) -> int | None:
+def guild_id_of(interaction: discord.Interaction[GlossaryBot]) -> int | None:
     return interaction.guild_id
 
 
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who is acting, as a definition's history names them."""
+    return Actor(interaction.user.id, interaction.user.display_name)
+
+
 async def send_answer(
-    interaction: discord.Interaction, answer: Answer, *, private: bool | None = None
+    interaction: discord.Interaction[GlossaryBot], answer: Answer, *, private: bool | None = None
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
     answer = for_viewer(answer, interaction.user.id)
     ephemeral = answer.private if private is None else private
-    link = web_link(interaction.client, answer, interaction.guild_id)
+    service = service_of(interaction)
+    shown = await service.call(
+        service.with_waiting, answer, viewer_id=interaction.user.id, guild_id=interaction.guild_id
+    )
+    if shown is not answer:  # it holds the viewer's definition waiting for review: theirs only
+        answer, ephemeral = shown, True
+    link = await web_link(interaction.client, answer, interaction.guild_id)
     embed, view = rendered(answer, link=link, private=ephemeral)
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
     if view is not None:
@@ -117,7 +134,7 @@ async def send_answer(
 
 
 async def send_private(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[GlossaryBot],
     *,
     content: str | None = None,
     answer: Answer | None = None,
@@ -141,13 +158,18 @@ async def send_private(
 
 
 async def answer_question(
-    interaction: discord.Interaction, text: str, *, kinds: tuple[str, ...]
+    interaction: discord.Interaction[GlossaryBot], text: str, *, kinds: tuple[str, ...]
 ) -> None:
     """/define and /faq: the best match, "did you mean" or "nothing found" (kept for the
     server's maintainers, written once the member has their answer)."""
     service = service_of(interaction)
-    reply = service.ask(
-        text, mode="define", guild_id=interaction.guild_id, kinds=kinds, record_missed=False
+    reply = await service.call(
+        service.ask,
+        text,
+        mode="define",
+        guild_id=interaction.guild_id,
+        kinds=kinds,
+        record_missed=False,
     )
     assert reply.answer is not None  # define mode always says something
     recorded = record_missed(service, interaction.guild_id, reply.missed)
@@ -155,13 +177,19 @@ async def answer_question(
     await recorded
 
 
-async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
+async def edit_answer(interaction: discord.Interaction[GlossaryBot], answer: Answer) -> None:
     """Show another page of a private answer in its own message (a component's update).
 
     Public answers are never repainted: a reaction on one always means what its voter saw.
     """
-    answer = for_viewer(answer, interaction.user.id)
-    link = web_link(interaction.client, answer, interaction.guild_id)
+    service = service_of(interaction)
+    answer = await service.call(
+        service.with_waiting,
+        for_viewer(answer, interaction.user.id),
+        viewer_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+    )
+    link = await web_link(interaction.client, answer, interaction.guild_id)
     embed, view = rendered(answer, link=link, private=True)
     if interaction.response.is_done():
         await interaction.edit_original_response(embed=embed, view=view)
@@ -169,20 +197,21 @@ async def edit_answer(interaction: discord.Interaction, answer: Answer) -> None:
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-async def reply_to_message(message: discord.Message, answer: Answer) -> discord.Message:
+async def reply_to_message(
+    bot: GlossaryBot, message: discord.Message, answer: Answer
+) -> discord.Message:
     """Reply in a channel to a member's message, pinging nobody (not even the author)."""
-    client = message._state._get_client()
     guild_id = message.guild.id if message.guild else None
-    embed, view = rendered(answer, link=web_link(client, answer, guild_id))
+    embed, view = rendered(answer, link=await web_link(bot, answer, guild_id))
     kwargs: dict = {"embed": embed, "mention_author": False, "allowed_mentions": NO_PINGS}
     if view is not None:
         kwargs["view"] = view
     sent = await message.reply(**kwargs)
-    await remember(client, answer, sent)
+    await remember(bot, answer, sent)
     return sent
 
 
-async def send_full_text(interaction: discord.Interaction, answer: Answer) -> None:
+async def send_full_text(interaction: discord.Interaction[GlossaryBot], answer: Answer) -> None:
     """Everything an answer holds, privately, in as many messages as it takes."""
     pages = full_text_pages(answer)
     for number, page in enumerate(pages[:10]):
@@ -196,13 +225,12 @@ async def send_full_text(interaction: discord.Interaction, answer: Answer) -> No
             await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def remember(client: discord.Client, answer: Answer, message: discord.Message) -> None:
+async def remember(bot: GlossaryBot, answer: Answer, message: discord.Message) -> None:
     """Record which definition or FAQ a public message shows, so reactions on it are votes,
     and put 👍 and 👎 on a definition so members vote with one click."""
     if answer.definition_id is None and answer.faq_id is None:
         return
-    service: GlossaryService = client.service  # type: ignore[attr-defined]
-    record = service.record_answer_message(
+    record = bot.service.record_answer_message(
         message_id=message.id,
         guild_id=message.guild.id if message.guild else None,
         channel_id=message.channel.id,
@@ -211,7 +239,7 @@ async def remember(client: discord.Client, answer: Answer, message: discord.Mess
     )
     await _bookkeeping(record, "which answer a message shows (no votes on it)")
     if answer.definition_id is not None and message.guild is not None:
-        await add_vote_reactions(client, message)
+        await add_vote_reactions(bot, message)
 
 
 def voting_enabled() -> bool:
@@ -249,8 +277,8 @@ def record_missed(
         nothing: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         nothing.set_result(None)
         return nothing
-    record = functools.partial(Store.record_missed_query, guild_id=guild_id, query=query)
-    return asyncio.ensure_future(_bookkeeping(service.run(record), "a question that found nothing"))
+    recorded = service.record_missed(guild_id, query)
+    return asyncio.ensure_future(_bookkeeping(recorded, "a question that found nothing"))
 
 
 async def _bookkeeping(pending: Awaitable[None], what: str) -> None:
@@ -262,7 +290,7 @@ async def _bookkeeping(pending: Awaitable[None], what: str) -> None:
 
 
 async def in_time(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[GlossaryBot],
     work: Awaitable[T],
     *,
     ephemeral: bool = True,
@@ -280,7 +308,7 @@ async def in_time(
     return await task
 
 
-async def send_error(interaction: discord.Interaction, text: str) -> None:
+async def send_error(interaction: discord.Interaction[GlossaryBot], text: str) -> None:
     """A short private note to the member; never raises (it runs inside error handlers)."""
     try:
         if interaction.response.is_done():
@@ -296,12 +324,12 @@ BUSY_TEXT = "The glossary is busy being updated; nothing was saved. Please try a
 
 
 def guarded(
-    callback: Callable[[Any, discord.Interaction], Awaitable[None]],
-) -> Callable[[Any, discord.Interaction], Awaitable[None]]:
+    callback: Callable[[Any, discord.Interaction[GlossaryBot]], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction[GlossaryBot]], Awaitable[None]]:
     """Buttons and modals: log the traceback, tell the member briefly, keep the bot running."""
 
     @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+    async def wrapper(self: Any, interaction: discord.Interaction[GlossaryBot]) -> None:
         if not first_delivery(interaction):
             return
         try:

@@ -27,7 +27,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from bot.core import browse, pages
-from bot.core.search_index import MARK_CLOSE, MARK_OPEN
+from bot.core.search import marked
 from bot.core.service import GlossaryService
 
 log = logging.getLogger(__name__)
@@ -126,31 +126,34 @@ class Site:
 
     def _follow(self) -> None:
         """Forget what was built from an older state of the database."""
-        version = self.service.store.version
+        version = self.service.version
         if version != self._version:
             self._pages.clear()
             self._members.clear()
             self._version = version
 
-    def cached(self, key: str, build: Callable[[], str]) -> str:
-        """A page as built for the current state of the database."""
+    async def cached(self, key: str, build: Callable[[], str]) -> str:
+        """A page as built for the current state of the database (built through the
+        service's seam, as the site may share the bot's event loop)."""
         self._follow()
         page = self._pages.get(key)
         if page is None:
+            page = await self.service.call(build)
             if len(self._pages) >= PAGE_CACHE_SIZE:
                 self._pages.clear()
-            page = self._pages[key] = build()
+            self._pages[key] = page
         return page
 
-    def member(self, scope: Scope, token: str) -> int | None:
+    async def member(self, scope: Scope, token: str) -> int | None:
         """The member of the scope's server whose profile address holds this token."""
         assert scope.guild_id is not None and scope.web_key is not None
         self._follow()
         tokens = self._members.get(scope.guild_id)
         if tokens is None:
-            tokens = self._members[scope.guild_id] = self.service.member_tokens(
-                guild_id=scope.guild_id, web_key=scope.web_key
+            tokens = await self.service.call(
+                self.service.member_tokens, guild_id=scope.guild_id, web_key=scope.web_key
             )
+            self._members[scope.guild_id] = tokens
         return tokens.get(token)
 
 
@@ -165,11 +168,12 @@ def html(body: str, *, status: int = 200, private: bool = False) -> web.Response
     return response
 
 
-def scope_of(request: web.Request) -> Scope:
+async def scope_of(request: web.Request) -> Scope:
     key = request.match_info.get("key")
     if key is None:
         return Scope(base="")
-    guild_id = request.app[SERVICE].guild_of_web_key(key)
+    service = request.app[SERVICE]
+    guild_id = await service.call(service.guild_of_web_key, key)
     if guild_id is None:
         raise web.HTTPNotFound()
     return Scope(base=f"/s/{key}", guild_id=guild_id, web_key=key)
@@ -186,7 +190,7 @@ def page_number(request: web.Request) -> int:
 
 
 async def index(request: web.Request) -> web.Response:
-    scope = scope_of(request)
+    scope = await scope_of(request)
     service = request.app[SERVICE]
 
     def build() -> str:
@@ -197,11 +201,12 @@ async def index(request: web.Request) -> web.Response:
             letters=service.letter_counts(guild_id=scope.guild_id),
         )
 
-    return html(request.app[SITE].cached(request.path_qs, build), private=bool(scope.guild_id))
+    page = await request.app[SITE].cached(request.path_qs, build)
+    return html(page, private=bool(scope.guild_id))
 
 
 async def letter(request: web.Request) -> web.Response:
-    scope = scope_of(request)
+    scope = await scope_of(request)
     service = request.app[SERVICE]
     name = request.match_info["letter"].upper()
     if name not in browse.LETTERS:
@@ -225,44 +230,51 @@ async def letter(request: web.Request) -> web.Response:
             several_glossaries=len(service.glossaries()) > 1,
         )
 
-    return html(request.app[SITE].cached(request.path_qs, build), private=bool(scope.guild_id))
+    body = await request.app[SITE].cached(request.path_qs, build)
+    return html(body, private=bool(scope.guild_id))
 
 
 async def search(request: web.Request) -> web.Response:
     """The words searched as /search searches them; when nothing holds them, the names the
     matcher would offer ("did you mean")."""
-    scope = scope_of(request)
+    scope = await scope_of(request)
     service = request.app[SERVICE]
     query = request.query.get("q", "").strip()[:MAX_QUERY]
     page = page_number(request)
-    result = service.search_result(query, guild_id=scope.guild_id, page=page) if query else None
-    if result is not None and page and page >= result.pages:
-        raise web.HTTPNotFound()
-    suggestions = []
-    if result is not None and not result.shown:
-        decision = service.decide(query, mode="define", guild_id=scope.guild_id, kinds=("term",))
-        suggestions = decision.candidates if decision.decision != "none" else []
-    body = render(
-        "search.html",
-        scope,
-        query=query,
-        result=result,
-        suggestions=suggestions,
-        faq_answer=service.faq_answer,
-    )
-    return html(body, private=bool(scope.guild_id))
+
+    def build() -> str:
+        result = service.search_result(query, guild_id=scope.guild_id, page=page) if query else None
+        if result is not None and page and page >= result.pages:
+            raise web.HTTPNotFound()
+        suggestions = []
+        if result is not None and not result.shown:
+            decision = service.decide(
+                query, mode="define", guild_id=scope.guild_id, kinds=("term",)
+            )
+            suggestions = decision.candidates if decision.decision != "none" else []
+        return render(
+            "search.html",
+            scope,
+            query=query,
+            result=result,
+            suggestions=suggestions,
+            faq_answer=service.faq_answer,
+        )
+
+    # Not cached: the words searched are the visitor's, too many to keep pages of.
+    return html(await service.call(build), private=bool(scope.guild_id))
 
 
 def marked_snippet(snippet: str) -> Markup:
     """A search snippet, escaped, with the words it found in <mark>."""
-    return Markup(str(escape(snippet)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
+    return Markup(marked(str(escape(snippet)), "<mark>", "</mark>"))
 
 
 _templates.filters["marked"] = marked_snippet
 
 
 async def term(request: web.Request) -> web.Response:
-    scope = scope_of(request)
+    scope = await scope_of(request)
     service = request.app[SERVICE]
     term_id = int(request.match_info["term_id"])
 
@@ -272,13 +284,14 @@ async def term(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         return render("term.html", scope, page=page)
 
-    return html(request.app[SITE].cached(request.path_qs, build), private=bool(scope.guild_id))
+    body = await request.app[SITE].cached(request.path_qs, build)
+    return html(body, private=bool(scope.guild_id))
 
 
 async def member(request: web.Request) -> web.Response:
-    scope = scope_of(request)
+    scope = await scope_of(request)
     site = request.app[SITE]
-    user_id = site.member(scope, request.match_info["token"])
+    user_id = await site.member(scope, request.match_info["token"])
     if user_id is None or scope.guild_id is None:
         raise web.HTTPNotFound()
     guild_id = scope.guild_id
@@ -290,11 +303,11 @@ async def member(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         return render("profile.html", scope, profile=profile, token=request.match_info["token"])
 
-    return html(site.cached(request.path_qs, build), private=True)
+    return html(await site.cached(request.path_qs, build), private=True)
 
 
 async def leaderboard(request: web.Request) -> web.Response:
-    scope = scope_of(request)
+    scope = await scope_of(request)
     guild_id = scope.guild_id
     assert guild_id is not None  # the route has a key
 
@@ -302,7 +315,7 @@ async def leaderboard(request: web.Request) -> web.Response:
         ranked = request.app[SERVICE].ranked_members(guild_id=guild_id)
         return render("leaderboard.html", scope, ranked=ranked)
 
-    return html(request.app[SITE].cached(request.path_qs, build), private=True)
+    return html(await request.app[SITE].cached(request.path_qs, build), private=True)
 
 
 async def stylesheet(request: web.Request) -> web.Response:

@@ -51,6 +51,33 @@ class BareClient(discord.Client):
         self.seen_reactions.append(("remove", str(payload.emoji)))
 
 
+class BareShardedClient(discord.AutoShardedClient):
+    """A bare client running shards (all Discord asks for, or `shard_ids` of `shard_count`),
+    noting which shard each message and resume came on."""
+
+    def __init__(self, *, shard_ids: list[int] | None = None, shard_count: int | None = None):
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(intents=intents, shard_ids=shard_ids, shard_count=shard_count)
+        self.tree = app_commands.CommandTree(self)
+        self.seen_messages: list[tuple[int | None, str]] = []
+        self.resumed_shards: list[int] = []
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY per 5 seconds; the stand-in does not make anyone wait.
+        return None
+
+    async def on_message(self, message: discord.Message) -> None:
+        if not message.author.bot:
+            self.seen_messages.append((message.guild and message.guild.shard_id, message.content))
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.resumed_shards.append(shard_id)
+
+
 @contextlib.asynccontextmanager
 async def running(client: discord.Client, standin: DiscordStandin) -> AsyncIterator[discord.Client]:
     """Run a client against the stand-in until the block ends; it has synced when it yields."""

@@ -22,6 +22,7 @@ from . import limits
 from .state import (
     ALL_PERMISSIONS,
     DAY,
+    DM,
     LOADING,
     PUBLIC_THREAD,
     Attachment,
@@ -46,6 +47,7 @@ PRIVILEGED = {
 # The application flags that say a privileged intent is switched on in the developer portal.
 APP_FLAG_FOR_INTENT = {MESSAGE_CONTENT: 1 << 19, GUILD_MEMBERS: 1 << 15, GUILD_PRESENCES: 1 << 13}
 HEARTBEAT_MS = 41250
+MODAL_FILL_SECONDS = 0.2  # how long a member takes to fill a modal in, at the least
 JSON = "application/json"
 ARRIVED = web.RequestKey("arrived", float)
 
@@ -70,17 +72,32 @@ class Session:
     compressor: Any = None
     identifies: int = 0
     resumes: int = 0
+    shard_id: int = 0
 
 
 class Gateway:
-    """One bot's gateway session, with the event log that RESUME replays."""
+    """The bot's gateway sessions, one per shard, each with the event log that RESUME replays.
+
+    Events about a server go to the session of its shard, `(guild_id >> 22) % shard_count`, as
+    Discord routes them; events of no server (direct messages) go to shard 0.
+    """
 
     def __init__(self, standin: DiscordStandin):
         self.standin = standin
-        self.session: Session | None = None
-        self.ready = asyncio.Event()
+        self.sessions: dict[int, Session] = {}
+        self.ready = asyncio.Event()  # every shard has identified
         self.connections = 0
+        # Shards whose IDENTIFY was refused, with the close code Discord sent.
+        self.refused: list[tuple[list[int] | None, int]] = []
         self._sending: set[asyncio.Future[None]] = set()
+
+    @property
+    def session(self) -> Session | None:
+        """Shard 0's session: the bot's only one when it runs unsharded."""
+        return self.sessions.get(0)
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        return self.sessions.get(self.standin.shard_of(guild_id))
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
@@ -99,8 +116,9 @@ class Gateway:
                 payload = json.loads(msg.data)
                 await self._on_payload(payload, sender)
         finally:
-            if self.session is not None and self.session.ws is ws:
-                self.session.ws = None
+            for session in self.sessions.values():
+                if session.ws is ws:
+                    session.ws = None
         return ws
 
     async def _on_payload(self, payload: dict[str, Any], sender: _Sender) -> None:
@@ -117,43 +135,62 @@ class Gateway:
         if data.get("token") != standin.token:
             await sender.ws.close(code=4004, message=b"Authentication failed.")
             return
+        shard = data.get("shard")
+        shard_id, shard_count = shard if shard is not None else (0, 1)
+        if not (isinstance(shard_id, int) and isinstance(shard_count, int)) or not (
+            0 <= shard_id < shard_count
+        ):
+            self.refused.append((shard, 4010))
+            await sender.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if shard_count < standin.shard_count:
+            # Too few shards for the bot's servers: Discord asks for more.
+            self.refused.append((shard, 4011))
+            await sender.ws.close(code=4011, message=b"Sharding required.")
+            return
+        if shard_count != standin.shard_count:
+            # A simplification: the stand-in serves only the shard count its test set.
+            self.refused.append((shard, 4010))
+            await sender.ws.close(code=4010, message=b"Invalid shard.")
+            return
         intents = int(data.get("intents", 0))
         for bit, name in PRIVILEGED.items():
             if intents & bit and bit not in standin.privileged_intents:
                 standin.refused_intents.append(name)
                 await sender.ws.close(code=4014, message=b"Disallowed intent(s).")
                 return
-        previous = self.session
-        self.session = Session(id=secrets.token_hex(16), intents=intents)
-        self.session.identifies = (previous.identifies if previous else 0) + 1
-        self.session.ws, self.session.compress = sender.ws, sender.compress
-        self.session.compressor = sender
+        previous = self.sessions.get(shard_id)
+        session = Session(id=secrets.token_hex(16), intents=intents, shard_id=shard_id)
+        session.identifies = (previous.identifies if previous else 0) + 1
+        session.ws, session.compress = sender.ws, sender.compress
+        session.compressor = sender
+        # A newer session of a shard takes its events; an older one still open gets none.
+        self.sessions[shard_id] = session
         standin.identify_count += 1
-        self.dispatch(
+        guilds = [g for g in standin.guilds.values() if standin.shard_of(g.id) == shard_id]
+        self._send(
+            session,
             "READY",
             {
                 "v": 10,
                 "user": standin.bot.payload(),
-                "guilds": [{"id": str(g), "unavailable": True} for g in standin.guilds],
-                "session_id": self.session.id,
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": session.id,
                 "resume_gateway_url": standin.gateway_url,
-                "shard": [0, 1],
+                "shard": [shard_id, shard_count],
                 "application": {"id": str(standin.application_id), "flags": standin.app_flags},
                 "private_channels": [],
                 "relationships": [],
             },
         )
-        for guild in standin.guilds.values():
-            self.dispatch("GUILD_CREATE", guild.payload())
-        self.ready.set()
+        for guild in guilds:
+            self._send(session, "GUILD_CREATE", guild.payload())
+        if len(self.sessions) == standin.shard_count:
+            self.ready.set()
 
     async def _resume(self, data: dict[str, Any], sender: _Sender) -> None:
-        session = self.session
-        if (
-            session is None
-            or data.get("session_id") != session.id
-            or data.get("token") != self.standin.token
-        ):
+        session = next((s for s in self.sessions.values() if s.id == data.get("session_id")), None)
+        if session is None or data.get("token") != self.standin.token:
             await sender.send({"op": 9, "d": False, "s": None, "t": None})
             return
         session.ws, session.compressor = sender.ws, sender
@@ -162,13 +199,18 @@ class Gateway:
         for event in session.log:
             if event["s"] > seen:
                 await sender.send(event)
-        self.dispatch("RESUMED", {})
+        self._send(session, "RESUMED", {})
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to the bot now, or keep it for the bot's RESUME if it is away."""
-        session = self.session
-        if session is None:
-            return
+        """Send an event to the session of its server's shard now, or keep it for that
+        session's RESUME if it is away."""
+        guild_id = data.get("id") if event.startswith("GUILD_") and "id" in data else None
+        guild_id = guild_id or data.get("guild_id")
+        session = self.session_for(int(guild_id) if guild_id else None)
+        if session is not None:
+            self._send(session, event, data)
+
+    def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.seq += 1
         payload = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.log.append(payload)
@@ -178,18 +220,26 @@ class Gateway:
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
-    @property
-    def message_content(self) -> bool:
-        return bool(self.session and self.session.intents & MESSAGE_CONTENT)
+    def message_content(self, guild_id: int | None = None) -> bool:
+        """Whether the session that gets this server's events asked for message content."""
+        session = self.session_for(guild_id)
+        return bool(session and session.intents & MESSAGE_CONTENT)
 
-    async def close_connection(self, code: int = 4000) -> None:
-        if self.session and self.session.ws is not None:
-            ws, self.session.ws = self.session.ws, None
-            await ws.close(code=code, message=b"Connection dropped by the stand-in")
+    def _chosen(self, shard_id: int | None) -> list[Session]:
+        if shard_id is None:
+            return list(self.sessions.values())
+        return [self.sessions[shard_id]] if shard_id in self.sessions else []
 
-    async def send_op(self, op: int, data: Any) -> None:
-        if self.session and self.session.ws is not None:
-            await self.session.compressor.send({"op": op, "d": data, "s": None, "t": None})
+    async def close_connection(self, code: int = 4000, *, shard_id: int | None = None) -> None:
+        for session in self._chosen(shard_id):
+            if session.ws is not None:
+                ws, session.ws = session.ws, None
+                await ws.close(code=code, message=b"Connection dropped by the stand-in")
+
+    async def send_op(self, op: int, data: Any, *, shard_id: int | None = None) -> None:
+        for session in self._chosen(shard_id):
+            if session.ws is not None:
+                await session.compressor.send({"op": op, "d": data, "s": None, "t": None})
 
 
 class _Sender:
@@ -233,7 +283,10 @@ class DiscordStandin:
         *,
         message_content_intent: bool = True,
         interaction_deadline: float = 3.0,
+        shard_count: int = 1,
     ):
+        # How many shards the bot must run: GET /gateway/bot says so, and IDENTIFY must agree.
+        self.shard_count = shard_count
         self.application_id = snowflake()
         self.bot = User(self.application_id, "GlossaryBot", bot=True)
         # The server's owner has had a Discord account for years, as owners do.
@@ -254,6 +307,8 @@ class DiscordStandin:
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.command_syncs: list[str] = []  # "global" or a guild id, per PUT
+        self.dm_channels: dict[int, Channel] = {}  # by the user at the other end
+        self.dms_closed: set[int] = set()  # users who accept no direct messages from the bot
         self.files: dict[int, Attachment] = {}  # served at /attachments/ID/NAME, as a CDN does
         self.violations: list[Violation] = []
         self.requests: list[str] = []
@@ -300,6 +355,10 @@ class DiscordStandin:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that gets a server's events (direct messages: shard 0)."""
+        return 0 if guild_id is None else (guild_id >> 22) % self.shard_count
+
     def violation(self, rule: str, detail: str) -> None:
         self.violations.append(Violation(rule, detail))
 
@@ -313,9 +372,17 @@ class DiscordStandin:
     # -- the world a test sets up ---------------------------------------------------------
 
     def add_guild(
-        self, name: str = "Test Server", *, channels: tuple[str, ...] = ("general",)
+        self,
+        name: str = "Test Server",
+        *,
+        channels: tuple[str, ...] = ("general",),
+        shard: int | None = None,
     ) -> Guild:
-        guild = Guild(snowflake(), name, self.owner.id)
+        """A server the bot is in; `shard`: one whose events go to that shard."""
+        guild_id = snowflake()
+        while shard is not None and self.shard_of(guild_id) != shard:
+            guild_id = snowflake()
+        guild = Guild(guild_id, name, self.owner.id)
         guild.roles[guild.id] = {
             "id": str(guild.id),
             "name": "@everyone",
@@ -337,7 +404,7 @@ class DiscordStandin:
             self.owner, permissions=ALL_PERMISSIONS, joined_at=iso_now(time.time() - 365 * DAY)
         )
         self.guilds[guild.id] = guild
-        if self.gateway.session is not None:
+        if self.gateway.session_for(guild.id) is not None:
             # The bot joins a server: unlike the GUILD_CREATEs that fill in READY's unavailable
             # servers, this one carries no "unavailable" (discord.py tells them apart by it).
             joined = guild.payload()
@@ -370,7 +437,7 @@ class DiscordStandin:
         """A member leaves. Discord tells only bots with the members intent (GUILD_MEMBER_REMOVE);
         others learn it when they ask for the member and get Unknown Member."""
         guild.members.pop(user.id, None)
-        session = self.gateway.session
+        session = self.gateway.session_for(guild.id)
         if session is not None and session.intents & GUILD_MEMBERS:
             self.gateway.dispatch(
                 "GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": user.payload()}
@@ -577,6 +644,10 @@ class DiscordStandin:
     ) -> Interaction:
         """A member fills in the modal the bot opened and submits it."""
         modal = next(c for c in opened_by.callbacks if c["type"] == 9)["data"]
+        # A member takes seconds to fill a form in. discord.py keeps the modal only once it
+        # has read our answer to its callback, and silently drops a submit for a modal it
+        # does not (yet) keep: sent in the same instant, under load, the submit could win.
+        await asyncio.sleep(MODAL_FILL_SECONDS)
         rows = []
         for row in modal["components"]:
             items = row.get("components") or [row.get("component")]
@@ -617,7 +688,8 @@ class DiscordStandin:
         channel = self.channels[message.channel_id]
         payload = message.payload()
         mentioned = str(self.bot.id) in message.content
-        if not self.gateway.message_content and not mentioned and channel.guild_id is not None:
+        content = self.gateway.message_content(channel.guild_id)
+        if not content and not mentioned and channel.guild_id is not None:
             # Without the message content intent Discord sends the message, not what it says.
             payload.update(content="", embeds=[], attachments=[], components=[])
         payload["mentions"] = [self.bot.payload()] if mentioned else []
@@ -726,17 +798,22 @@ class DiscordStandin:
                 data["member"] = member.payload()
         self.gateway.dispatch(event, data)
 
-    async def drop_connection(self) -> None:
-        """The connection breaks (as networks do); the bot should RESUME."""
-        await self.gateway.close_connection(4000)
+    async def drop_connection(self, *, shard_id: int | None = None) -> None:
+        """The connection breaks (as networks do; of one shard, or all); the bot should RESUME."""
+        await self.gateway.close_connection(4000, shard_id=shard_id)
 
-    async def request_reconnect(self) -> None:
-        await self.gateway.send_op(7, None)
+    async def request_reconnect(self, *, shard_id: int | None = None) -> None:
+        await self.gateway.send_op(7, None, shard_id=shard_id)
 
-    async def invalidate_session(self) -> None:
-        await self.gateway.send_op(9, False)
+    async def invalidate_session(self, *, shard_id: int | None = None) -> None:
+        await self.gateway.send_op(9, False, shard_id=shard_id)
 
     # -- what a test reads back -----------------------------------------------------------
+
+    def direct_messages(self, user: User) -> list[Message]:
+        """What the bot sent a user by direct message, oldest first."""
+        channel = self.dm_channels.get(user.id)
+        return self.bot_messages(channel) if channel is not None else []
 
     def bot_messages(self, channel: Channel) -> list[Message]:
         return [
@@ -791,6 +868,22 @@ class DiscordStandin:
         self, method: str, p: list[str], body: Any, request: web.Request
     ) -> web.StreamResponse:
         match (method, p):
+            case ("GET", ["gateway"]):
+                return _json({"url": self.gateway_url})
+            case ("GET", ["gateway", "bot"]):
+                # Where to connect, how many shards to run, and how many sessions may start.
+                return _json(
+                    {
+                        "url": self.gateway_url,
+                        "shards": self.shard_count,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 1000 - self.identify_count,
+                            "reset_after": 86_400_000,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
             case ("GET", ["users", "@me"]):
                 return _json(self.bot.payload())
             case ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]):
@@ -808,11 +901,13 @@ class DiscordStandin:
                 self.command_syncs.append(guild_id)
                 return _json(self.guild_commands[int(guild_id)])
             case ("POST", ["interactions", interaction_id, token, "callback"]):
-                return await self._callback(int(interaction_id), token, body, request[ARRIVED])
+                return await self._callback(int(interaction_id), token, body, request)
             case ("POST", ["webhooks", _, token]):
                 return await self._followup(token, body)
             case (_, ["webhooks", _, token, "messages", message_id]):
                 return await self._webhook_message(method, token, message_id, body)
+            case ("POST", ["users", "@me", "channels"]):
+                return _json(self._dm_channel(int((body or {}).get("recipient_id") or 0)))
             case ("GET", ["channels", channel_id]):
                 return _json(self._channel(int(channel_id)).payload())
             case ("POST", ["channels", channel_id, "messages"]):
@@ -928,7 +1023,23 @@ class DiscordStandin:
         self.violation("invalid form body", f"{where}: {json.dumps(errors)}")
         return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400)
 
+    def _dm_channel(self, user_id: int) -> dict[str, Any]:
+        """Open (or find) the direct-message channel with a user, as Discord does even when
+        they do not accept messages: that is found out on sending."""
+        channel = self.dm_channels.get(user_id)
+        if channel is None:
+            if user_id not in self.users:
+                raise _NotFound
+            channel = Channel(snowflake(), "", None, type=DM, recipient=self.users[user_id])
+            self.dm_channels[user_id] = channel
+            self.channels[channel.id] = channel
+        return channel.payload()
+
     async def _create_message(self, channel: Channel, body: dict[str, Any]) -> web.Response:
+        if channel.type == DM and channel.recipient and channel.recipient.id in self.dms_closed:
+            return _json(
+                {"message": "Cannot send messages to this user", "code": 50007}, status=403
+            )
         if errors := limits.check_message(body):
             return self._invalid("create message", errors)
         if not (
@@ -943,8 +1054,9 @@ class DiscordStandin:
         return _json(message.payload())
 
     async def _callback(
-        self, interaction_id: int, token: str, body: dict[str, Any], arrived: float
-    ) -> web.Response:
+        self, interaction_id: int, token: str, body: dict[str, Any], request: web.Request
+    ) -> web.StreamResponse:
+        arrived = request[ARRIVED]
         ix = self.interactions.get(interaction_id)
         if ix is None or ix.token != token:
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
@@ -981,6 +1093,9 @@ class DiscordStandin:
                 response_message_ephemeral=message.ephemeral,
             )
             response["resource"] = {"type": kind, "message": message.payload()}
+        elif kind == 6 and "message" in ix.payload:
+            # A deferred update: the original response is the message the component is on.
+            ix.original = self.messages.get(int(ix.payload["message"]["id"]))
         elif kind == 7:
             target = self.messages.get(int(ix.payload.get("message", {}).get("id", 0)))
             if target is None:
@@ -989,8 +1104,13 @@ class DiscordStandin:
             response["resource"] = {"type": 7, "message": target.payload()}
         ix.callbacks.append({"type": kind, "data": data})
         ix.answered_at = arrived
+        # The bot's answer is on its way back to it before the test acts on it: a member acts
+        # on what Discord shows them, by when the bot has Discord's reply.
+        sent = _json(response)
+        await sent.prepare(request)
+        await sent.write_eof()
         ix.answered.set()
-        return _json(response)
+        return sent
 
     async def _followup(self, token: str, body: dict[str, Any]) -> web.Response:
         ix = self.interactions_by_token.get(token)
