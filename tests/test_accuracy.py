@@ -117,7 +117,7 @@ TARGETS = {
 CASES = [(*key, kind) for key, targets in TARGETS.items() for kind in sorted(targets)]
 
 
-@pytest.mark.parametrize(("install", "name", "kind"), CASES, ids="-".join)
+@pytest.mark.parametrize(("install", "name", "kind"), CASES, ids=["-".join(c) for c in CASES])
 def test_accuracy(install, name, kind):
     """Each kind of query is answered right at least as often as its target: tuning figures
     held where the matcher is, held-out ones at the issue's (or, where out of reach, at what
