@@ -84,7 +84,7 @@ def best_blend() -> float:
         found = matcher.chat_evidence(item["q"])
         lexical = {c.target: c.score for c in found[1]} if found else {}
         cosines = index.cosines(index.embed_query(item["q"]))
-        labels = {t: c.label for t in cosines if (c := matcher._faq_candidate(t)) is not None}
+        labels = {t: c.label for t in cosines if (c := matcher.index.faq_candidate(t)) is not None}
         rows.append((item["expect"], lexical, cosines, labels))
     shares = [round(0.3 + 0.05 * i, 2) for i in range(13)]
     right = {}
@@ -131,14 +131,18 @@ def main() -> None:
     print(f"{len(y)} rows left to the model ({int(y.sum())} right FAQ first)")
     print(f"{'threshold':>9}  {'paraphrases answered':>20}  {'chit-chat':>9}  {'wrong':>6}")
     chosen = None
-    for threshold in np.arange(0.05, 0.96, 0.05):
+    # Chosen to the hundredth, printed every twentieth.
+    for step in range(5, 96):
+        threshold = step / 100
         yes = p >= threshold
         got = (yes & (y == 1)).sum() / answerable
         chat = (yes & is_chat).sum() / chitchat
         wrong = (yes & (y == 0) & ~is_chat).sum() / answerable
         if chosen is None and chat <= CHITCHAT_LIMIT and wrong <= WRONG_LIMIT:
-            chosen = round(float(threshold), 2)
-        print(f"{threshold:9.2f}  {got:20.1%}  {chat:9.1%}  {wrong:6.1%}")
+            chosen = threshold
+            print(f"{threshold:9.2f}  {got:20.1%}  {chat:9.1%}  {wrong:6.1%}  <- chosen")
+        elif step % 5 == 0:
+            print(f"{threshold:9.2f}  {got:20.1%}  {chat:9.1%}  {wrong:6.1%}")
     weights = ", ".join(f"{v:.2f}" for v in w)
     prefix = "SEMANTIC" if args.semantic else "LEXICAL"
     print(f"\n# features: {', '.join(names)}")

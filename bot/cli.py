@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from bot.core import answers
-from bot.core.db import is_database_url
 from bot.core.errors import StoreError
 from bot.core.glossary import (
     Glossary,
@@ -27,7 +26,7 @@ from bot.core.glossary import (
 )
 from bot.core.model import name_key
 from bot.core.search import SearchResult, marked
-from bot.core.service import GlossaryService, Reply, database_path
+from bot.core.service import GlossaryService, Reply, database_path, is_database_url
 from bot.core.shards import COUNT_VARIABLE, IDS_VARIABLE, ShardSettingError, shard_plan
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -48,9 +47,9 @@ To try the bot without Discord: glossary-bot console"""
 PROGRESS_STEPS = 1000
 
 
-def _open(db: str | None, *, answering: bool = True) -> GlossaryService:
+def _open(db: str | None, *, answering: bool = True, seed: bool = True) -> GlossaryService:
     try:
-        return GlossaryService.open(db, answering=answering)
+        return GlossaryService.open(db, answering=answering, seed=seed)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except GlossaryError as exc:
@@ -240,6 +239,41 @@ def export(db: str | None, output: str | None, name: str | None) -> None:
         _write_whole(Path(output), text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--from", "source", required=True, help="The database to copy: a file or a URL.")
+@click.option("--to", "target", required=True, help="An empty database: a new file or a URL.")
+def copy(source: str, target: str) -> None:
+    """Copy a whole database to another, SQLite to PostgreSQL or back.
+
+    Glossaries, members' definitions, votes, badges, settings and reports, with their ids; the
+    rows of each table are counted on both sides. The target must be empty; a copy that fails
+    leaves it as it was. Stop the bot first, so that nothing is written meanwhile.
+
+    Example: glossary-bot copy --from glossary.db --to postgresql://bot@db.example/glossary
+    """
+    if not is_database_url(source) and not Path(source).is_file():
+        raise click.ClickException(f"{source}: no such database file")
+    if not is_database_url(target) and Path(target).exists():
+        raise click.ClickException(f"{target} exists; copy into a new file or an empty database")
+    origin = _open(source, answering=False, seed=False)
+    try:
+        destination = _open(target, answering=False, seed=False)
+        try:
+            report = origin.copy_into(destination)
+        except BaseException:
+            destination.close()
+            if not is_database_url(target):  # the new file holds nothing: not left behind
+                for suffix in ("", "-wal", "-shm"):
+                    Path(target + suffix).unlink(missing_ok=True)
+            raise
+        destination.close()
+    finally:
+        origin.close()
+    for table, rows in report.rows.items():
+        click.echo(f"{table:<16} {rows:>10,}")
+    click.echo(f"copied {report.total:,} rows; every table's count checked on both sides")
 
 
 def _write_whole(path: Path, data: bytes) -> None:

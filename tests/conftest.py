@@ -57,6 +57,15 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def service_on_both(db_url):
+    """`service` for contract tests: the small glossary on SQLite, then on PostgreSQL."""
+    service = GlossaryService.open(db_url, seed=False)
+    service.load(small_glossary())
+    yield service
+    service.close()
+
+
+@pytest.fixture
 async def discord_standin():
     """A started stand-in; a test fails if the bot broke any of Discord's rules during it."""
     async with DiscordStandin() as standin:

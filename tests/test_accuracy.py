@@ -36,7 +36,7 @@ TUNING_TARGETS = {
     "definitional": 0.98,
     "faq": 0.99,
     "faq_leadin": 0.99,
-    "faq_paraphrase": 0.58,
+    "faq_paraphrase": 0.52,  # 0.58 before issue 9's step 2 added harder paraphrases
     "chitchat": 0.99,
 }
 # The issue's targets for the default install, except two held where the matcher honestly is
@@ -50,10 +50,10 @@ HELDOUT_TARGETS = {
     "faq_paraphrase": 0.28,  # target 0.60
     "chitchat": 0.99,
 }
-# With the semantic extra: the issue asks paraphrases >= 85% (held at the 56% reached), chit-chat
+# With the semantic extra: the issue asks paraphrases >= 85% (held at the 63% reached), chit-chat
 # answered <= 1%, other kinds no worse.
-SEMANTIC_TUNING_TARGETS = {**TUNING_TARGETS, "faq_paraphrase": 0.70}
-SEMANTIC_HELDOUT_TARGETS = {**HELDOUT_TARGETS, "faq_paraphrase": 0.56}
+SEMANTIC_TUNING_TARGETS = {**TUNING_TARGETS, "faq_paraphrase": 0.73}
+SEMANTIC_HELDOUT_TARGETS = {**HELDOUT_TARGETS, "faq_paraphrase": 0.63}
 SEMANTIC_WRONG = 0.02  # held-out paraphrases answered with the wrong FAQ, at most
 
 # Figures per (install, set, kind), printed at the end of the run by conftest.py.

@@ -29,9 +29,13 @@ FRONT_ENDS = sorted(
 # Run on the event loop (the bot, and the web site it may serve).
 ON_THE_LOOP = [p for p in FRONT_ENDS if p.parent.name in ("discord", "web")]
 # Storage modules a front end must not import (the service and the errors are its door).
-STORAGE = ("bot.core.store", "bot.core.writer", "bot.core.search_index")
+STORAGE = (
+    *("bot.core.store", "bot.core.writer", "bot.core.search_index"),
+    *("bot.core.db", "bot.core.sqlite_db", "bot.core.pg", "bot.core.pg_search"),
+    "bot.core.copy",
+)
 # Sync service methods that read no storage: the matcher alone, or the service's own life.
-NO_STORAGE = {"decide", "complete", "close", "write_in_background", "read_off_loop"}
+NO_STORAGE = {"decide", "complete", "close", "write_in_background", "read_off_loop", "copy_into"}
 
 
 def _name(path: Path) -> str:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import random
-from collections import Counter
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pytest
 from helpers import SHARED_DATA
-from rapidfuzz.distance import OSA
 
-from bot.core import grams as grams_module
-from bot.core.completion import SLIP, WRONG, CompletionIndex
 from bot.core.glossary import load_glossary
-from bot.core.grams import GramPostings, grams, most_shared
 from bot.core.matcher import Entry, Matcher, glossary_entries, understand
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -376,117 +369,6 @@ def test_complete_faq_questions(matcher):
     assert matcher.complete("loyalty", kind="faq")[0].label == LOYALTY_Q
 
 
-def brute_one_edit(typed: str, names: list[str]) -> set[str]:
-    """Names whose beginning is exactly one edit (a swap counting as one) from ``typed``,
-    the first letter as typed."""
-    return {
-        name
-        for name in names
-        if name[0] == typed[0]
-        and not name.startswith(typed)
-        and min(OSA.distance(typed, name[:size]) for size in range(len(typed) - 1, len(typed) + 2))
-        == 1
-    }
-
-
-def test_one_edit_finds_exactly_the_names_one_edit_from_the_input():
-    """Every name whose beginning is one edit from the input, whatever the letter (second,
-    third, later, past the 16 the matrix keeps), and none that is further."""
-    rng = random.Random(3)
-    words = ["market", "marker", "mark", "customer", "custom", "cost", "coast", "ab", "a"]
-    words += ["café crème", "naïve", "über", "kubernetes controller manager", "co"]
-    names = sorted(
-        {" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(300)} | set(words)
-    )
-    index = CompletionIndex()
-    index.build([(name, rid) for rid, name in enumerate(names)])
-    clean = {name[:size] for name in names for size in (3, 4, 6, 9, 15, 16, 17, 22)}
-    typed_set = {t for t in clean if len(t) >= 3} | {"xarket", "kubernetes controler m"}
-    for typed in sorted(typed_set):
-        # A letter changed, left out, doubled, or swapped with the next, after the first.
-        for _ in range(3):
-            at = rng.randrange(1, len(typed))
-            typed_set.add(
-                rng.choice(
-                    [
-                        typed[:at] + rng.choice("aeiourst") + typed[at + 1 :],
-                        typed[:at] + typed[at + 1 :],
-                        typed[:at] + typed[at] + typed[at:],
-                        typed[:at] + typed[at + 1 : at + 2] + typed[at] + typed[at + 2 :],
-                    ]
-                )
-            )
-    for typed in sorted(t for t in typed_set if len(t) >= 3):
-        hits = index.one_edit(typed, len(names))
-        assert {name for _, _, name, _ in hits} == brute_one_edit(typed, names), typed
-        for kind, _, name, _ in hits:
-            assert kind == (SLIP if slipped(typed, name) else WRONG), (typed, name)
-        assert hits == sorted(hits)
-
-
-def slipped(typed: str, name: str) -> bool:
-    """``name`` begins as ``typed`` would with a letter left out or two letters swapped."""
-    size = len(typed)
-    left_out = any(typed == name[:i] + name[i + 1 : size + 1] for i in range(size + 1))
-    swapped = any(
-        typed == name[:i] + name[i + 1] + name[i] + name[i + 2 : size]
-        for i in range(min(size, len(name)) - 1)
-    )
-    return (len(name) > size and left_out) or (len(name) >= size and swapped)
-
-
-def test_one_edit_offers_shortest_first_and_honours_removals_and_additions():
-    """Shorter names first, then by name; removed names are gone, added ones found."""
-    index = CompletionIndex()
-    index.build([("markets", 1), ("marked", 2), ("mark", 3), ("marker board", 4)])
-    assert [name for _, _, name, _ in index.one_edit("mrak", 10)] == [
-        "mark",
-        "marked",
-        "markets",
-        "marker board",
-    ]
-    assert [name for _, _, name, _ in index.one_edit("mrak", 2)] == ["mark", "marked"]
-    index.remove("mark", 3)
-    index.add("marks", 5)
-    assert [rid for *_, rid in index.one_edit("mrak", 10)] == [5, 2, 1, 4]
-    assert [rid for *_, rid in index.prefixed("mark", 10)] == [5, 2, 1, 4]
-    index.remove("marks", 5)
-    assert [rid for *_, rid in index.prefixed("mark", 10)] == [2, 1, 4]
-
-
-def test_most_shared_counts_as_counter_does():
-    """The records most postings hold, ties in the order first read, as Counter orders them."""
-    rng = random.Random(5)
-    for _ in range(200):
-        postings = [
-            sorted(rng.sample(range(40), rng.randint(0, 15))) for _ in range(rng.randint(1, 8))
-        ]
-        counts: Counter[int] = Counter()
-        for posting in postings:
-            counts.update(posting)
-        for count in (1, 5, 96):
-            expected = [rid for rid, _ in counts.most_common(count)]
-            assert most_shared([np.array(p, dtype=np.int32) for p in postings], count) == expected
-
-
-def test_trigram_postings_built_at_once_or_one_by_one_agree(monkeypatch):
-    """A first load's numpy postings, built a few records at a time, hold what adding the
-    records one by one would."""
-    monkeypatch.setattr(grams_module, "FREEZE_SLICE", 3)
-    keys = ["custom", "customer", "cost", "café", "aa", "a", "", "custom custom"]
-    bulk, single = GramPostings(), GramPostings()
-    for rid, key in enumerate(keys):
-        bulk.defer(rid, key)
-        single.add(rid, key)
-    bulk.freeze()
-    every = {gram for key in keys for gram in grams(key)} | {"zzz"}
-    for gram in every:
-        one, other = bulk.get(gram), single.get(gram)
-        assert (None if one is None else list(one)) == (None if other is None else list(other))
-    bulk.add(8, "cust")
-    assert list(bulk.get("cus")) == [0, 1, 7, 8]
-
-
 def test_complete_forgives_a_typo_in_a_beginning(many):
     """A few letters typed, one of them wrong, missing or swapped: the name is offered."""
     for typed in ("cusotm", "cstom", "cuxtomer", "nte prom", "markte val", "atrition"):
@@ -596,3 +478,23 @@ def test_an_faq_in_other_words_is_answered_in_chat(bundled):
     assert answer_label(bundled, "how do you work out the churn rate", mode="chat") == (
         "How do you calculate churn rate?"
     )
+
+
+def test_names_written_short_are_answered_in_chat():
+    """A name with its later words cut short ("remote repo") is the name meant, in chat and
+    in /define; not when its first word is cut short too, or a word begins no word of it."""
+    names = [*term(1, "Remote repository"), *term(2, "Remote URL")]
+    matcher = Matcher([*names, *term(3, "Recurrent neural network")])
+    assert answer_label(matcher, "what is a remote repo?", mode="chat") == "Remote repository"
+    assert answer_label(matcher, "recurrent neural net") == "Recurrent neural network"
+    assert answer_label(matcher, "what is a rem repo?", mode="chat") is None
+    assert answer_label(matcher, "what is a remote control?", mode="chat") is None
+
+
+def test_one_typo_in_a_seven_letter_name_is_answered_in_chat():
+    """"what is rvenue" (one letter left out of seven) is a question about Revenue; "what
+    do economists mean by ..." is a definitional frame, whoever means it."""
+    matcher = Matcher([*term(1, "Revenue"), *term(2, "Fiat money")])
+    assert answer_label(matcher, "what is rvenue in simple terms", mode="chat") == "Revenue"
+    asked = "what do economists mean by fiat money?"
+    assert answer_label(matcher, asked, mode="chat") == "Fiat money"

@@ -212,6 +212,20 @@ def test_two_sessions_making_the_same_member_term_make_one(two_sessions):
     assert two_sessions[0].find_term("widget", guild_id=GUILD).id == terms[0]
 
 
+def test_processes_seeding_a_new_database_at_once_load_the_glossary_once(pg_url):
+    """Shard processes started together on an empty database each find it empty and load the
+    bundled glossary: the second load waits for the first on the glossary's row, then finds
+    its terms there and changes nothing."""
+    services = race(lambda _: GlossaryService.open(pg_url, answering=False), range(4))
+    try:
+        with psycopg.connect(pg_url) as conn:
+            [(terms, names)] = conn.execute("SELECT count(*), count(DISTINCT key) FROM terms")
+        assert terms == names > 50
+    finally:
+        for service in services:
+            service.close()
+
+
 def test_a_write_waits_for_another_processs_lock_instead_of_failing(two_sessions, pg_url):
     first, _ = two_sessions
     definition = member_definition(first)
@@ -297,32 +311,41 @@ async def listening(bot) -> object:
     return bot._listener
 
 
-async def woken_within(bot, seconds: float) -> float:
-    """How long the bot waited for a wake-up, when waiting up to 30 s (its poll's pace)."""
-    started = time.monotonic()
-    await asyncio.wait_for(bot.wait_for_changes(30), seconds)
-    return time.monotonic() - started
+async def load_wakes(bot, loader, text: str, term: str) -> None:
+    """A load by the other process wakes the bot within 5 s though it waits up to 30 s (a
+    pace no poll of its own would beat), and the bot then answers from it."""
+
+    async def woken() -> float:
+        started = time.monotonic()
+        await asyncio.wait_for(bot.wait_for_changes(30), 10)
+        return time.monotonic() - started
+
+    waited = asyncio.ensure_future(woken())
+    await asyncio.sleep(0.1)
+    loader.load(small_glossary(text))
+    assert await waited < 5
+    assert await bot.follow_other_writers()
+    assert bot.ask(term).answer.title.lower() == term
+
+
+async def polled(bot, started: float) -> None:
+    """Look at the database as the bot does until it follows a load (at most 10 s)."""
+    while not await bot.follow_other_writers():
+        assert time.monotonic() - started < 10
+        await bot.wait_for_changes(0.2)
 
 
 async def test_a_load_elsewhere_wakes_the_listening_bot_at_once(bot_and_loader):
     bot, loader = bot_and_loader
     await listening(bot)
-    waited = asyncio.ensure_future(woken_within(bot, 10))
-    await asyncio.sleep(0.1)
-    loader.load(small_glossary(ZEBRA))
-    assert await waited < 5
-    assert await bot.follow_other_writers()
-    assert bot.ask("zebra metric").answer.title == "Zebra Metric"
+    await load_wakes(bot, loader, ZEBRA, "zebra metric")
 
 
 async def test_the_poll_alone_follows_a_load_within_seconds(bot_and_loader):
     """Without any wake-up (the bot never listened), the generation row polled is enough."""
     bot, loader = bot_and_loader
     loader.load(small_glossary(ZEBRA))
-    started = time.monotonic()
-    while not await bot.follow_other_writers():
-        assert time.monotonic() - started < 10
-        await asyncio.sleep(0.2)
+    await polled(bot, time.monotonic())
     assert bot.ask("zebra metric").answer.title == "Zebra Metric"
 
 
@@ -336,21 +359,14 @@ async def test_a_dropped_listening_connection_is_made_again(bot_and_loader, pg_u
         admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
     loader.load(small_glossary(ZEBRA))
     started = time.monotonic()
-    while not await bot.follow_other_writers():
-        assert time.monotonic() - started < 10
-        await bot.wait_for_changes(0.2)
+    await polled(bot, started)
     assert bot.ask("zebra metric").answer.title == "Zebra Metric"
     while not (listener.listening.is_set() and listener.pid != dropped):
         assert time.monotonic() - started < 10
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.1)
     bot._wake.clear()  # the wake-up a reconnection gives, in case a NOTIFY was lost
-    waited = asyncio.ensure_future(woken_within(bot, 10))
-    await asyncio.sleep(0.1)
-    loader.load(small_glossary(QUOKKA))
-    assert await waited < 5
-    assert await bot.follow_other_writers()
-    assert bot.ask("quokka rate").answer.title == "Quokka Rate"
+    await load_wakes(bot, loader, QUOKKA, "quokka rate")
 
 
 async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
@@ -364,5 +380,70 @@ async def test_the_bots_writes_never_run_on_its_event_loop(pg_url):
         assert not written.done()
         await written
         assert ran_on[0].startswith("glossary-writer")
+    finally:
+        service.close()
+
+
+def terminate_other_connections(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def test_connections_the_server_dropped_are_made_again(pg_url):
+    """A restart (here: every connection terminated) costs nothing: the next read and the
+    next write connect again."""
+    with Store(pg_url) as store:
+        store.load_glossary(small_glossary())
+        terminate_other_connections(pg_url)
+        assert store.find_term("Customer") is not None
+        terminate_other_connections(pg_url)
+        store.record_missed_query(guild_id=GUILD, query="still here")
+        assert store.missed_queries(guild_id=GUILD) == [("still here", 1)]
+
+
+def test_a_connection_lost_in_a_transaction_is_a_store_error_and_nothing_is_written(pg_url):
+    def cut_off(store):
+        store.record_missed_query(guild_id=GUILD, query="lost")
+        store.sql.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    with Store(pg_url) as store:
+        with pytest.raises(StoreError, match=r"lost postgresql://.*; try again"):
+            store.transaction(cut_off)
+        assert store.missed_queries(guild_id=GUILD) == []
+
+
+def test_one_store_serves_several_threads_at_once(pg_url):
+    """The bot's read threads share one store: each thread's transaction has a connection
+    of its own, so their work neither mixes nor waits for the others'."""
+    with Store(pg_url) as store:
+        store.load_glossary(small_glossary())
+        definition = member_definition(store)
+
+        def votes(voter_base):
+            for n in range(40):
+                store.transaction(
+                    lambda s, n=n: s.set_vote(
+                        definition_id=definition, guild_id=GUILD, user_id=voter_base + n, value=1
+                    )
+                )
+                assert store.find_term("Customer") is not None
+            return True
+
+        assert race(votes, [1000, 2000, 3000, 4000]) == [True] * 4
+        assert store.member_stats(guild_id=GUILD, user_id=ALICE).upvotes == 160
+
+
+async def test_the_bots_reads_run_off_its_event_loop(pg_url):
+    """The seam (`GlossaryService.call`) runs reads on worker threads once the bot starts."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    service.write_in_background()
+    try:
+        ran_on = await service.call(lambda: threading.current_thread().name)
+        assert ran_on.startswith("glossary-read")
+        assert (await service.call(service.term_answer, 1, guild_id=None)).title
     finally:
         service.close()

@@ -111,3 +111,87 @@ def test_a_servers_own_faq_is_found_in_that_server_only():
     vector = index.embed_query("how can I reserve the third floor meeting room")
     assert set(index.cosines(vector, 111)) == {1}
     assert index.cosines(vector, 222) == {} == index.cosines(vector)
+
+
+WIKI = "How do I reset my password for the team wiki?"
+WIKI_ASKED = "I forgot my login for the wiki, how do I get a new one?"  # no word of it is shared
+
+
+def test_an_faq_added_in_place_is_found_by_meaning():
+    """Matcher.add of an FAQ (a server's FAQ saved while the bot runs) gives it a vector: it
+    is found by meaning, in its server only, and forgotten when removed."""
+    from bot.core.model import Entry
+
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    matcher = Matcher(entries, semantic=semantic.semantic_index(EMBEDDER, entries))
+    matcher.prepare([Entry(WIKI, "faq", 900, WIKI, 111)])
+    matcher.add(Entry(WIKI, "faq", 900, WIKI, 111))
+    assert semantic.text_key(WIKI) in matcher.semantic.computed  # for the service to store
+    found = matcher.decide(WIKI_ASKED, mode="chat", scope=111)
+    assert found.decision == "answer" and found.best.label == WIKI
+    assert matcher.decide(WIKI_ASKED, mode="chat", scope=222).decision == "none"
+    matcher.remove("faq", 900)
+    assert 900 not in matcher.semantic.targets
+    assert matcher.decide(WIKI_ASKED, mode="chat", scope=111).decision == "none"
+
+
+async def test_a_server_term_edited_in_place_keeps_its_faqs_vectors(tmp_path):
+    """Editing a server term re-adds its FAQs in place: still found by meaning, once, and
+    their vectors stored for the next start."""
+    from bot.core.model import Faq, Glossary, Term
+    from bot.core.server import TermForm
+
+    service = GlossaryService.open(tmp_path / "g.db")
+    try:
+        wiki = Term("Team wiki", "Where we write things down.", faqs=[Faq(WIKI, "Ask Sam.")])
+        await service.apply_import(111, Glossary("acme", terms=[wiki]))
+        term_id = service.find_server_term(111, "Team wiki")
+        form = TermForm(name="Team wiki", definition="Where we write everything down.")
+        await service.edit_server_term(111, term_id, form)
+        reply = await service.ask_chat(WIKI_ASKED, guild_id=111)
+        assert reply.decision.decision == "answer" and reply.decision.best.label == WIKI
+        index = service.matcher.semantic
+        assert index.targets.count(reply.decision.best.target) == 1
+        assert semantic.text_key(WIKI) in service.store.embeddings(EMBEDDER.model_id)
+    finally:
+        service.close()
+
+
+def test_acronyms_are_spelled_out_for_the_model():
+    """The model never learnt a glossary's acronyms: "cx" is embedded as the term it stands
+    for, so a question naming it finds the FAQ that spells it out."""
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    index = semantic.semantic_index(EMBEDDER, entries)
+    assert semantic.spelled_out("how do you measure CX?", index.acronyms) == (
+        "how do you measure Customer Experience?"
+    )
+    decision = Matcher(entries, semantic=index).decide("how do you measure cx", mode="chat")
+    assert decision.decision == "answer"
+    assert decision.best.label == "How do you measure customer experience?"
+
+
+def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
+    """The same message's vector is remembered (members repeat the same few questions)."""
+    monkeypatch.setattr(semantic, "QUERY_CACHE", 3)
+    entries = list(glossary_entries([load_glossary(bundled_glossary_path())]))
+    index = semantic.semantic_index(EMBEDDER, entries)
+    first = index.embed_query("how do we lower churn")
+    assert index.embed_query("how do we lower churn") is first
+    for n in range(semantic.QUERY_CACHE):
+        index.embed_query(f"question number {n}")
+    assert index.embed_query("how do we lower churn") is not first  # the oldest was let go
+
+
+async def test_no_embedding_is_spent_on_messages_chat_never_answers_by_meaning(tmp_path):
+    """A long message or a code block costs the bot no embedding; a short question does."""
+    service = GlossaryService.open(tmp_path / "g.db")
+    try:
+        index = service.matcher.semantic
+        long = "so we had the meeting today. churn came up again and nobody knew the numbers."
+        for text in (long, "```py\nawait churn()\n```", " ".join(["churn"] * 30)):
+            assert (await service.ask_chat(text, guild_id=None)).answer is None
+        assert len(index._recent) == 0
+        await service.ask_chat("how do we lower churn", guild_id=None)
+        assert len(index._recent) == 1
+    finally:
+        service.close()

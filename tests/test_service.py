@@ -16,12 +16,9 @@ GUILD = 9
 
 
 @pytest.fixture
-def service(db_url):
+def service(service_on_both):
     """A service over a fresh database (of each backend) holding the small test glossary."""
-    service = GlossaryService.open(db_url, seed=False)
-    service.load(small_glossary())
-    yield service
-    service.close()
+    return service_on_both
 
 
 def hold_write_lock(db_url):

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
-from helpers import free_port, small_glossary
+from helpers import free_port
 from running_bot import bot_command
 
 from bot.cli import main
@@ -55,12 +55,9 @@ HOSTILE_MARKUP = re.compile(
 
 
 @pytest.fixture
-def service(db_url):
+def service(service_on_both):
     """The small glossary, on SQLite and on PostgreSQL: every page is read from both."""
-    service = GlossaryService.open(db_url, seed=False)
-    service.load(small_glossary())
-    yield service
-    service.close()
+    return service_on_both
 
 
 @pytest.fixture

@@ -81,6 +81,10 @@ class Database:
     def glossary_changed(self, generation: int) -> None:
         """Called in the unit of work that moved the glossary generation (a load)."""
 
+    def schema_version(self) -> list[str]:
+        """The schema steps applied, in order."""
+        raise NotImplementedError
+
     def should_retry(self, exc: Exception) -> bool:
         """Whether a unit of work that failed with `exc` was rolled back whole by the
         database and may simply run again (a lost deadlock)."""

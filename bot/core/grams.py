@@ -32,10 +32,13 @@ def gram_code(gram: str) -> int:
 class GramPostings:
     """Trigram -> record numbers, for the keys of one index."""
 
-    __slots__ = ("_extra", "_offsets", "_pending", "_rids", "_slot")
+    __slots__ = ("_extra", "_offsets", "_pending_keys", "_pending_rids", "_rids", "_slot")
 
     def __init__(self) -> None:
-        self._pending: list[tuple[int, str]] = []  # (record, key) waiting for freeze()
+        # Records and keys waiting for freeze(), side by side: no tuple per record, which
+        # would be a million small objects in a first load, freed only after it.
+        self._pending_rids = array("i")
+        self._pending_keys: list[str] = []
         self._slot: dict[int, int] = {}  # trigram code -> its number
         self._offsets = np.zeros(1, dtype=np.int64)  # posting i is _rids[_offsets[i]:...[i+1]]
         self._rids = np.zeros(0, dtype=np.int32)
@@ -43,7 +46,8 @@ class GramPostings:
 
     def defer(self, rid: int, key: str) -> None:
         """Remember a record for the next freeze() (a first load)."""
-        self._pending.append((rid, key))
+        self._pending_rids.append(rid)
+        self._pending_keys.append(key)
 
     def add(self, rid: int, key: str) -> None:
         """Index a record at once (after the first load)."""
@@ -60,16 +64,22 @@ class GramPostings:
         A slice of records at a time, so that the temporary arrays stay small next to the
         postings (numpy's memory, once taken, is not all given back to the system).
         """
-        pending, self._pending = self._pending, []
-        if not pending:
+        rids_waiting = np.frombuffer(self._pending_rids, dtype=np.int32).copy()
+        keys_waiting = self._pending_keys
+        self._pending_rids, self._pending_keys = array("i"), []
+        if not keys_waiting:
             return
         known = np.zeros(0, dtype=np.uint64)  # trigram codes seen so far, sorted ...
         ids = np.zeros(0, dtype=np.int64)  # ... and the number each got, in order first seen
         # Per slice: its records grouped by trigram, and which trigrams, how many records each.
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for start in range(0, len(pending), FREEZE_SLICE):
-            rids, codes = _gram_pairs(pending[start : start + FREEZE_SLICE])
-            ordered = np.sort(codes)
+        for start in range(0, len(keys_waiting), FREEZE_SLICE):
+            end = start + FREEZE_SLICE
+            rids, codes = _gram_pairs(rids_waiting[start:end], keys_waiting[start:end])
+            # In code order, so that finding each code's number reads `known` in order (an
+            # unordered search costs seven times as much at a million names).
+            by_code = np.argsort(codes)
+            ordered = codes[by_code]
             distinct = ordered[run_starts(ordered)]
             at = np.minimum(np.searchsorted(known, distinct), max(len(known) - 1, 0))
             new = distinct if not len(known) else distinct[known[at] != distinct]
@@ -78,7 +88,8 @@ class GramPostings:
                 ids = np.concatenate([ids, np.arange(len(ids), len(ids) + len(new))])
                 order = np.argsort(known, kind="stable")
                 known, ids = known[order], ids[order]
-            gram_ids = ids[np.searchsorted(known, codes)]
+            gram_ids = np.empty(len(codes), dtype=np.int64)
+            gram_ids[by_code] = ids[np.searchsorted(known, ordered)]
             # Grouped by trigram, each posting in record order; a trigram twice in one key once.
             pairs = np.sort((gram_ids << 32) | rids.astype(np.int64))
             pairs = pairs[run_starts(pairs)]
@@ -126,14 +137,14 @@ def run_starts(ordered: np.ndarray) -> np.ndarray:
     return starts
 
 
-def _gram_pairs(pending: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
+def _gram_pairs(rids: np.ndarray, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(record, trigram code) for every trigram position of every key, in one numpy pass."""
     # Keys padded with a space at either end and kept apart by two NULs, which no key holds
     # (folding turns control characters into spaces): a trigram holding a NUL spans two keys.
-    text = "\0\0".join(f" {key} " for _, key in pending) + "\0\0"
+    text = " " + " \0\0 ".join(keys) + " \0\0"
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lengths = np.fromiter((len(key) + 4 for _, key in pending), dtype=np.int64, count=len(pending))
-    owners = np.repeat(np.fromiter((r for r, _ in pending), np.int32, len(pending)), lengths)
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)) + 4
+    owners = np.repeat(rids, lengths)
     first, second, third = points[:-2], points[1:-1], points[2:]
     codes = (first << np.uint64(2 * _SHIFT)) | (second << np.uint64(_SHIFT)) | third
     whole = (first != 0) & (second != 0) & (third != 0)
@@ -152,9 +163,15 @@ def most_shared(postings: Iterable[Sequence[int]], count: int) -> list[int]:
     read = np.concatenate(chosen) if len(chosen) > 1 else chosen[0]
     if not len(read):
         return []
-    records, first, counts = np.unique(read, return_index=True, return_counts=True)
+    # Each read as (record, where it was read) in one integer, sorted: a record's reads are
+    # a run, its first read the run's start (one plain sort, where np.unique's return_index
+    # takes a stable argsort and more passes).
+    keys = np.sort((read.astype(np.int64) << 32) | np.arange(len(read), dtype=np.int64))
+    starts = np.flatnonzero(run_starts(keys >> 32))
+    records = keys[starts] >> 32
+    counts = np.diff(np.append(starts, len(keys)))
     # Most postings first, then the earliest first read: one integer orders both.
-    order_key = first.astype(np.int64) - counts.astype(np.int64) * (len(read) + 1)
+    order_key = (keys[starts] & 0xFFFFFFFF) - counts * (len(read) + 1)
     if len(records) > count:
         top = np.argpartition(order_key, count - 1)[:count]
         top = top[np.argsort(order_key[top], kind="stable")]

@@ -1,43 +1,38 @@
-"""Question understanding and fuzzy lookup of terms, aliases and FAQ questions.
+"""The matcher: which term or FAQ a message asks about, and whether to answer it.
 
-The matcher answers three questions for the front ends: which term or FAQ a message asks about
-(``decide``), whether it is sure enough to answer, and which names to offer while someone types
-(``complete``). It knows nothing of Discord or SQL: the store hands it ``Entry`` values.
+The front ends ask three things: which term or FAQ a message asks about (``decide``), whether
+it is sure enough to answer, and which names to offer while someone types (``complete``). It
+knows nothing of Discord or SQL: the store hands it ``Entry`` values. Its three concerns live
+in three modules, and ``Matcher`` puts them together:
 
-Scores are whole-string similarities on normalised text, never partial or token-set scores:
-those reward a short term found anywhere inside a longer message, so chit-chat that mentions a
-term in passing would look like a question about it. A term scores by the edit similarity of
-the question's subject to its name (an exact name 100, a plural 98, one typo in ten letters
-90); an FAQ scores by its wording when that is near-verbatim, else by the rarity-weighted share
-of content words the two questions have in common. Neither depends on what else is indexed, so
-a score means the same in every glossary and one set of thresholds serves them all.
+- bot/core/question.py reads the message: its question form and what it is about;
+- bot/core/match_index.py holds the names and FAQ questions and scores candidates;
+- bot/core/decision.py decides: answer, suggest or stay silent.
 
-Everything is indexed once and updated in place: character trigrams narrow a query to a few dozen
-names before rapidfuzz scores them, so the cost of a query grows with how common its trigrams
-are, not with the size of the glossary; a sorted list (bisect) serves prefix completion.
+With the semantic extra (bot/core/semantic.py), chat mode also compares FAQ questions by the
+meaning of their sentence embeddings.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from array import array
-from bisect import bisect_left, insort
-from collections import Counter
-from collections.abc import Collection, Hashable, Iterable, Iterator
+import heapq
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-
 from bot.core import decision
-from bot.core.completion import CompletionIndex
-from bot.core.decision import DEFINE_ANSWER, DEFINE_SUGGEST, NEAR_VERBATIM, Evidence
-from bot.core.grams import GramPostings, most_shared
-from bot.core.grams import grams as _grams
+from bot.core.decision import DEFINE_ANSWER, DEFINE_SUGGEST, Evidence
+from bot.core.match_index import Candidate, MatchIndex
 from bot.core.model import Entry, Glossary
-from bot.core.normalize import MAX_INPUT, canonical, fold, stem, strip_markup
+from bot.core.normalize import fold, strip_markup
+from bot.core.question import (
+    Question,
+    compared_sides,
+    content_words,
+    is_comparison,
+    typed,
+    understand,
+)
 
 __all__ = [
     "Candidate",
@@ -49,270 +44,14 @@ __all__ = [
     "understand",
 ]
 
-Kind = Literal["term", "faq"]
 Mode = Literal["define", "chat"]
 
-# -- scores and thresholds (0-100), calibrated on tests/data/queries.yaml ------------------------
-
-EXACT = 100.0  # the folded text equals the name
-STEMMED = 98.0  # equal once plurals are folded ("customers" for "Customer")
-VARIANT = 99.0  # a derived name: "API" or "Application Programming Interface" for "...(API)"
-FUZZY_CAP = 97.0  # a fuzzy match never outranks an exact one
-# When to answer (DEFINE_ANSWER, CHAT_TERM, the FAQ model ...) is bot/core/decision.py's.
 CHAT_MAX_WORDS = 20  # longer chat messages are conversation, not questions to the bot
 SUGGEST_LIMIT = 5
-WORD_OF_NAME = 70.0  # define mode: the input is a whole word of a name (offered, not answered)
-WORD_OF_NAME_MAX = 12  # names holding that word, at most, for it to single any out
-POOL = 48  # names scored finely after trigram pruning
 SEMANTIC_POOL = 8  # semantic extra: FAQs nearest in meaning added to the lexical candidates
-# Postings read per query at most, the rarest trigrams first: GRAM_BUDGET, or one eighth of
-# the names when that is more. The share matters on large glossaries, where every trigram of a
-# typo'd word's intact part is common; measured: 1M names, 8k postings find 52% of two-typo
-# names, 125k find 99% at a p99 under 10 ms.
-GRAM_BUDGET = 8_000
-GRAM_SHARE = 8
-COMPLETE_GRAM_SHARE = 32  # autocomplete reads less: it runs on every keystroke
-WORD_BUDGET = 300  # records looked at when completing a word inside names
-COMPLETE_WALK = 400  # sorted names looked at when nothing is typed
-COMPLETE_RECORDS = 4  # records looked at per name offered, at each step of autocomplete
-
-# -- question understanding ------------------------------------------------------------------
-
-_GREETING = (
-    r"(?:(?:hi+|hey+|hello+|hiya|heya|yo|howdy|greetings|gm|good (?:morning|afternoon|evening)"
-    r"|ok(?:ay)?|so|but|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
-    # Addressees only count after a greeting: "Team plan" is a name, "hi team" is not.
-    r"(?: (?:all|everyone|folks|guys|team|there|friends|yall|y all|bot|glossary bot))*)"
-)
-_LEADIN = (
-    r"(?:(?:a )?(?:quick|random|dumb|stupid|noob|silly|simple|basic|small|newbie) question"
-    r"|(?:i have a |got a )?question(?: for you)?"
-    r"|(?:does|do) (?:any(?:one|body)|some(?:one|body)|you|u|you guys|any of you|yall)"
-    r"(?: here| else)? (?:know|remember|understand)"
-    r"|any(?:one|body)(?: here)? (?:know|knows|remember)"
-    r"|i (?:was|am|m) (?:just )?(?:wondering|curious)|im (?:just )?(?:wondering|curious)"
-    r"|(?:just )?wondering|i wonder|curious"
-    r"|i (?:want|wanna|would like|d like|need) to (?:know|understand)|id like to know"
-    r"|i (?:dont|do not|still dont|never) (?:know|understand|get)"
-    r"|(?:can|may) i ask"
-    # Members asking for others, or about a word they keep meeting.
-    r"|(?:our|my|the) (?:team|boss|manager|colleague|friend)s? (?:wonders|wondered|asks|asked"
-    r"|(?:is|was|are|were) (?:wondering|asking))|we (?:are|were|re) (?:wondering|curious)"
-    r"|i (?:keep|kept) (?:hearing|seeing|reading) (?:about|of)?"
-    r"|(?:people|everyone|everybody) (?:keeps?|are|is) (?:saying|talking about|mentioning))"
-)
-# Lead-ins that are themselves a request for a definition ("can you explain churn").
-_ASK = (
-    r"(?:(?:can|could|would|will) (?:some(?:one|body)|any(?:one|body)|you|u|you guys|someone here)"
-    r" (?:please )?|please |pls )?"
-    r"(?:explain(?: to me)?|tell me(?: more)? about|tell me|remind me(?: of)?|describe"
-    r"|define|help me understand|give me (?:a |the )?(?:definition|meaning) of|clarify)"
-)
-_FRAME = (
-    r"(?:(?:whats|what is) (?:the )?(?:meaning|definition|defn) of"
-    r"|what (?:exactly |really |actually |even )?(?:is|are|was|were|r)(?: meant by)?"
-    r"|(?:whats|wats|whatre|what re|wat is|wot is|wht is|waht is|whta is|what s)(?: exactly)?"
-    r"|what do (?:you|we|they|people|u|ppl|folks) mean by"
-    r"|what does(?: the (?:term|word|acronym|abbreviation))?|what do|what did"
-    r"|(?:the )?(?:meaning|definition|defn) of"
-    r"|define|explain|describe|tell me (?:more )?about|(?:info|information|details) (?:on|about)"
-    r"|who (?:is|are)|whos"
-    r"|how (?:do|would|should|can|does) (?:you|we|i|one|someone|u) define"
-    r"|eli5|wtf (?:is|are)|what the (?:heck|hell) (?:is|are))"
-)
-_ARTICLE = (
-    r"(?:(?:a|an|the|some|term|word|acronym|abbreviation|abbr|concept(?: of)?|idea of"
-    r"|(?:meaning|definition|defn) of) )*"
-)
-_SUFFIX = (
-    r"(?: (?:mean|means|meant|stand for|stands for|standing for|refer to|refers to|do|does"
-    r"|is|are|used for|exactly|again|actually|really|definition|meaning|defn|here|in this context"
-    r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha|anyway|to me|for me|about"
-    r"|like (?:i m|im|i am) (?:five|5)|in (?:simple|plain) (?:terms|english|words)"
-    r"|in a nutshell))+"
-)
-_GREETING_RE = re.compile(rf"^(?:{_GREETING} )+")
-_LEADIN_RE = re.compile(rf"^{_LEADIN}(?: (?:if|whether|about|that))?(?: |$)")
-_ASK_RE = re.compile(rf"^{_ASK}(?: |$)")
-_FRAME_RE = re.compile(rf"^{_FRAME} {_ARTICLE}(?P<subject>.+?)(?P<suffix>{_SUFFIX})?$")
-# The same without dropping articles: "what is A/B testing" folds to "what is a b testing" and
-# "what is word of mouth" holds "word", both of which _ARTICLE would take for filler.
-_FRAME_BARE_RE = re.compile(rf"^{_FRAME} (?P<subject>.+?)(?P<suffix>{_SUFFIX})?$")
-_ONE_ARTICLE_RE = re.compile(r"^(?:a|an|the) ")
-# "a touchpoint in marketing", "churn in business": the field a term is asked about in.
-_CONTEXT_RE = re.compile(
-    r" in (?:the )?(?:context of |world of |field of )?\S+(?: \S+){0,2}$"
-)
-_WHAT_IS_RE = re.compile(rf"^(?:what|whats) {_ARTICLE}(?P<subject>.+?) (?:is|are|means|mean)$")
-_SUFFIX_ONLY_RE = re.compile(
-    r"^(?P<subject>.+?) (?:meaning|definition|defn|means what|stands for what|meaning pls"
-    r"|meaning please|definition pls|definition please)$"
-)
-_SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
-# "Mirror Pod? what is that", "Fuzz testing - what is it?": the name first, the frame after.
-_TAIL_FRAME_RE = re.compile(
-    r"^(?P<subject>.+?) (?:what|whats|what s) (?:is|are|does|do)? ?(?:that|it|this|those|they"
-    r"|these)(?: mean| means| exactly| again)?$"
-)
-# "what is unitary elasticity and why does it matter": a second question about the same name.
-_AND_MORE_RE = re.compile(r" and (?:why|how|what|when|where|who|is|does|do|can) .+$")
-# "is GATT a thing?"
-_THING_RE = re.compile(r"^is (?P<subject>.+?) (?:a|an) (?:real )?(?:thing|term|word|concept)$")
-# A sentence that is only a greeting ("hi!") does not make a message long.
-_GREETING_ONLY_RE = re.compile(rf"^(?:{_GREETING} ?)+$")
-# A yes/no question about a particular thing or about us ("is the CRM down?", "do we track
-# detractors", "did you update the personas?"): team talk, not a question for the glossary.
-_INSTANCE_RE = re.compile(
-    r"^(?:(?:is|are|was|were|did|has|have|had) (?:the|our|your|ur|their|this|that|these|those)"
-    r"|(?:do|does|did|can|could|should|will|would|shall|are|were|have|had) (?:we|you|u|they))\b"
-)
-# "the difference between X and Y", "X vs Y": a question about two things at once.
-_COMPARISON_RE = re.compile(
-    rf"^(?:(?:whats|what is|what s) )?(?:the )?(?:main |real |key )?differences? between"
-    rf" {_ARTICLE}(?P<a>.+?) and {_ARTICLE}(?P<b>.+?)(?: exactly| again| please)?$"
-    rf"|^{_ARTICLE}(?P<c>.+?) (?:vs|versus) {_ARTICLE}(?P<d>.+?)(?: whats the difference)?$"
-)
-_COMPARISON_WORDS = frozenset(
-    ["difference", "differences", "differ", "vs", "versus", "same", "compare", "compared"]
-)
-_ARTICLE_RE = re.compile(rf"^{_ARTICLE}")
-_TRAILING_RE = re.compile(
-    r"(?: (?:please|pls|plz|thanks|thank you|thx|ty|lol|haha|anyone|someone|guys|folks|again))+$"
-)
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)|\n+(?=\S)")
-_CODE_BLOCK = re.compile(r"```")
-
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _phrases(text: str) -> frozenset[str]:
-    return frozenset(" ".join(phrase.split()) for phrase in text.split(","))
-
-
-# Function words: a subject made only of these names nothing ("what is it", "whats up").
-_STOP = _wordset(
-    """a about above after again all also am an and any are as at be been before being below
-    between both but by can could did do does doing down during each either else even ever every
-    few for from further get gets got had has have having he her here hers herself him himself his
-    how i if in into is it its itself just let like me might mine more most much must my myself no
-    nor not now of off on once one only or other our ours out over own per please quite rather
-    really same she should so some such than that thats the their theirs them then there these
-    they this those through to too under until up upon us very via was we were what whats when
-    where which while who whom whose why will with within without would yet you your yours
-    yourself yourselves going happening gonna wanna u ur ya yo im ive id youre dont doesnt didnt
-    cant wont isnt arent hey hi hello lol ok okay thanks thank yes yeah yep nope mean means
-    meaning meant stand stands exactly actually thing things something anything stuff"""
-)
-# In a question's content "get" means something ("get more customers" is "attract" them), but
-# little: it counts for a fraction of what its rarity says.
-_CONTENT_STOP = _STOP - {"get", "gets", "got"}
-_LIGHT = frozenset({canonical("get")})
-LIGHT_WEIGHT = 0.4
-# Subjects that a chat-mode "what is X" almost always uses about the conversation, not a term.
-_CHAT_SUBJECTS = _wordset(
-    """time weather plan point deal matter problem issue news date day today tonight tomorrow
-    answer link password best worst next score result update difference reason name
-    status"""
-)
-_QUESTION_WORDS = _wordset(
-    """what whats how why when where which who whom whose is are was were can could do does did
-    should shall will would may might has have had must any anyone anybody"""
-)
-_PERSONAL = _wordset("my your our his her their its ur yo")
-# Whole chat messages that are social noise even when a glossary happens to define them.
-_CHITCHAT = _phrases(
-    """hi, hello, hey, thanks, thank you, thx, ty, ok, okay, yes, no, yep, nope, lol,
-    lmao, rofl, gg, gm, gn, bye, welcome, nice, cool, great, awesome, sure, maybe, wow, oops,
-    sorry, please, 1, +1, agreed, same, true, false, help, test, good morning, good night,
-    good job, well done, me too, of course, no problem, np"""
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """What ``understand`` makes of a message, all in folded text."""
-
-    text: str  # the whole message, markup stripped and folded
-    body: str  # without greetings and lead-ins: what is compared with FAQ questions
-    subject: str  # without the question frame: what is compared with term names
-    framed: bool  # a definitional frame was found ("what is", "define", "X stands for")
-    asked: bool  # ends with a question mark
-    words: int
-    sentences: int
-    code: bool  # holds a code block
-    # Other readings of the subject, looked up by exact name only: without the articles that
-    # belong to a name ("a b testing", "word of mouth"), without a field ("touchpoint" for
-    # "touchpoint in marketing").
-    alternatives: tuple[str, ...] = ()
-
-
-def understand(text: str) -> Question:
-    """Split a message into its subject and the English frame around it."""
-    raw = text[:MAX_INPUT]
-    code = bool(_CODE_BLOCK.search(raw))
-    clean = strip_markup(raw)
-    asked = clean.rstrip().endswith("?")
-    pieces = (fold(s) for s in _SENTENCE_END.split(clean.strip()))
-    sentences = len([s for s in pieces if s and not _GREETING_ONLY_RE.match(s)])
-    folded = fold(clean)
-    words = len(folded.split())
-    body = _GREETING_RE.sub("", folded)
-    framed = False
-    for _ in range(2):  # "hey, quick question: can you explain ..." has two layers of lead-in
-        stripped = _LEADIN_RE.sub("", body, count=1)
-        ask = _ASK_RE.match(stripped)
-        if ask and ask.end() < len(stripped):
-            stripped, framed = stripped[ask.end() :].lstrip(), True
-        stripped = _GREETING_RE.sub("", stripped)
-        if stripped == body:
-            break
-        body = stripped
-    body = _TRAILING_RE.sub("", body)
-    subject = body
-    match = (
-        _FRAME_RE.match(body)
-        or _WHAT_IS_RE.match(body)
-        or _SUFFIX_ONLY_RE.match(body)
-        or _TAIL_FRAME_RE.match(body)
-        or _THING_RE.match(body)
-    )
-    if match:
-        subject, framed = match.group("subject"), True
-        if match.re is _TAIL_FRAME_RE:
-            sentences = 1  # "Mirror Pod? what is that" is one question in two pieces
-    elif framed:
-        subject = _SUFFIX_RE.sub("", body)
-    if framed:
-        subject = _ARTICLE_RE.sub("", subject)
-        subject = _AND_MORE_RE.sub("", subject) or subject
-    subject = subject.strip()
-    alternatives = _alternatives(body, subject) if framed else ()
-    return Question(folded, body, subject, framed, asked, words, sentences, code, alternatives)
-
-
-def _alternatives(body: str, subject: str) -> tuple[str, ...]:
-    bare = _FRAME_BARE_RE.match(body)
-    found = [subject]
-    if bare:
-        whole = bare.group("subject").strip()
-        found += [whole, _ONE_ARTICLE_RE.sub("", whole)]
-    found += [_CONTEXT_RE.sub("", s) for s in found]
-    found += [_AND_MORE_RE.sub("", s) for s in found]
-    return tuple(s for s in dict.fromkeys(found) if s and s != subject)
-
-
-# -- results ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    kind: Kind  # aliases resolve to their term
-    target: int
-    label: str
-    score: float  # 0-100, same meaning across glossaries
-    via: str  # the entry text that matched (e.g. the alias "CRM")
+# Semantic extra: a paraphrase stands out from the FAQs nearest in meaning after the best; a
+# chat line is about as near to many (the best's lead over the mean of the next LEAD_OVER+1).
+LEAD_OVER = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,459 +63,52 @@ class Decision:
     subject: str  # the normalised subject extracted from the question
 
 
-# -- the index -------------------------------------------------------------------------------
-
-
-def _words_key(folded: str) -> str:
-    return " ".join(map(stem, folded.split()))
-
-
-def _content(folded: str) -> list[str]:
-    """The words of a question that carry its meaning, stemmed harder than names are."""
-    return [canonical(w) for w in folded.split() if w not in _CONTENT_STOP]
-
-
-_PAREN = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*(?P<rest>[^()]*)$")
-
-
-def _variants(text: str) -> list[str]:
-    """Other names a name implies: "Application Programming Interface (API)" also answers to
-    "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity".
-    """
-    found: list[str] = []
-    if "(" not in text:
-        return found  # most names: no regex needed
-    match = _PAREN.match(text.strip())
-    if match:
-        outer = f"{match.group('outer')} {match.group('rest')}".strip()
-        found.append(outer)
-        inner = match.group("inner").strip()
-        # Only an abbreviation in brackets is another name; "Vim (editor)" is no "editor".
-        if " " not in inner and sum(c.isupper() for c in inner) >= 2:
-            found.append(inner)
-    return found
-
-
-def _add_posting(postings: dict[str, array], token: str, rid: int) -> None:
-    found = postings.get(token)
-    if found is None:
-        postings[token] = array("i", (rid,))
-    else:
-        found.append(rid)
-
-
-def _add_exact(exact: dict[Any, int | list[int]], token: Hashable, rid: int) -> None:
-    # Most keys name one record; a bare int saves a list per name on large glossaries.
-    found = exact.get(token)
-    if found is None:
-        exact[token] = rid
-    elif isinstance(found, int):
-        exact[token] = [found, rid]
-    else:
-        found.append(rid)
-
-
-def _drop_exact(exact: dict[Any, int | list[int]], token: Hashable, rid: int) -> None:
-    found = exact.get(token)
-    if found == rid:
-        del exact[token]
-    elif isinstance(found, list) and rid in found:
-        found.remove(rid)
-        if len(found) == 1:
-            exact[token] = found[0]
-
-
-def _exact_ids(exact: dict[Any, int | list[int]], token: Hashable) -> list[int]:
-    found = exact.get(token)
-    if found is None:
-        return []
-    return [found] if isinstance(found, int) else list(found)
-
-
-class _Weights:
-    """What sharing a content word says, for one query: rarer among the FAQs says more.
-
-    Remembered for the query, since the same words come up in every candidate FAQ.
-    """
-
-    __slots__ = ("_index", "_known", "_total")
-
-    def __init__(self, index: _Index) -> None:
-        self._index = index
-        self._known: dict[str, float] = {}
-        self._total = max(index.live, 1)
-
-    def __call__(self, word: str) -> float:
-        known = self._known.get(word)
-        if known is None:
-            rarity = math.log(1.0 + self._total / (1.0 + self._index.df.get(word, 0)))
-            known = self._known[word] = rarity * LIGHT_WEIGHT if word in _LIGHT else rarity
-        return known
-
-    def total(self, words: Iterable[str]) -> float:
-        return sum(self(w) for w in words)
-
-
-class _Index:
-    """The names of one kind ("term": names and aliases, or "faq") visible in one scope.
-
-    Sized for a million names in a few hundred megabytes: postings are arrays of 32-bit record
-    numbers, and the sorted names are a list of the records' own strings beside numpy arrays.
-    """
-
-    __slots__ = (
-        "by_key",
-        "completion",
-        "content",
-        "df",
-        "grams",
-        "live",
-        "pending",
-        "vocab",
-        "words",
-    )
-
-    def __init__(self) -> None:
-        self.by_key: dict[str, int | list[int]] = {}  # stemmed key -> records
-        self.grams = GramPostings()  # trigram of the key -> records (removed ones too)
-        self.completion = CompletionIndex()  # folded names, sorted, for autocomplete
-        self.pending: list[tuple[str, int]] = []  # (folded name, record) for a first load
-        self.words: dict[str, array] = {}  # folded word -> records, for completion
-        self.content: dict[str, array] = {}  # FAQs: content stem -> records
-        self.df: Counter[str] = Counter()  # FAQs: live questions holding each content stem
-        self.vocab: list[str] = []  # sorted distinct words, for completing a word inside a name
-        self.live = 0
-
-    def freeze(self) -> None:
-        """A first load is over: build the bulk structures from what was deferred."""
-        self.grams.freeze()
-        self.completion.build(self.pending)
-        self.pending = []
-        self.vocab.sort()
-
-
 class Matcher:
-    """Fuzzy lookup over terms, aliases and FAQ questions, with an index updated in place."""
+    """The index, the semantic extra's vectors, and the decisions made with them."""
 
     def __init__(self, entries: Iterable[Entry] = (), *, semantic: Any = None) -> None:
+        self.index = MatchIndex(entries)
         # The semantic extra's FAQ vectors and query embedder (bot.core.semantic), or None.
         self.semantic = semantic
-        # Records are the unit of the index: one per entry, plus one per derived variant, and
-        # an entry's records are consecutive (first record, count).
-        self._entries: list[Entry | None] = []
-        self._entry_first = array("i")
-        self._entry_records = bytearray()
-        self._rec_entry = array("i")
-        self._rec_folded: list[str] = []
-        self._rec_key: list[str] = []  # the same string object as folded when they are equal
-        self._rec_base = array("f")  # score of an exact hit on this record
-        self._rec_alive = bytearray()
-        self._rec_words: dict[int, list[str]] = {}  # FAQ records: content stems
-        self._targets: dict[str, dict[int, int | list[int]]] = {"term": {}, "faq": {}}
-        self._indexes: dict[tuple[str, int | None], _Index] = {}
-        self._count = 0
-        # A first load appends to the sorted lists and sorts them once at the end: inserting
-        # a million names one by one into a sorted list would move memory a million times.
-        self._bulk = True
-        # Acronyms read as their terms inside FAQ questions ("NPS" as "net promoter score"),
-        # so FAQs are indexed after every alias is known.
-        self._acronyms: dict[str, str] = {}
-        faqs = []
-        for entry in entries:
-            if entry.kind == "faq":
-                faqs.append(entry)
-            else:
-                self.add(entry)
-        for entry in faqs:
-            self.add(entry)
-        self._bulk = False
-        for index in self._indexes.values():
-            index.freeze()
 
     def __len__(self) -> int:
-        return self._count
+        return len(self.index)
 
-    # -- maintenance -----------------------------------------------------------------------
+    # -- maintenance: a server's term or FAQ edited while the bot runs ----------------------
 
     def add(self, entry: Entry) -> None:
-        """Index one entry; it is found by the next query."""
-        group = "faq" if entry.kind == "faq" else "term"
-        eid = len(self._entries)
-        self._entries.append(entry)
-        if entry.kind == "alias" and _is_acronym(entry.text):
-            self._acronyms[fold(entry.text)] = fold(entry.label)
-        _add_exact(self._targets[group], entry.target, eid)
-        index = self._indexes.get((group, entry.scope))
-        if index is None:
-            index = self._indexes[(group, entry.scope)] = _Index()
-        texts = [(entry.text, EXACT)]
-        if group == "term":
-            texts += [(v, VARIANT) for v in _variants(entry.text)]
-        self._entry_first.append(len(self._rec_folded))
-        count = 0
-        for text, base in texts:
-            folded = fold(text)
-            if not folded:
-                continue
-            rid = len(self._rec_folded)
-            key = _words_key(folded)
-            key = folded if key == folded else key
-            self._rec_entry.append(eid)
-            self._rec_folded.append(folded)
-            self._rec_key.append(key)
-            self._rec_base.append(base)
-            self._rec_alive.append(1)
-            count += 1
-            self._index_record(index, group, rid, folded, key)
-        self._entry_records.append(count)
-        self._count += 1
+        """Index one entry; it is found by the next query (with the semantic extra, an FAQ by
+        its meaning too: its vector is computed here unless the index holds it already)."""
+        self.index.add(entry)
+        if self.semantic is not None and entry.kind == "faq":
+            self.semantic.add(entry)
 
-    def _records_of(self, eid: int) -> range:
-        first = self._entry_first[eid]
-        return range(first, first + self._entry_records[eid])
+    def prepares(self, entries: list[Entry]) -> bool:
+        """Whether ``prepare`` has work to do for these entries (FAQs, with the extra)."""
+        return self.semantic is not None and any(e.kind == "faq" for e in entries)
 
-    def _index_record(self, index: _Index, group: str, rid: int, folded: str, key: str) -> None:
-        _add_exact(index.by_key, key, rid)
-        if self._bulk:
-            index.pending.append((folded, rid))
-        else:
-            index.completion.add(folded, rid)
-        index.live += 1
-        if group == "faq":
-            content = sorted(set(_content(self._expand(folded))))
-            self._rec_words[rid] = content
-            for word in content:
-                _add_posting(index.content, word, rid)
-                index.df[word] += 1
-        elif self._bulk:
-            index.grams.defer(rid, key)
-        else:
-            index.grams.add(rid, key)
-        for word in set(folded.split()):
-            posting = index.words.get(word)
-            if posting is None:
-                posting = index.words[word] = array("i")
-                if self._bulk:
-                    index.vocab.append(word)
-                else:
-                    insort(index.vocab, word)
-            posting.append(rid)
+    def prepare(self, entries: Iterable[Entry]) -> None:
+        """Get ready to add these entries: with the semantic extra, the FAQs' vectors are
+        computed now (a worker thread may call this while queries go on)."""
+        if self.semantic is not None:
+            self.semantic.prepare(entries)
 
     def remove(self, kind: str, target: int) -> None:
         """Forget a target: a term with all its aliases, or an FAQ ("alias": its aliases only)."""
-        group = "faq" if kind == "faq" else "term"
-        targets = self._targets[group]
-        keep = []
-        for eid in _exact_ids(targets, target):
-            entry = self._entries[eid]
-            if entry is None or (kind == "alias" and entry.kind != "alias"):
-                keep.append(eid)
-                continue
-            index = self._indexes[(group, entry.scope)]
-            for rid in self._records_of(eid):
-                self._unindex_record(index, group, rid)
-            if entry.kind == "alias" and _is_acronym(entry.text):
-                self._acronyms.pop(fold(entry.text), None)
-            self._entries[eid] = None
-            self._count -= 1
-        if not keep:
-            targets.pop(target, None)
-        else:
-            targets[target] = keep[0] if len(keep) == 1 else keep
-
-    def _unindex_record(self, index: _Index, group: str, rid: int) -> None:
-        # Trigram and word postings keep the record and skip it while it is dead: removing it
-        # from every posting would cost a scan per trigram; exact and sorted lookups are cheap.
-        folded, key = self._rec_folded[rid], self._rec_key[rid]
-        _drop_exact(index.by_key, key, rid)
-        index.completion.remove(folded, rid)
-        if group == "faq":
-            for word in self._rec_words.pop(rid, []):
-                index.df[word] -= 1
-                if index.df[word] <= 0:
-                    del index.df[word]
-        self._rec_alive[rid] = 0
-        index.live -= 1
+        self.index.remove(kind, target)
+        if self.semantic is not None and kind == "faq":
+            self.semantic.remove(target)
 
     def entries(self) -> Iterator[Entry]:
         """Every live entry, in the order added."""
-        return (e for e in self._entries if e is not None)
+        return self.index.entries()
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def _visible(self, group: str, scope: int | None) -> list[_Index]:
-        found = [self._indexes.get((group, None))]
-        if scope is not None:
-            found.append(self._indexes.get((group, scope)))
-        return [i for i in found if i is not None and i.live]
-
-    def _candidate(self, rid: int, score: float) -> Candidate:
-        entry = self._entries[self._rec_entry[rid]]
-        assert entry is not None
-        kind: Kind = "faq" if entry.kind == "faq" else "term"
-        return Candidate(kind, entry.target, entry.label, round(score, 1), entry.text)
-
-    def _name_scores(
-        self, subject: str, scope: int | None, raw: str = "", *, fuzzy: bool = True
-    ) -> dict[int, float]:
-        """Records of term names and aliases scored against a folded subject.
-
-        ``raw`` (the subject as typed, case-folded) separates names that fold alike: "mention"
-        and "@mention" both fold to "mention", but only one was typed.
-        """
-        key = _words_key(subject)
-        scores: dict[int, float] = {}
-        if not key:
-            return scores
-        for index in self._visible("term", scope):
-            for rid in _exact_ids(index.by_key, key):
-                if self._rec_folded[rid] == subject:
-                    name = _typed(self._text_of(rid))
-                    # As typed, alone or after a frame ("what is the mention?").
-                    typed = name == raw or raw.rstrip("?!. ").endswith(" " + name)
-                    scores[rid] = self._rec_base[rid] - (0.0 if typed else 0.5)
-                else:
-                    scores[rid] = min(STEMMED, self._rec_base[rid] - 1)
-            for rid in self._pruned(index, key) if fuzzy else ():
-                if rid not in scores:
-                    # Stems forgive plurals but can hide a typo's shape ("blme" against the stem
-                    # "blam" of "blame"), so the folded text gets a say too.
-                    score = max(
-                        _similarity(key, self._rec_key[rid]),
-                        _similarity(subject, self._rec_folded[rid]),
-                    )
-                    scores[rid] = min(FUZZY_CAP, score)
-            for rid, score in self._named_by_words(index, subject) if fuzzy else ():
-                if score > scores.get(rid, 0.0):
-                    scores[rid] = score
-        return scores
-
-    def _named_by_words(self, index: _Index, subject: str) -> list[tuple[int, float]]:
-        """Names holding the subject's words whole ("loyalty" in "Customer Loyalty"): worth
-        offering as "did you mean", never enough to answer; the fewer other words, the closer.
-        A word that many names hold ("customer") singles none out."""
-        words = subject.split()
-        if not words or len(words) > 3:
-            return []
-        postings = [index.words.get(w) for w in words]
-        if any(p is None for p in postings):
-            return []
-        base = min(postings, key=len)  # type: ignore[arg-type]
-        if len(base) > WORD_OF_NAME_MAX:
-            return []
-        found = []
-        for rid in base:
-            theirs = self._rec_folded[rid].split()
-            if self._rec_alive[rid] and all(w in theirs for w in words):
-                found.append((rid, WORD_OF_NAME - 2.0 * (len(theirs) - len(words))))
-        return found
-
-    def _text_of(self, rid: int) -> str:
-        entry = self._entries[self._rec_entry[rid]]
-        return "" if entry is None else entry.text
-
-    def _pruned(
-        self, index: _Index, key: str, pool: int = POOL, *, share: int = GRAM_SHARE
-    ) -> list[int]:
-        """The records sharing the most trigrams with the key, rarest trigrams counted first.
-
-        At most GRAM_BUDGET postings are read, or 1/share of a large index.
-        """
-        postings = sorted(
-            (p for g in _grams(key) if (p := index.grams.get(g)) is not None), key=len
-        )
-        chosen = []
-        read = 0
-        budget = max(GRAM_BUDGET, index.live // share)
-        for posting in postings:
-            if read and read + len(posting) > budget:
-                break
-            chosen.append(posting)
-            read += len(posting)
-        alive = self._rec_alive
-        return [rid for rid in most_shared(chosen, pool * 2) if alive[rid]][:pool]
-
-    def _expand(self, folded: str) -> str:
-        """Acronyms replaced by the names of their terms, for comparing questions by content."""
-        if not self._acronyms:
-            return folded
-        return " ".join(self._acronyms.get(word, word) for word in folded.split())
-
-    def _faq_scores(self, body: str, scope: int | None) -> dict[int, float]:
-        """Records of FAQ questions scored against a folded question."""
-        scores: dict[int, float] = {}
-        key = _words_key(body)
-        if not key:
-            return scores
-        mine = set(_content(self._expand(body)))
-        for index in self._visible("faq", scope):
-            for rid in _exact_ids(index.by_key, key):
-                scores[rid] = EXACT
-            counts: Counter[int] = Counter()
-            for word in mine:
-                posting = index.content.get(word)
-                if posting is not None and len(posting) <= GRAM_BUDGET:
-                    counts.update(posting)
-            weight = _Weights(index)
-            for rid, _ in counts.most_common(POOL):
-                if rid not in scores and self._rec_alive[rid]:
-                    scores[rid] = self._faq_similarity(key, mine, rid, weight)
-        return scores
-
-    def _faq_similarity(self, key: str, mine: set[str], rid: int, weight: _Weights) -> float:
-        """How well a question reads as an FAQ question.
-
-        Near-verbatim questions score by their whole wording; otherwise by the content words
-        both share (stop-words dropped, stems and a few synonyms merged), each weighted by its
-        rarity among the FAQs, so sharing "difference" or "customer" alone says little while
-        sharing "net promoter score" says a lot. The whole-wording score is not used below
-        NEAR_VERBATIM: "what do you mean?" reads much like 'What does "open source" mean?'.
-        """
-        whole = fuzz.ratio(key, self._rec_key[rid])
-        if whole >= NEAR_VERBATIM:
-            return min(FUZZY_CAP, whole)
-        theirs = self._rec_words.get(rid, [])
-        if not mine or not theirs:
-            return 0.0
-        shared, count = 0.0, 0
-        for word in mine:
-            if word in theirs:
-                shared, count = shared + weight(word), count + 1
-            elif len(word) >= 5 and process.extractOne(
-                word, theirs, scorer=OSA.normalized_similarity, score_cutoff=0.8
-            ):
-                # A misspelt content word still counts, at a discount.
-                shared, count = shared + 0.8 * weight(word), count + 1
-        their_weight = sum(weight(w) for w in theirs)
-        score = 100.0 * 2 * shared / (weight.total(mine) + their_weight)
-        if count < 2 and shared < 0.9 * their_weight:
-            # One word in common, and the FAQ is about more than that word: "what's your
-            # name?" shares "name" with "What is a Domain Name?" and nothing else.
-            score *= 0.75
-        return min(FUZZY_CAP, score)
-
-    def _ranked(self, scores: dict[int, float]) -> list[Candidate]:
-        """Candidates best first, one per target; ties fall to the lower target id."""
-        best: dict[tuple[str, int], tuple[float, int]] = {}
-        for rid, score in scores.items():
-            entry = self._entries[self._rec_entry[rid]]
-            if entry is None:
-                continue
-            group = "faq" if entry.kind == "faq" else "term"
-            slot = (group, entry.target)
-            # The same score through the name itself beats an alias: "via" shows the name.
-            rank = (score, entry.kind == "term")
-            held = best.get(slot)
-            if held is None or rank > (held[0], self._is_name(held[1])):
-                best[slot] = (score, rid)
-        order = sorted(
-            best.items(), key=lambda item: (-item[1][0], item[0][0] != "faq", item[0][1])
-        )
-        return [self._candidate(rid, score) for (_, _), (score, rid) in order]
-
-    def _is_name(self, rid: int) -> bool:
-        entry = self._entries[self._rec_entry[rid]]
-        return entry is not None and entry.kind == "term"
+    def complete(self, text: str, **options: Any) -> list[Candidate]:
+        """Names for a partial or misspelt input, best first: MatchIndex.complete, with its
+        options (limit, scope, kind)."""
+        return self.index.complete(text, **options)
 
     def decide(
         self,
@@ -793,7 +125,7 @@ class Matcher:
         ``vector`` when the caller computed it (off the event loop), else computed here.
         """
         question = understand(text)
-        subject = question.subject if question.framed else question.body
+        subject = question.topic
         nothing = Decision(text, "none", None, [], subject)
         chat = mode == "chat"
         found = self._gather(question, text, mode, scope, kinds, vector)
@@ -822,6 +154,15 @@ class Matcher:
             return Decision(text, "suggest", None, near, subject)
         return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
 
+    def wants_vector(self, text: str) -> bool:
+        """Whether chat mode would weigh this message's sentence embedding (semantic extra):
+        not for a long message, a code block or an empty one, which chat never answers by
+        meaning, so the bot spends no embedding on them."""
+        if self.semantic is None or not self.semantic.size:
+            return False
+        question = understand(text)
+        return bool(question.body) and not question.code and not _long(question)
+
     def chat_evidence(
         self, text: str, *, scope: int | None = None, vector: Any = None
     ) -> tuple[list[Candidate], list[Candidate], Evidence] | None:
@@ -838,13 +179,13 @@ class Matcher:
         kinds: Collection[str],
         vector: Any,
     ) -> tuple[list[Candidate], list[Candidate], Evidence] | None:
-        subject = question.subject if question.framed else question.body
+        subject = question.topic
         if not question.body:
             return None
         chat = mode == "chat"
         if chat and question.code:
             return None
-        long = question.words > CHAT_MAX_WORDS or question.sentences > 1
+        long = _long(question)
         term_scores: dict[int, float] = {}
         faq_scores: dict[int, float] = {}
         if "term" in kinds:
@@ -852,24 +193,25 @@ class Matcher:
             # the body are tried too; each record keeps its best score.
             # Only the subject is looked up fuzzily, and in chat mode only when a term could be
             # the answer at all: a long unframed message costs no trigram lookup.
-            raw = _typed(strip_markup(text))
+            raw = typed(strip_markup(text))
             hopeless = chat and (long or (not question.framed and len(subject.split()) > 5))
             for variant in dict.fromkeys((subject, question.body, question.text)):
                 if variant and len(variant.split()) <= 12:
                     fuzzy = variant == subject and not hopeless
-                    for rid, score in self._name_scores(variant, scope, raw, fuzzy=fuzzy).items():
+                    scores = self.index.name_scores(variant, scope, raw, fuzzy=fuzzy)
+                    for rid, score in scores.items():
                         if score > term_scores.get(rid, -1.0):
                             term_scores[rid] = score
             # Names whose own words a frame would drop ("A/B testing", "word of mouth"), and
             # a name asked about in a field ("a touchpoint in marketing"): exact names only.
             for variant in question.alternatives:
-                for rid, score in self._name_scores(variant, scope, fuzzy=False).items():
+                for rid, score in self.index.name_scores(variant, scope, fuzzy=False).items():
                     if score > term_scores.get(rid, -1.0):
                         term_scores[rid] = score
         if "faq" in kinds:
-            faq_scores = self._faq_scores(question.body, scope)
-        terms = self._ranked(term_scores)
-        faqs = self._ranked(faq_scores)
+            faq_scores = self.index.faq_scores(question.body, scope)
+        terms = self.index.ranked(term_scores)
+        faqs = self.index.ranked(faq_scores)
         cosines: dict[int, float] = {}
         semantic = self.semantic if chat and "faq" in kinds and not long else None
         if semantic is not None and semantic.size:
@@ -885,16 +227,16 @@ class Matcher:
     ) -> tuple[list[Candidate], list[set[str]]] | None:
         """The two terms a comparison asks about, when both are clearly in the glossary, and
         the content words of each side."""
-        match = _COMPARISON_RE.match(question.body)
-        if not match:
+        found = compared_sides(question)
+        if found is None:
             return None
         pair, sides = [], []
-        for side in (match.group("a") or match.group("c"), match.group("b") or match.group("d")):
-            ranked = self._ranked(self._name_scores(side.strip(), scope))
+        for side in found:
+            ranked = self.index.ranked(self.index.name_scores(side, scope))
             if not ranked or not decision.clear(ranked, DEFINE_ANSWER):
                 return None
             pair.append(ranked[0])
-            sides.append(set(_content(self._expand(side))))
+            sides.append(set(content_words(self.index.expand(side))))
         if pair[0].target == pair[1].target:
             return None
         return pair, sides
@@ -905,8 +247,8 @@ class Matcher:
         if candidate.kind != "faq":
             return False
         folded = fold(candidate.label)
-        theirs = set(_content(self._expand(folded)))
-        return bool(set(folded.split()) & _COMPARISON_WORDS) and all(s <= theirs for s in sides)
+        theirs = set(content_words(self.index.expand(folded)))
+        return is_comparison(folded) and all(s <= theirs for s in sides)
 
     def _evidence(
         self,
@@ -918,72 +260,43 @@ class Matcher:
         cosines: dict[int, float],
     ) -> Evidence:
         """What decision.chat_answer weighs, read from the question and the best FAQs."""
-        words = subject.split()
-        subjects = (subject, *question.alternatives)
-        body_words = question.body.split()
         query_cover = faq_cover = 0.0
         cosine: float | None = None
-        cosine_margin = 0.0
+        cosine_margin = cosine_lead = 0.0
         if faqs:
-            query_cover, faq_cover = self._faq_cover(question.body, faqs[0].target)
+            query_cover, faq_cover = self.index.faq_cover(question.body, faqs[0].target)
             if cosines:
                 cosine = cosines.get(faqs[0].target, 0.0)
                 second = cosines.get(faqs[1].target, 0.0) if len(faqs) > 1 else 0.0
                 cosine_margin = cosine - second
+                others = heapq.nlargest(
+                    LEAD_OVER + 1, (v for t, v in cosines.items() if t != faqs[0].target)
+                )
+                cosine_lead = cosine - sum(others) / len(others) if others else cosine
         return Evidence(
             framed=question.framed,
             asked=question.asked,
-            interrogative=question.asked or body_words[0] in _QUESTION_WORDS,
-            instance=bool(_INSTANCE_RE.match(question.body)),
-            personal=bool(words) and words[0] in _PERSONAL,
-            idle=not any(w not in _STOP for w in words)
-            or any(s in _CHAT_SUBJECTS for s in subjects),
-            chitchat=question.body in _CHITCHAT,
+            interrogative=question.interrogative,
+            instance=question.instance,
+            personal=question.personal,
+            idle=question.idle,
+            chitchat=question.chitchat,
             long=long,
-            subject_words=len(words),
+            subject_words=len(subject.split()),
             query_cover=query_cover,
             faq_cover=faq_cover,
-            named_term=self._names_a_term(body_words, scope),
+            named_term=self.index.names_a_term(question.body.split(), scope),
             cosine=cosine,
             cosine_margin=cosine_margin,
+            cosine_lead=cosine_lead,
         )
-
-    def _faq_cover(self, body: str, target: int) -> tuple[float, float]:
-        """How much of the query's content weight an FAQ holds, and of the FAQ's the query."""
-        for eid in _exact_ids(self._targets["faq"], target):
-            entry = self._entries[eid]
-            if entry is None:
-                continue
-            index = self._indexes[("faq", entry.scope)]
-            weight = _Weights(index)
-            theirs = self._rec_words.get(self._entry_first[eid], [])
-            mine = set(_content(self._expand(body)))
-            shared = weight.total(w for w in mine if w in theirs)
-            return (
-                shared / max(weight.total(mine), 1e-9),
-                shared / max(weight.total(theirs), 1e-9),
-            )
-        return 0.0, 0.0
-
-    def _names_a_term(self, words: list[str], scope: int | None) -> bool:
-        """Some run of the message's words is a term's name or alias, whole ("crm" in "is
-        the crm down"); function words alone name nothing."""
-        for size in range(1, min(4, len(words)) + 1):
-            for at in range(len(words) - size + 1):
-                run = words[at : at + size]
-                if all(w in _STOP for w in run):
-                    continue
-                key = _words_key(" ".join(run))
-                if any(_exact_ids(i.by_key, key) for i in self._visible("term", scope)):
-                    return True
-        return False
 
     def _blended(self, faqs: list[Candidate], cosines: dict[int, float]) -> list[Candidate]:
         """FAQ candidates scored by their words and their meaning together (semantic extra):
         the lexical candidates and the FAQs nearest in meaning, best first."""
         lexical = {c.target: c for c in faqs}
         for target in sorted(cosines, key=cosines.__getitem__, reverse=True)[:SEMANTIC_POOL]:
-            if target not in lexical and (found := self._faq_candidate(target)) is not None:
+            if target not in lexical and (found := self.index.faq_candidate(target)) is not None:
                 lexical[target] = found
         blended = [
             Candidate(
@@ -998,147 +311,10 @@ class Matcher:
         blended.sort(key=lambda c: (-c.score, c.target))
         return blended
 
-    def _faq_candidate(self, target: int) -> Candidate | None:
-        for eid in _exact_ids(self._targets["faq"], target):
-            if self._entries[eid] is not None:
-                return self._candidate(self._entry_first[eid], 0.0)
-        return None
 
-    # -- autocomplete ----------------------------------------------------------------------
-
-    def complete(
-        self,
-        text: str,
-        *,
-        limit: int = 25,
-        scope: int | None = None,
-        kind: Kind = "term",
-    ) -> list[Candidate]:
-        """Names for a partial or misspelt input, best first: names that start with it, then
-        names with a word that starts with it, then names whose beginning is one edit from it,
-        then fuzzy matches; shorter names first at each step. Empty input lists names
-        alphabetically."""
-        if limit <= 0:
-            return []
-        query = fold(strip_markup(text))
-        indexes = self._visible(kind, scope)
-        found: dict[tuple[str, int], Candidate] = {}
-
-        def offer(rid: int, score: float) -> bool:
-            entry = self._entries[self._rec_entry[rid]]
-            if entry is None or not self._rec_alive[rid]:
-                return False
-            slot = (kind, entry.target)
-            if slot not in found:
-                found[slot] = self._candidate(rid, score)
-            return len(found) >= limit
-
-        if not query:
-            merged = sorted(
-                item for index in indexes for item in index.completion.alphabetical(COMPLETE_WALK)
-            )
-            for _, rid in merged:
-                names = self._entries[self._rec_entry[rid]]
-                is_name = names is not None and names.kind == "term"
-                if is_name and self._rec_base[rid] == EXACT and offer(rid, 0.0):
-                    break
-            return list(found.values())
-        # Several records (a name, its aliases) may offer one target: look at a few more.
-        wanted = COMPLETE_RECORDS * limit
-        # Exact prefixes of the whole name: shortest first, as they are closest to the input.
-        prefixed = sorted(
-            hit for index in indexes for hit in index.completion.prefixed(query, wanted)
-        )
-        for *_, rid in prefixed:
-            if offer(rid, 100.0):
-                return list(found.values())
-        # A word of the name starts with the input's last word, and the other words appear.
-        words = query.split()
-        inner: list[tuple[float, str, int]] = []
-        for index in indexes:
-            for rid in self._word_prefixed(index, words):
-                folded = self._rec_folded[rid]
-                inner.append((-fuzz.ratio(query, folded), folded, rid))
-        inner.sort()
-        for negative, _, rid in inner:
-            if offer(rid, max(60.0, min(95.0, -negative))):
-                return list(found.values())
-        # One typo in what was typed so far.
-        near = sorted(hit for index in indexes for hit in index.completion.one_edit(query, wanted))
-        for _, _, folded, rid in near:
-            if offer(rid, min(FUZZY_CAP, _similarity(query, folded[: len(query)]))):
-                return list(found.values())
-        if found:
-            return list(found.values())
-        # Nothing yet, so more typos: trigram pruning, then the input against each name and
-        # its beginning.
-        fuzzy: list[tuple[float, str, int]] = []
-        qkey = _words_key(query)
-        for index in indexes:
-            pool = (
-                # A keystroke's completions must come quickly, and a typo in a few letters is
-                # ambiguous anyway: a smaller budget costs a point of recall at 100k names.
-                self._pruned(index, qkey, POOL, share=COMPLETE_GRAM_SHARE)
-                if kind == "term"
-                else self._faq_pool(index, query)
-            )
-            for rid in pool:
-                folded = self._rec_folded[rid]
-                score = max(
-                    fuzz.ratio(query, folded),
-                    fuzz.ratio(query, folded[: len(query)]) - 5,
-                    fuzz.ratio(qkey, self._rec_key[rid]),
-                )
-                if score >= 55:
-                    fuzzy.append((-score, folded, rid))
-        fuzzy.sort()
-        for negative, _, rid in fuzzy:
-            if offer(rid, min(FUZZY_CAP, -negative)):
-                break
-        return list(found.values())
-
-    def _word_prefixed(self, index: _Index, words: list[str]) -> list[int]:
-        """Records holding every word typed, the last one possibly unfinished."""
-        head, last = words[:-1], words[-1]
-        if head:
-            # The rarest whole word typed narrows the search; the rest are checked per record.
-            postings = [index.words.get(w) for w in head]
-            if any(p is None for p in postings):
-                return []
-            base = min(postings, key=len)  # type: ignore[arg-type]
-            found = []
-            for rid in base[:WORD_BUDGET]:
-                mine = self._rec_folded[rid].split()
-                if all(w in mine for w in head) and any(w.startswith(last) for w in mine):
-                    found.append(rid)
-            return found
-        found = []
-        for word in _walk_words(index.vocab, last, 64):
-            found.extend(index.words[word][: WORD_BUDGET - len(found)])
-            if len(found) >= WORD_BUDGET:
-                break
-        return found
-
-    def _faq_pool(self, index: _Index, query: str) -> list[int]:
-        counts: Counter[int] = Counter()
-        for word in set(_content(query)):
-            posting = index.content.get(word)
-            if posting is not None:
-                counts.update(posting)
-        return [rid for rid, _ in counts.most_common(POOL) if self._rec_alive[rid]]
-
-
-def _typed(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def _similarity(a: str, b: str) -> float:
-    """Edit similarity counting a swap of two letters as one edit, over the longer length.
-
-    Not Indel ``ratio``: it charges a substitution like one insertion plus one deletion, so
-    "hello" and "shell" (one letter moved from the end to the front) would look like one typo.
-    """
-    return 100.0 * OSA.normalized_similarity(a, b)
+def _long(question: Question) -> bool:
+    """More than one sentence, or more words than a question to the bot has."""
+    return question.words > CHAT_MAX_WORDS or question.sentences > 1
 
 
 def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:
@@ -1157,17 +333,3 @@ def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:
         for faq in glossary.faqs:
             faq_id += 1
             yield Entry(faq.question, "faq", faq_id, faq.question)
-
-
-def _is_acronym(text: str) -> bool:
-    """CRM, NPS, CLV: short, one word, written in capitals."""
-    word = text.strip()
-    return 2 <= len(word) <= 6 and word.isalnum() and word.isupper()
-
-
-def _walk_words(vocab: list[str], prefix: str, cap: int) -> Iterator[str]:
-    at = bisect_left(vocab, prefix)
-    for word in vocab[at : at + cap]:
-        if not word.startswith(prefix):
-            break
-        yield word

@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
@@ -25,9 +25,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bot.core.db import Database, Params, StoreBusy, StoreError
+from bot.core.db import Database, Params
+from bot.core.errors import StoreBusy, StoreError
+from bot.core.pg_search import PostgresSearchIndex
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_TABLE = "glossary_bot_migrations"
 # pg_advisory_xact_lock key for migrating: "GLSB" and a 1, so no other program's lock clashes.
@@ -95,8 +98,6 @@ class PostgresDatabase(Database):
             name="glossary-bot",
             open=True,
         )
-        from bot.core.pg_search import PostgresSearchIndex
-
         self._index = PostgresSearchIndex(self)
 
     # -- the schema ------------------------------------------------------------------------
@@ -144,34 +145,70 @@ class PostgresDatabase(Database):
 
     # -- running the store's SQL -------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection]:
-        """This thread's transaction's connection, or one from the pool for one statement."""
+    def _statement(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """work(connection): this thread's transaction's, or one from the pool.
+
+        A statement of its own that finds its pooled connection dropped by the server (a
+        restart, an idle timeout) runs once more on a checked one: it did nothing the first
+        time. In a transaction the loss is a StoreError: all of it was rolled back.
+        """
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            yield conn
-            return
-        with self.pool.connection() as conn:
-            yield conn
+            return work(conn)
+        with self._lost_as_store_error():
+            try:
+                with self.pool.connection() as conn:
+                    return work(conn)
+            except psycopg.OperationalError as exc:
+                if not _lost(exc):
+                    raise
+                self.pool.check()  # drop every other dropped connection too
+                with self.pool.connection() as conn:
+                    return work(conn)
+
+    @contextlib.contextmanager
+    def _lost_as_store_error(self) -> Iterator[None]:
+        """A lost server (or no free connection for long) as the store's own error: callers
+        handle StoreError, not psycopg's. Other errors pass as they are."""
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            if not _lost(exc):
+                raise
+            raise StoreError(f"lost {self.name} ({_reason(exc)}); try again") from exc
 
     def rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
-        with self._connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            cursor.execute(translate(sql), _params(params))
-            return cursor.fetchall()
+        def run(conn: psycopg.Connection) -> list[dict[str, Any]]:
+            with conn.cursor(row_factory=dict_row) as cursor:
+                cursor.execute(translate(sql), _params(params))
+                return cursor.fetchall()
+
+        return self._statement(run)
 
     def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        with self._connection() as conn, conn.cursor() as cursor:
-            cursor.execute(translate(sql), _params(params))
-            return cursor.fetchall() if cursor.description else []
+        def run(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
+            with conn.cursor() as cursor:
+                cursor.execute(translate(sql), _params(params))
+                return cursor.fetchall() if cursor.description else []
+
+        return self._statement(run)
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        with self._connection() as conn, conn.cursor() as cursor:
-            cursor.execute(translate(sql), _params(params))
-            return cursor.rowcount
+        def run(conn: psycopg.Connection) -> int:
+            with conn.cursor() as cursor:
+                cursor.execute(translate(sql), _params(params))
+                return cursor.rowcount
+
+        return self._statement(run)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._connection() as conn, conn.cursor() as cursor:
-            cursor.executemany(translate(sql), list(rows))
+        batch = list(rows)
+
+        def run(conn: psycopg.Connection) -> None:
+            with conn.cursor() as cursor:
+                cursor.executemany(translate(sql), batch)
+
+        self._statement(run)
 
     def insert(self, sql: str, params: Params = ()) -> int:
         return self.value(sql + " RETURNING id", params)
@@ -208,14 +245,10 @@ class PostgresDatabase(Database):
                 yield
             return
         timeout = WAIT_NOT if not wait else f"{max(1, round(self.busy_timeout * 1000))}ms"
-        with self.pool.connection() as conn:
+        with self._lost_as_store_error(), self._begun(timeout) as conn:
             self._local.conn = conn
             try:
-                with conn.transaction():
-                    if self._read_only:
-                        conn.execute("SET TRANSACTION READ ONLY")
-                    conn.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
-                    yield
+                yield
             except errors.LockNotAvailable as exc:
                 raise StoreBusy(
                     f"{self.name} stayed busy: another process held what this needed;"
@@ -223,6 +256,29 @@ class PostgresDatabase(Database):
                 ) from exc
             finally:
                 self._local.conn = None
+
+    @contextlib.contextmanager
+    def _begun(self, lock_timeout: str) -> Iterator[psycopg.Connection]:
+        """A pooled connection in a new transaction. One found dropped by the server at BEGIN
+        (nothing done yet) is replaced once, as a statement's is."""
+        for attempt in (1, 2):
+            stack = contextlib.ExitStack()
+            try:
+                conn = stack.enter_context(self.pool.connection())
+                stack.enter_context(conn.transaction())
+                if self._read_only:
+                    conn.execute("SET TRANSACTION READ ONLY")
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+            except psycopg.OperationalError as exc:
+                with contextlib.suppress(psycopg.Error):
+                    stack.__exit__(type(exc), exc, exc.__traceback__)
+                if attempt == 2 or not _lost(exc):
+                    raise
+                self.pool.check()
+                continue
+            with stack:
+                yield conn
+            return
 
     def should_retry(self, exc: Exception) -> bool:
         return isinstance(exc, errors.DeadlockDetected | errors.SerializationFailure)
@@ -258,7 +314,7 @@ class PostgresDatabase(Database):
     def listen(self, wake: Callable[[], None]) -> ChangeListener:
         return ChangeListener(self.url, wake)
 
-    def search_index(self):  # type: ignore[override]
+    def search_index(self) -> PostgresSearchIndex:
         return self._index
 
     def close(self) -> None:
@@ -317,6 +373,12 @@ class ChangeListener:
 
 def _params(params: Params) -> Sequence[Any] | dict[str, Any]:
     return params if isinstance(params, dict) else list(params)
+
+
+def _lost(exc: psycopg.OperationalError) -> bool:
+    """The connection is gone (no SQLSTATE: the socket closed; 08: connection exception; 57P:
+    the server shut it), as opposed to an error of the statement (a lock wait, say)."""
+    return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P"))
 
 
 def _reason(exc: Exception) -> str:

@@ -19,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.core.match_index import is_acronym
 from bot.core.model import Entry
 from bot.core.normalize import MAX_INPUT, strip_markup
 
@@ -36,6 +40,8 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 DIMENSIONS = 384
 MAX_TOKENS = 128  # questions are short; longer text is cut
 BATCH = 32
+QUERY_CACHE = 512  # query vectors remembered: the same few questions come again and again
+_WORD = re.compile(r"[^\W_]+")
 EXTRA = "pip install 'glossary-bot[semantic]'"
 
 
@@ -143,7 +149,8 @@ def load_embedder() -> Embedder:
 
 
 def text_key(text: str) -> str:
-    """What a stored vector is found by: the FAQ question's text, hashed."""
+    """What a stored vector is found by: the text embedded (the FAQ question, its acronyms
+    spelled out), hashed."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -156,13 +163,73 @@ class SemanticIndex:
     scopes: list[int | None]  # the server an FAQ belongs to (None: every server)
     matrix: Any  # (n, 384) float32
     computed: dict[str, bytes]  # vectors computed while building, by text_key, to store
+    # The glossary's acronyms and the names they stand for ("nps": "Net Promoter Score"): the
+    # model never learnt "CX" or "LTV", so FAQs and queries are embedded with them spelled out.
+    acronyms: dict[str, str] = field(default_factory=dict)
+    _recent: OrderedDict[str, Any] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def size(self) -> int:
         return len(self.targets)
 
     def embed_query(self, text: str) -> Any:
-        return self.embedder.embed_one(text)
+        """The vector of a member's message, its glossary acronyms spelled out."""
+        spelled = spelled_out(text, self.acronyms)
+        with self._lock:  # worker threads embed queries
+            vector = self._recent.get(spelled)
+            if vector is not None:
+                self._recent.move_to_end(spelled)
+                return vector
+        vector = self.embedder.embed_one(spelled)
+        with self._lock:
+            self._recent[spelled] = vector
+            if len(self._recent) > QUERY_CACHE:
+                self._recent.popitem(last=False)
+        return vector
+
+    def prepare(self, entries: Iterable[Entry]) -> None:
+        """Compute, in one batch, the vectors of FAQs about to be added (``computed``), so
+        that ``add`` costs no embedding: the bot calls this on a worker thread."""
+        np = self.embedder._np
+        texts = {
+            text_key(spelled): spelled
+            for e in entries
+            if e.kind == "faq"
+            for spelled in (spelled_out(e.text, self.acronyms),)
+        }
+        missing = [k for k in texts if k not in self.computed]
+        if missing:
+            vectors = self.embedder.embed([texts[k] for k in missing])
+            for key, vector in zip(missing, vectors, strict=True):
+                self.computed[key] = np.ascontiguousarray(vector).tobytes()
+
+    def add(self, entry: Entry) -> None:
+        """An FAQ added in place (a server's FAQ saved while the bot runs): its vector comes
+        from ``prepare`` or is computed here, and is kept in ``computed`` for the caller to
+        store."""
+        np = self.embedder._np
+        spelled = spelled_out(entry.text, self.acronyms)
+        key = text_key(spelled)
+        known = self.computed.get(key)
+        vector = (
+            np.frombuffer(known, dtype=np.float32)
+            if known is not None
+            else self.embedder.embed_one(spelled)
+        )
+        self.computed[key] = vector.tobytes()
+        self.matrix = np.vstack([self.matrix, vector[None, :]])
+        self.targets.append(entry.target)
+        self.scopes.append(entry.scope)
+
+    def remove(self, target: int) -> None:
+        """Forget an FAQ's vector."""
+        keep = [i for i, t in enumerate(self.targets) if t != target]
+        if len(keep) == len(self.targets):
+            return
+        self.matrix = self.matrix[keep]
+        self.targets = [self.targets[i] for i in keep]
+        self.scopes = [self.scopes[i] for i in keep]
 
     def cosines(self, vector: Any, scope: int | None = None) -> dict[int, float]:
         """The cosine with the query vector of every FAQ visible in ``scope``: the shared
@@ -181,11 +248,14 @@ def semantic_index(
     """Vectors for the FAQs among ``entries``: those ``stored`` (by text_key) are reused, the
     others computed, in batches, and kept in ``computed`` for the caller to store."""
     np = embedder._np
+    entries = list(entries)
+    known = acronyms(entries)
     faqs = [e for e in entries if e.kind == "faq"]
     stored = stored or {}
-    keys = [text_key(e.text) for e in faqs]
+    texts = [spelled_out(e.text, known) for e in faqs]
+    keys = [text_key(t) for t in texts]
     missing = [i for i, k in enumerate(keys) if k not in stored]
-    fresh = embedder.embed([faqs[i].text for i in missing]) if missing else None
+    fresh = embedder.embed([texts[i] for i in missing]) if missing else None
     matrix = np.zeros((len(faqs), DIMENSIONS), dtype=np.float32)
     computed: dict[str, bytes] = {}
     for row, i in enumerate(missing):
@@ -197,8 +267,24 @@ def semantic_index(
             if vector.shape == (DIMENSIONS,):
                 matrix[i] = vector
             else:  # a stored vector of another shape: computed again
-                matrix[i] = embedder.embed_one(faqs[i].text)
+                matrix[i] = embedder.embed_one(texts[i])
                 computed[key] = matrix[i].tobytes()
     return SemanticIndex(
-        embedder, [e.target for e in faqs], [e.scope for e in faqs], matrix, computed
+        embedder, [e.target for e in faqs], [e.scope for e in faqs], matrix, computed, known
     )
+
+
+def acronyms(entries: Iterable[Entry]) -> dict[str, str]:
+    """The acronyms among the aliases ("CX"), folded, and the names they stand for."""
+    return {
+        e.text.strip().casefold(): e.label
+        for e in entries
+        if e.kind == "alias" and is_acronym(e.text)
+    }
+
+
+def spelled_out(text: str, known: Mapping[str, str]) -> str:
+    """The text with each acronym the glossary knows replaced by its name."""
+    if not known:
+        return text
+    return _WORD.sub(lambda word: known.get(word.group(0).casefold(), word.group(0)), text)

@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Literal, ParamSpec, TypeVar
 from bot.core import answers, browse, contributions, karma, pages, semantic, server, voting
 from bot.core.answers import Answer
 from bot.core.contributions import Contribution, Saved
+from bot.core.copy import CopyReport, copy_database
 from bot.core.db import Listener, is_database_url
 from bot.core.errors import StoreBusy, StoreError
 from bot.core.glossary import bundled_glossary_path, load_glossary
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DB = "glossary.db"
 ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
+READ_THREADS = 4  # PostgreSQL: reads of the bot at once, off its event loop
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -159,6 +161,9 @@ class GlossaryService:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if isinstance(self._reads, ThreadPoolExecutor):
+            self._reads.shutdown(wait=True)
+            self._reads = None
         self.store.close()
 
     # -- writing --------------------------------------------------------------------------
@@ -167,6 +172,10 @@ class GlossaryService:
         """From now on `_write` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
             self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
+        if self._reads is None and self.store.backend == "postgres":
+            # Every read is a round trip to the server: `call` runs them on these threads
+            # (one pooled connection each), so none stalls the gateway.
+            self.read_off_loop(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="glossary-read"))
 
     def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
@@ -209,19 +218,16 @@ class GlossaryService:
 
         On SQLite the operation runs inline, now, as it always has: a read of a local file in
         WAL mode takes microseconds, and the store's connection is used from the loop's
-        thread only. A backend whose every read is a network round trip (PostgreSQL) hands
-        an executor to `read_off_loop`, and the same operations then run on its threads, so
-        a slow round trip never stalls the gateway; no cog changes for it. Such a backend
-        must then let operations run on several threads at once (one connection each), and
-        the service's caches (answers, decisions, limits) are shared between those threads.
+        thread only. On PostgreSQL, whose every read is a network round trip, the bot
+        (`write_in_background`) runs them on READ_THREADS threads (`read_off_loop`), one
+        pooled connection each, so a slow round trip never stalls the gateway; no cog
+        changes for it. Reads may then finish out of the order asked: the votes cog queues
+        a message's reaction events in arrival order itself (ArrivalOrder), and an answer
+        read while a write landed is not cached.
 
         The service's own reads in its async operations come here too (`_terms_changed`,
-        `_rebuild`). Not yet, for that backend to route: `follow_other_writers` (the change
-        feed, its own), storing new FAQ vectors (`_keep_vectors`), and the cached read
-        `set_vote_limits` makes before it queues its write. A reaction's handler
-        awaits `is_answer` here before queuing its vote: inline, nothing runs in between, so
-        events are queued in the order they came; off the loop, two events of one message
-        may be queued in either order.
+        `_rebuild`, `follow_other_writers`, storing new FAQ vectors); `set_vote_limits` reads
+        the current limits in its write.
         """
         if self._reads is None:
             return op(*args, **kwargs)
@@ -355,13 +361,13 @@ class GlossaryService:
         a worker thread and swapped in, and this returns True. When nothing changed it costs
         one cheap query, so a bot can call it every few seconds.
         """
-        generation = self._glossary_changed_elsewhere()
+        generation = await self.call(self._glossary_changed_elsewhere)
         if generation is None:
             return False
         async with self._matcher_lock:
-            entries = list(self.store.matcher_entries())
-            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
-            self._keep_vectors(matcher)
+            entries, stored = await self.call(self._matcher_inputs)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
+            await self.call(self._keep_vectors, matcher)
             self._use(matcher, generation)
         return True
 
@@ -369,12 +375,15 @@ class GlossaryService:
         """Teach the matcher what changed in a few terms (their names, aliases and FAQs)."""
         async with self._matcher_lock:
             entries, faq_ids = await self.call(self.store.term_matcher_entries, term_ids)
+            if self.matcher.prepares(entries):  # the semantic extra's FAQ vectors, off the loop
+                await asyncio.to_thread(self.matcher.prepare, entries)
             for term_id in term_ids:
                 self.matcher.remove("term", term_id)
             for faq_id in faq_ids:
                 self.matcher.remove("faq", faq_id)
             for entry in entries:
                 self.matcher.add(entry)
+            await self.call(self._keep_vectors, self.matcher)
             self._decisions.clear()
             generation = await self.call(self.store.glossary_generation)
             if generation_before == self._generation and generation == generation_before + 1:
@@ -386,7 +395,7 @@ class GlossaryService:
             generation = await self.call(self.store.glossary_generation)
             entries, stored = await self.call(self._matcher_inputs)
             matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
-            self._keep_vectors(matcher)
+            await self.call(self._keep_vectors, matcher)
             self._use(matcher, generation)
 
     # -- members' definitions -------------------------------------------------------------
@@ -563,6 +572,13 @@ class GlossaryService:
         writes, and others' once followed): what was built from an older one is stale."""
         return self.store.version
 
+    def copy_into(
+        self, target: GlossaryService, *, progress: Callable[[str, int], None] | None = None
+    ) -> CopyReport:
+        """Everything this database holds, copied into the empty database of `target` (SQLite
+        to PostgreSQL or back); counts checked table by table, all or nothing."""
+        return copy_database(self.store, target.store, progress=progress)
+
     def export_glossary(self, name: str | None = None) -> Glossary:
         """One loaded glossary as it was loaded (without members' contributions); StoreError
         when there is no such glossary."""
@@ -603,7 +619,7 @@ class GlossaryService:
         vector = None
         index = self.matcher.semantic
         key = (text, "chat", guild_id, ("term", "faq"))
-        if index is not None and key not in self._decisions:
+        if index is not None and key not in self._decisions and self.matcher.wants_vector(text):
             vector = await asyncio.to_thread(index.embed_query, text)
         return await self.call(
             self.ask, text, mode="chat", guild_id=guild_id, record_missed=False, vector=vector
@@ -655,14 +671,19 @@ class GlossaryService:
     def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
         # Answers are asked for far more often than votes or loads change them.
         key = (term_id, guild_id, page)
-        if self._cached_version != self.store.version:
+        version = self.store.version
+        if self._cached_version != version:
             self._answers.clear()
-            self._cached_version = self.store.version
-        if key not in self._answers:
+            self._cached_version = version
+        answer = self._answers.get(key)
+        if answer is None:
             if len(self._answers) > ANSWER_CACHE_SIZE:
                 self._answers.clear()
-            self._answers[key] = self._term_answer(term_id, guild_id=guild_id, page=page)
-        return self._answers[key]
+            answer = self._term_answer(term_id, guild_id=guild_id, page=page)
+            # Off the loop, a write may have landed while this was read: keep it only if not.
+            if self.store.version == version:
+                self._answers[key] = answer
+        return answer
 
     def _term_answer(self, term_id: int, *, guild_id: int | None, page: int) -> Answer:
         term = self.store.term(term_id)
@@ -813,14 +834,20 @@ class GlossaryService:
 
     def set_vote_limits(self, guild_id: int, values: dict[str, str] | None) -> asyncio.Future:
         """Change some of a server's limits (ValueError names a bad value); None: defaults."""
-        limits = (
-            karma.limits_from(values, self.vote_limits(guild_id)) if values else self.vote_defaults
-        )
-        stored = karma.limits_json(limits, self.vote_defaults)
+        if values:
+            karma.limits_from(values, self.vote_defaults)  # a bad value is named here and now
+        defaults = self.vote_defaults
+
+        def write(store: Store) -> None:
+            # Merged with the limits as stored, in the write: another process may have just
+            # changed them, and no read waits on the event loop.
+            current = voting.limits_for(store, guild_id, defaults)
+            limits = karma.limits_from(values, current) if values else defaults
+            stored = karma.limits_json(limits, defaults)
+            store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
+
         self._limits.pop(guild_id, None)
-        written = self._write(
-            lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
-        )
+        written = self._write(write)
         written.add_done_callback(lambda _: self._limits.pop(guild_id, None))
         return written
 

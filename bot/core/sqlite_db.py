@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlite_utils import Database as SqliteUtilsDatabase
 
-from bot.core.db import Database, Params, StoreBusy
+from bot.core.db import Database, Params
+from bot.core.errors import StoreBusy
 from bot.core.search_index import SqliteSearchIndex
 
 

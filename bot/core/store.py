@@ -383,7 +383,7 @@ class Store:
     @property
     def schema_version(self) -> list[str]:
         if self.db is None:
-            return self.sql.schema_version()  # type: ignore[attr-defined]
+            return self.sql.schema_version()
         return [m.name for m in migrations.applied(self.db)]
 
     @property

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,35 @@ log = logging.getLogger(__name__)
 ANNOUNCE_SECONDS = 5.0
 # A reconcile of one answer is retried when live events for it came in meanwhile.
 RECONCILE_ATTEMPTS = 3
+
+
+class ArrivalOrder:
+    """The events of one message, queued for writing in the order Discord sent them.
+
+    A handler awaits reads before it queues its write (is this an answer? the server's vote
+    limits?). Where reads run off the event loop (PostgreSQL), a later event's read may finish
+    first: a 👍 taken off straight after it was put on would be written before it, and the
+    vote would stand. asyncio's locks wake their waiters first come, first served, and each
+    handler asks for its message's lock before its first await, so queuing stays in order.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, message_id: int) -> AsyncIterator[None]:
+        lock, users = self._held.setdefault(message_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._held[message_id]
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 @dataclass(slots=True)
@@ -89,6 +119,7 @@ class Votes(commands.Cog):
         self._to_reconcile: set[int | None] = set()
         self._announcing = asyncio.Lock()
         self._background: set[asyncio.Future] = set()
+        self._in_order = ArrivalOrder()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
@@ -133,61 +164,76 @@ class Votes(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        value = await self._counts(payload)
-        if value is None:
-            return
-        assert payload.guild_id is not None
-        self._touched[payload.message_id] += 1
-        member = payload.member
-        voter = Voter(
-            payload.user_id,
-            bot=bool(member and member.bot),
-            joined_at=member.joined_at if member else None,
-            # Every 👍/👎 takes a token; only a new vote is refused for the lack of one.
-            rate_limited=await self.rate_limited(payload.guild_id, payload.user_id),
-        )
-        await self._apply(
-            self.service.add_reaction(message_id=payload.message_id, value=value, voter=voter)
-        )
+        async with self._in_order(payload.message_id):
+            value = await self._counts(payload)
+            if value is None:
+                return
+            assert payload.guild_id is not None
+            self._touched[payload.message_id] += 1
+            member = payload.member
+            voter = Voter(
+                payload.user_id,
+                bot=bool(member and member.bot),
+                joined_at=member.joined_at if member else None,
+                # Every 👍/👎 takes a token; only a new vote is refused for the lack of one.
+                rate_limited=await self.rate_limited(payload.guild_id, payload.user_id),
+            )
+            pending = self.service.add_reaction(
+                message_id=payload.message_id, value=value, voter=voter
+            )
+        await self._apply(pending)
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        value = await self._counts(payload)
-        if value is None:
-            return
-        self._touched[payload.message_id] += 1
-        await self._apply(
-            self.service.remove_reactions(
+        async with self._in_order(payload.message_id):
+            value = await self._counts(payload)
+            if value is None:
+                return
+            self._touched[payload.message_id] += 1
+            pending = self.service.remove_reactions(
                 message_id=payload.message_id, user_id=payload.user_id, value=value
             )
-        )
+        await self._apply(pending)
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
         # A moderator removed every reaction: every vote made on this answer goes.
-        if self.enabled and await self._is_answer(payload.message_id):
+        async with self._in_order(payload.message_id):
+            if not (self.enabled and await self._is_answer(payload.message_id)):
+                return
             self._touched[payload.message_id] += 1
-            await self._apply(self.service.remove_reactions(message_id=payload.message_id))
+            pending = self.service.remove_reactions(message_id=payload.message_id)
+        await self._apply(pending)
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear_emoji(
         self, payload: discord.RawReactionClearEmojiEvent
     ) -> None:
         value = vote_value(str(payload.emoji))
-        if self.enabled and value is not None and await self._is_answer(payload.message_id):
+        async with self._in_order(payload.message_id):
+            if not (self.enabled and value is not None):
+                return
+            if not await self._is_answer(payload.message_id):
+                return
             self._touched[payload.message_id] += 1
-            await self._apply(
-                self.service.remove_reactions(message_id=payload.message_id, value=value)
-            )
+            pending = self.service.remove_reactions(message_id=payload.message_id, value=value)
+        await self._apply(pending)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        if self.enabled and await self._is_answer(payload.message_id):
-            await self._apply(self.service.forget_messages([payload.message_id]))
+        async with self._in_order(payload.message_id):
+            if not (self.enabled and await self._is_answer(payload.message_id)):
+                return
+            pending = self.service.forget_messages([payload.message_id])
+        await self._apply(pending)
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        answers = [m for m in payload.message_ids if await self._is_answer(m)]
+        answers = []
+        for message_id in payload.message_ids:
+            async with self._in_order(message_id):
+                if await self._is_answer(message_id):
+                    answers.append(message_id)
         if self.enabled and answers:
             await self._apply(self.service.forget_messages(answers))
 
