@@ -8,8 +8,9 @@ import textwrap
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot.console_server import LOCAL_CHANNEL, LOCAL_SERVER, ServerCommands
+from bot.console_server import LOCAL_CHANNEL, LOCAL_SERVER, LOCAL_USER, ServerCommands
 from bot.core.answers import Action, Answer, info_answer
+from bot.core.contributions import Refused
 from bot.core.service import GlossaryService
 
 PROMPT = "glossary> "
@@ -20,6 +21,7 @@ Ask like you would in a channel:
   /search WORDS      the terms and FAQs whose texts hold these words
   /help              this help
   /contribute TERM   add or edit your definition of a term (or create the term)
+  /history TERM      every version of the term's definition shown, to revert to one
   /glossary ...      run this (local) server's own glossary; /glossary alone lists how
   a number           open that option of the last answer (related term, next page, FAQ)
   anything else      free text, answered only when it is a glossary question
@@ -143,6 +145,8 @@ class ConsoleSession:
             return self._remember(self.server.contribute(rest.strip()))
         if command == "/glossary":
             return self._remember(self.server.glossary(rest.strip()))
+        if command == "/history":
+            return self._remember(self._history(rest))
         if command == "/search":
             if not rest.strip():
                 return info_answer("Usage", "/search WORDS, for example: /search retention rate")
@@ -153,9 +157,46 @@ class ConsoleSession:
             return None  # /glossary free-text off
         return self._remember(self.service.ask(text, mode="chat", guild_id=LOCAL_SERVER).answer)
 
+    def _history(self, text: str) -> Answer:
+        """/history TERM: the versions of the definition /define TERM shows."""
+        if not text.strip():
+            return info_answer("Usage", "/history TERM, for example: /history churn")
+        answer = self.service.ask(text, mode="define", guild_id=LOCAL_SERVER).answer
+        if answer is None or answer.definition_id is None:
+            return answer or info_answer("No match", "No such term.")
+        return self._history_page(answer.definition_id, 0)
+
+    def _history_page(self, definition_id: int, page: int) -> Answer:
+        try:
+            return self.service.definition_history(
+                definition_id, guild_id=LOCAL_SERVER, user_id=LOCAL_USER, admin=True, page=page
+            )
+        except Refused as refused:
+            return info_answer("Gone", str(refused))
+
+    def _revert(self, definition_id: int, version: str | None) -> Answer:
+        # The console's member is the local server's admin, as for /glossary.
+        try:
+            return self.server._wait(
+                lambda: self.service.revert_definition(
+                    definition_id,
+                    int(version or 0),
+                    guild_id=LOCAL_SERVER,
+                    user_id=LOCAL_USER,
+                    user_name="you",
+                    admin=True,
+                )
+            )
+        except Refused as refused:
+            return info_answer("Not reverted", str(refused))
+
     def open_action(self, action: Action) -> Answer:
         if (opened := self.server.open_action(action)) is not None:
             return opened
+        if action.kind == "history":
+            return self._history_page(action.target, action.page)
+        if action.kind == "revert":
+            return self._revert(action.target, action.text)
         if action.kind == "faq":
             return self.service.faq_answer(action.target, guild_id=LOCAL_SERVER)
         if action.kind == "faqs":

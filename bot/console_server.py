@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from bot.core import contributions, server
+from bot.core import contributions, review, server
 from bot.core.answers import Action, Answer, for_viewer, info_answer
 from bot.core.contributions import Contribution, Refused, Saved
 from bot.core.glossary import GlossaryError
+from bot.core.history_store import Actor
 from bot.core.server import FreeText, TermForm
 from bot.core.service import GlossaryService
 
@@ -36,7 +37,8 @@ GLOSSARY_HELP = """\
 /glossary export [FILE]          this server's glossary as YAML (printed, or written to FILE)
 /glossary remove-definition ID   remove a member's definition (ID from its answer's options)
 /glossary free-text on|off [CHANNEL ...]
-/glossary report                 questions asked here that found nothing"""
+/glossary report                 questions asked here that found nothing
+/glossary review [on|off] [KARMA] the review queue; on|off switches it, KARMA: who skips it"""
 
 
 @dataclass(slots=True)
@@ -174,6 +176,8 @@ class ServerCommands:
             saved = self._wait(make)
         except Refused as refused:
             return info_answer("Not saved", str(refused))
+        if saved.waiting is not None:
+            return self.service.waiting_answer(saved, guild_id=LOCAL_SERVER)
         answer = self.service.term_answer(saved.term_id, guild_id=LOCAL_SERVER, page=saved.page)
         return self.own(answer)
 
@@ -218,7 +222,11 @@ class ServerCommands:
             "export": self.export_file,
             "remove-definition": self.remove_definition,
             "free-text": self.free_text,
-            "report": lambda _: server.report_answer(self.service.missed_report(LOCAL_SERVER)),
+            "report": lambda _: server.report_answer(
+                self.service.missed_report(LOCAL_SERVER),
+                waiting=self.service.review_report_line(LOCAL_SERVER),
+            ),
+            "review": self.review,
         }
         handler = handlers.get(sub.lower())
         if handler is None:
@@ -333,6 +341,56 @@ class ServerCommands:
         self._wait(lambda: self.service.set_free_text(LOCAL_SERVER, setting))
         return server.free_text_answer(setting, LOCAL_CHANNELS)
 
+    def review(self, text: str) -> Answer:
+        """/glossary review [on|off] [KARMA]: switch the queue and list what waits."""
+        words = text.lower().split()
+        state = words.pop(0) if words and words[0] in ("on", "off") else None
+        skip = words.pop(0) if words and words[0].lstrip("-").isdigit() else None
+        if words:
+            return info_answer("Usage", "/glossary review [on|off] [KARMA]")
+        note = None
+        if state is not None or skip is not None:
+            on = None if state is None else state == "on"
+            # Past the allowed range is refused (with it) by the service; any longer number
+            # is, too, without asking int() for thousands of digits.
+            skip_karma = None if skip is None else int(skip[:12])
+            try:
+                note = self._wait(
+                    lambda: self.service.set_review(LOCAL_SERVER, on=on, skip_karma=skip_karma)
+                )
+            except Refused as refused:
+                return info_answer("Not changed", str(refused))
+        return self.service.review_queue(LOCAL_SERVER, note=note)
+
+    def decide(self, review_id: int, *, reject: bool) -> Answer:
+        """Approve, or reject (asking for a reason first), a waiting definition."""
+        reviewer = Actor(LOCAL_USER, self.author)
+
+        def done(decide: Callable[[], Awaitable[review.Decided]]) -> Answer:
+            try:
+                decided = self._wait(decide)
+            except Refused as refused:
+                return info_answer("Not changed", str(refused))
+            return self.service.review_queue(LOCAL_SERVER, note=decided.note(told=None))
+
+        if not reject:
+            return done(
+                lambda: self.service.approve_review(
+                    review_id, guild_id=LOCAL_SERVER, reviewer=reviewer
+                )
+            )
+
+        def submit(values: dict[str, str]) -> Answer:
+            return done(
+                lambda: self.service.reject_review(
+                    review_id, guild_id=LOCAL_SERVER, reviewer=reviewer, reason=values["reason"]
+                )
+            )
+
+        return self._open(
+            Form(f"Reject #{review_id}", [Box("reason", "Reason, sent to its author")], submit)
+        )
+
     # -- options of answers -----------------------------------------------------------------
 
     def open_action(self, action: Action) -> Answer | None:
@@ -345,6 +403,10 @@ class ServerCommands:
             return self.edit(action.target)
         if action.kind == "delete":
             return self.delete(action.target)
+        if action.kind in ("approve", "reject"):
+            return self.decide(action.target, reject=action.kind == "reject")
+        if action.kind == "reviews":
+            return self.service.review_queue(LOCAL_SERVER, page=action.page)
         if action.kind == "add-term":
             query = self.service.missed_query(action.target, guild_id=LOCAL_SERVER)
             return self.term_form(TermForm(name=server.term_name_from(query or "")))

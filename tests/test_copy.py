@@ -89,7 +89,8 @@ def test_a_database_goes_to_postgresql_and_back_unchanged(tmp_path, pg_url):
     assert fresh > copied_ids
     back = GlossaryService.open(tmp_path / "back.db", seed=False, answering=False)
     target.store.remove_definition(fresh)
-    target.store.sql.execute("DELETE FROM definitions WHERE id = ?", [fresh])
+    for table, column in (("definition_versions", "definition_id"), ("definitions", "id")):
+        target.store.sql.execute(f"DELETE FROM {table} WHERE {column} = ?", [fresh])
     target.copy_into(back)
     assert contents(back.store) == expected
     for service in (source, target, back):

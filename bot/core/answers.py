@@ -15,7 +15,9 @@ from bot.core.search import SearchResult, marked
 AnswerKind = Literal["definition", "faq", "suggest", "none", "info", "search"]
 # term/faq/page/faqs/more open something; edit/delete act on the viewer's own definition;
 # contribute/new-term start a contribution; add-term starts /glossary add for a missed question;
-# search shows another page of a search.
+# search shows another page of a search; history opens a definition's versions (a page of
+# them), revert brings one back (its id in `text`); approve, reject and reviews (a page of
+# them) act on the review queue.
 ActionKind = Literal[
     "term",
     "faq",
@@ -30,6 +32,11 @@ ActionKind = Literal[
     "search",
     "profile",
     "board",
+    "history",
+    "revert",
+    "approve",
+    "reject",
+    "reviews",
 ]
 AUTHOR_ACTIONS = ("edit", "delete")
 

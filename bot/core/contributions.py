@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from bot.core import review_store
 from bot.core.answers import Action, Answer
+from bot.core.history_store import Actor
 from bot.core.model import DefinitionRecord, Source, TermRecord
 from bot.core.store import Store
 from bot.core.voting import award_badges
@@ -55,6 +58,7 @@ class Saved:
     page: int
     edited: bool = False
     new_term: bool = False
+    waiting: int | None = None  # it waits for review: the id of its place in the queue
 
 
 def definition_text(text: str | None, *, limit: int = MAX_DEFINITION) -> str:
@@ -165,9 +169,10 @@ class Contribution:
         return definition_text(self.text), source_of(self.source_name, self.source_url)
 
 
-def save(store: Store, term_id: int, sent: Contribution) -> Saved:
+def save(store: Store, term_id: int, sent: Contribution, *, reviewed: bool = False) -> Saved:
     """The member's definition of a term in their server: added, or their earlier one edited
-    (one definition per member per term; an edit keeps its votes)."""
+    (one definition per member per term; an edit keeps its votes). Where the server reviews
+    members' definitions (and not `reviewed` already), it waits for review instead."""
     term = visible_term(store, term_id, sent.guild_id)
     text, source = sent.checked()
     guild_id, author_id = sent.guild_id, sent.author_id
@@ -175,8 +180,13 @@ def save(store: Store, term_id: int, sent: Contribution) -> Saved:
     for other in store.definitions(term_id, guild_id=guild_id):
         if (mine is None or other.id != mine.id) and same_text(other.text, text):
             raise Refused(f"“{term.name}” already has that definition. {NOTHING_SAVED}")
+    if not reviewed and review_store.needs_review(store, guild_id, author_id):
+        waiting = _wait(store, sent, term_id=term_id, term_name=term.name, text=text, source=source)
+        return Saved(term_id, mine.id if mine else 0, 0, edited=mine is not None, waiting=waiting)
     if mine is not None:
-        store.edit_definition(mine.id, text=text, source=source)
+        store.edit_definition(
+            mine.id, text=text, source=source, by=Actor(author_id, sent.author_name)
+        )
         definition_id = mine.id
     else:
         definition_id = store.add_definition(
@@ -192,14 +202,19 @@ def save(store: Store, term_id: int, sent: Contribution) -> Saved:
     return Saved(term_id, definition_id, page, edited=mine is not None)
 
 
-def create_term(store: Store, name: str | None, sent: Contribution) -> Saved:
+def create_term(
+    store: Store, name: str | None, sent: Contribution, *, reviewed: bool = False
+) -> Saved:
     """A new term in the member's server, with their definition as its only one. A name that
-    is already a term there gets the definition instead."""
+    is already a term there gets the definition instead. Under review, both wait for it."""
     name = term_name(name)
     existing = store.find_term(name, guild_id=sent.guild_id)
     if existing is not None:
-        return save(store, existing.id, sent)
+        return save(store, existing.id, sent, reviewed=reviewed)
     text, source = sent.checked()
+    if not reviewed and review_store.needs_review(store, sent.guild_id, sent.author_id):
+        waiting = _wait(store, sent, term_id=None, term_name=name, text=text, source=source)
+        return Saved(0, 0, 0, waiting=waiting)
     term_id, definition_id = store.add_member_term(
         guild_id=sent.guild_id,
         name=name,
@@ -210,6 +225,38 @@ def create_term(store: Store, name: str | None, sent: Contribution) -> Saved:
     )
     award_badges(store, guild_id=sent.guild_id, user_id=sent.author_id, channel_id=sent.channel_id)
     return Saved(term_id, definition_id, 0, new_term=True)
+
+
+def _wait(
+    store: Store,
+    sent: Contribution,
+    *,
+    term_id: int | None,
+    term_name: str,
+    text: str,
+    source: Source | None,
+) -> int:
+    """The contribution, checked, in the server's review queue (not public yet)."""
+    mine = (
+        store.author_definition(term_id, guild_id=sent.guild_id, author_id=sent.author_id)
+        if term_id is not None
+        else None
+    )
+    return store.transaction(
+        lambda s: review_store.submit(
+            s,
+            guild_id=sent.guild_id,
+            term_id=term_id,
+            term_name=term_name,
+            definition_id=mine.id if mine else None,
+            author_id=sent.author_id,
+            author_name=sent.author_name,
+            text=text,
+            source=source,
+            channel_id=sent.channel_id,
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+    )
 
 
 def own_definition(
@@ -236,14 +283,20 @@ def server_definition(store: Store, definition_id: int, *, guild_id: int) -> Def
 
 
 def delete(
-    store: Store, definition_id: int, *, guild_id: int, user_id: int, moderator: bool = False
+    store: Store,
+    definition_id: int,
+    *,
+    guild_id: int,
+    user_id: int,
+    moderator: bool = False,
+    user_name: str | None = None,
 ) -> DefinitionRecord:
     """Take a definition down: its author's, or any member's for a moderator."""
     if moderator:
         definition = server_definition(store, definition_id, guild_id=guild_id)
     else:
         definition = own_definition(store, definition_id, guild_id=guild_id, user_id=user_id)
-    store.remove_definition(definition_id)
+    store.remove_definition(definition_id, by=Actor(user_id, user_name))
     return definition
 
 

@@ -34,6 +34,8 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("missed_queries", ("id",)),
     ("guild_settings", ("guild_id", "key")),
     ("embeddings", ("model", "text_key")),
+    ("definition_versions", ("id",)),
+    ("reviews", ("id",)),
 )
 # Each backend's own bookkeeping: its migrations, and SQLite's FTS5 tables behind /search.
 _OWN_TABLES = ("_sqlite_migrations", "glossary_bot_migrations", "sqlite_")  # pg.MIGRATIONS_TABLE

@@ -36,7 +36,7 @@ MIGRATIONS_TABLE = "glossary_bot_migrations"
 # pg_advisory_xact_lock key for migrating: "GLSB" and a 1, so no other program's lock clashes.
 MIGRATION_LOCK = 0x474C534201
 NOTIFY_CHANNEL = "glossary_bot"  # a load tells listening processes (see ChangeListener)
-POOL_SIZE = 4  # connections per store: the bot's worker threads each hold one at a time
+POOL_SIZE = 6  # connections per store: the 4 read threads, the command-sync lock, and one spare
 CONNECT_TIMEOUT = 10  # seconds
 LISTEN_TICK_SECONDS = 0.5  # how often the listening thread looks whether it should stop
 RELISTEN_SECONDS = 1.0  # between tries to make a dropped listening connection again

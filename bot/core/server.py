@@ -23,6 +23,7 @@ from bot.core.contributions import (
 )
 from bot.core.export import dump_glossary
 from bot.core.glossary import GlossaryError, parse_glossary
+from bot.core.history_store import Actor
 from bot.core.model import Glossary, LoadReport, MissedQuery, Related, Term, name_key
 from bot.core.store import Store, StoreError
 
@@ -153,24 +154,26 @@ def find_server_term(store: Store, guild_id: int, name: str) -> int | None:
     return found[0] if found else None
 
 
-def add_term(store: Store, guild_id: int, form: TermForm) -> int:
+def add_term(store: Store, guild_id: int, form: TermForm, by: Actor | None = None) -> int:
     term = term_of(form)
     _check_names(store, guild_id, term, term_id=None)
-    return store.save_server_term(guild_id, term)
+    return store.save_server_term(guild_id, term, by=by)
 
 
-def edit_term(store: Store, guild_id: int, term_id: int, form: TermForm) -> int:
+def edit_term(
+    store: Store, guild_id: int, term_id: int, form: TermForm, by: Actor | None = None
+) -> int:
     term = term_of(form, keep=server_term(store, guild_id, term_id))
     _check_names(store, guild_id, term, term_id=term_id)
     try:
-        return store.save_server_term(guild_id, term, term_id=term_id)
+        return store.save_server_term(guild_id, term, term_id=term_id, by=by)
     except StoreError as exc:
         raise Refused(f"{exc}. {NOTHING_SAVED}") from exc
 
 
-def remove_term(store: Store, guild_id: int, term_id: int) -> str:
+def remove_term(store: Store, guild_id: int, term_id: int, by: Actor | None = None) -> str:
     name = server_term(store, guild_id, term_id).name
-    store.remove_server_term(guild_id, term_id)
+    store.remove_server_term(guild_id, term_id, by=by)
     return name
 
 
@@ -225,8 +228,10 @@ def plan_import(store: Store, guild_id: int, glossary: Glossary) -> ImportPlan:
     return ImportPlan(glossary, report)
 
 
-def apply_import(store: Store, guild_id: int, glossary: Glossary) -> LoadReport:
-    return store.load_glossary(glossary, guild_id=guild_id)
+def apply_import(
+    store: Store, guild_id: int, glossary: Glossary, by: Actor | None = None
+) -> LoadReport:
+    return store.load_glossary(glossary, guild_id=guild_id, by=by)
 
 
 def import_summary(report: LoadReport) -> str:
@@ -340,17 +345,19 @@ def free_text_answer(setting: FreeText, channel_names: dict[int, str]) -> Answer
 # -- what nobody found ------------------------------------------------------------------------
 
 
-def report_answer(rows: list[MissedQuery]) -> Answer:
-    """The questions that found nothing, most asked first; each a button to add its term."""
+def report_answer(rows: list[MissedQuery], *, waiting: str | None = None) -> Answer:
+    """The questions that found nothing, most asked first; each a button to add its term.
+    `waiting`: what waits in the review queue, said first (nothing waits forever unseen)."""
+    head = f"{waiting}\n\n" if waiting else ""
     if not rows:
         return answers.info_answer(
-            "Unanswered questions", "Nothing missed yet: every question found an answer."
+            "Unanswered questions", head + "Nothing missed yet: every question found an answer."
         )
     lines = [f"{row.count}× {row.query} (last asked {_when(row.last_asked)})" for row in rows]
     return Answer(
         kind="info",
         title="Unanswered questions",
-        body="Most asked first; a button adds a term for it.\n" + "\n".join(lines),
+        body=head + "Most asked first; a button adds a term for it.\n" + "\n".join(lines),
         actions=[Action("add-term", f"Add “{row.query}”", row.id) for row in rows],
         private=True,
     )

@@ -31,6 +31,8 @@ from bot.core.copy import CopyReport, copy_database
 from bot.core.db import Listener, is_database_url
 from bot.core.errors import StoreBusy, StoreError
 from bot.core.glossary import bundled_glossary_path, load_glossary
+from bot.core.history import HistoryOperations
+from bot.core.history_store import Actor
 from bot.core.karma import Badge, VoteLimits
 from bot.core.matcher import Candidate, Decision, Matcher
 from bot.core.model import (
@@ -42,6 +44,7 @@ from bot.core.model import (
     MissedQuery,
     TermRecord,
 )
+from bot.core.review import ReviewOperations
 from bot.core.search import SearchResult
 from bot.core.server import FreeText, ImportPlan, TermForm
 from bot.core.store import BUSY_TIMEOUT, Store
@@ -93,7 +96,7 @@ class Reply:
     missed: str | None = None
 
 
-class GlossaryService:
+class GlossaryService(HistoryOperations, ReviewOperations):
     def __init__(
         self,
         store: Store,
@@ -432,7 +435,13 @@ class GlossaryService:
         return saved
 
     async def delete_definition(
-        self, definition_id: int, *, guild_id: int, user_id: int, moderator: bool = False
+        self,
+        definition_id: int,
+        *,
+        guild_id: int,
+        user_id: int,
+        moderator: bool = False,
+        user_name: str | None = None,
     ) -> DefinitionRecord:
         """Take a definition down (its author, or a moderator): it leaves /define, and its
         votes leave its author's karma."""
@@ -443,6 +452,7 @@ class GlossaryService:
                 guild_id=guild_id,
                 user_id=user_id,
                 moderator=moderator,
+                user_name=user_name,
             )
         )
 
@@ -463,26 +473,34 @@ class GlossaryService:
         candidates = self.matcher.complete(current, limit=100, scope=guild_id)
         return [(c.target, c.label) for c in candidates if c.target in own]
 
-    async def add_server_term(self, guild_id: int, form: TermForm) -> int:
+    async def add_server_term(
+        self, guild_id: int, form: TermForm, *, by: Actor | None = None
+    ) -> int:
         before = self._generation
         term_id = await self._write(
-            functools.partial(server.add_term, guild_id=guild_id, form=form)
+            functools.partial(server.add_term, guild_id=guild_id, form=form, by=by)
         )
         await self._terms_changed([term_id], before)
         return term_id
 
-    async def edit_server_term(self, guild_id: int, term_id: int, form: TermForm) -> int:
+    async def edit_server_term(
+        self, guild_id: int, term_id: int, form: TermForm, *, by: Actor | None = None
+    ) -> int:
         before = self._generation
         await self._write(
-            functools.partial(server.edit_term, guild_id=guild_id, term_id=term_id, form=form)
+            functools.partial(
+                server.edit_term, guild_id=guild_id, term_id=term_id, form=form, by=by
+            )
         )
         await self._terms_changed([term_id], before)
         return term_id
 
-    async def remove_server_term(self, guild_id: int, term_id: int) -> str:
+    async def remove_server_term(
+        self, guild_id: int, term_id: int, *, by: Actor | None = None
+    ) -> str:
         before = self._generation
         name = await self._write(
-            functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id)
+            functools.partial(server.remove_term, guild_id=guild_id, term_id=term_id, by=by)
         )
         await self._terms_changed([term_id], before)
         return name
@@ -493,10 +511,13 @@ class GlossaryService:
             functools.partial(server.plan_import, guild_id=guild_id, glossary=glossary), long=True
         )
 
-    async def apply_import(self, guild_id: int, glossary: Glossary) -> LoadReport:
+    async def apply_import(
+        self, guild_id: int, glossary: Glossary, *, by: Actor | None = None
+    ) -> LoadReport:
         """The file becomes the server's glossary, all of it in one transaction."""
         report = await self._write(
-            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary), long=True
+            functools.partial(server.apply_import, guild_id=guild_id, glossary=glossary, by=by),
+            long=True,
         )
         if report.changed_anything():
             await self._rebuild()

@@ -21,12 +21,14 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
+from bot.core import history_store, review_store
 from bot.core.db import Database as DatabaseBase
 from bot.core.db import Listener, is_database_url
 
 # The errors live in bot/core/errors.py, for front ends that import nothing from here; they
 # stay importable from this module too.
 from bot.core.errors import StoreBusy, StoreError
+from bot.core.history_store import Actor
 from bot.core.model import (
     DefinitionRecord,
     Entry,
@@ -315,6 +317,20 @@ def m007_search_index(db: Database) -> None:
     create_search_index(db)
 
 
+@migrations()
+def m008_definition_history(db: Database) -> None:
+    # Every text a definition had, who gave it and when (see history_store.py).
+    for sql in history_store.M008_SQL:
+        db.execute(sql)
+
+
+@migrations()
+def m009_review_queue(db: Database) -> None:
+    # Members' definitions waiting for a server's review (see review_store.py).
+    for sql in review_store.M009_SQL:
+        db.execute(sql)
+
+
 def server_glossary_key(guild_id: int) -> str:
     """A server's own glossary is keyed by the server, so it never clashes with a file's name."""
     return f"server:{guild_id}"
@@ -463,6 +479,10 @@ class Store:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
+    def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One write statement; how many rows it changed (history_store, review_store)."""
+        return self.sql.execute(sql, list(params))
+
     # -- meta -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -526,6 +546,7 @@ class Store:
         progress: Callable[[float], None] | None = None,
         guild_id: int | None = None,
         file_digest: str | None = None,
+        by: Actor | None = None,
     ) -> LoadReport:
         """Add or update a glossary from its file, keeping everything members made.
 
@@ -536,13 +557,16 @@ class Store:
         and writes only this glossary's rows, each kind in one query, so its time follows the
         file, not the rest of the database. `progress` is called with the fraction done;
         `file_digest` is remembered so that the same file loaded again is known without
-        reading it (see loaded_file).
+        reading it (see loaded_file). `by`: who loaded it (an admin's import), for the history
+        of the definitions it changes.
         """
         report = LoadReport(glossary.name)
         self.version += 1
         with self._writing():
             glossary_id = self._upsert_glossary(glossary, guild_id)
-            _GlossaryLoad(self.sql, glossary_id, report, guild_id=guild_id).run(glossary, progress)
+            _GlossaryLoad(self.sql, glossary_id, report, guild_id=guild_id, actor=by).run(
+                glossary, progress
+            )
             if report.changed_anything():
                 self._bump_generation()
             key = LOADED_FILE + (
@@ -844,7 +868,7 @@ class Store:
         self.version += 1
         with self._writing():
             self._remember_member(guild_id, author_id, author_name)
-            return self.sql.insert(
+            definition_id = self.sql.insert(
                 "INSERT INTO definitions (term_id, origin, guild_id, author_id, author_name,"
                 " text, source_name, source_url, created_at)"
                 " VALUES (?, 'member', ?, ?, ?, ?, ?, ?, ?)",
@@ -859,14 +883,21 @@ class Store:
                     _now(),
                 ],
             )
+            history_store.record(
+                self, definition_id, "created", Actor(author_id, author_name), _now()
+            )
+            return definition_id
 
-    def remove_definition(self, definition_id: int) -> None:
+    def remove_definition(self, definition_id: int, *, by: Actor | None = None) -> None:
         """Hide a member's definition; its votes are kept, so karma history is not rewritten."""
         self.version += 1
         with self._writing():
+            now = _now()
+            history_store.keep_original(self, definition_id)
             self.sql.execute(
-                "UPDATE definitions SET removed_at = ? WHERE id = ?", [_now(), definition_id]
+                "UPDATE definitions SET removed_at = ? WHERE id = ?", [now, definition_id]
             )
+            history_store.record(self, definition_id, "removed", by, now)
 
     def member_definitions(self, *, guild_id: int, user_id: int) -> list[DefinitionRecord]:
         rows = self._rows(
@@ -889,10 +920,15 @@ class Store:
         )
         return _definition_record(row) if row else None
 
-    def edit_definition(self, definition_id: int, *, text: str, source: Source | None) -> None:
-        """New text for a member's definition: the same entry, so its votes stay with it."""
+    def edit_definition(
+        self, definition_id: int, *, text: str, source: Source | None, by: Actor | None = None
+    ) -> None:
+        """New text for a member's definition: the same entry, so its votes stay with it; the
+        text it had stays in its history."""
         self.version += 1
         with self._writing():
+            now = _now()
+            history_store.keep_original(self, definition_id)
             self.sql.execute(
                 "UPDATE definitions SET text = ?, source_name = ?, source_url = ?, edited_at = ?"
                 " WHERE id = ?",
@@ -900,10 +936,17 @@ class Store:
                     text,
                     source.name if source else None,
                     source.url if source else None,
-                    _now(),
+                    now,
                     definition_id,
                 ],
             )
+            history_store.record(self, definition_id, "edited", by, now)
+
+    def revert_definition(self, definition_id: int, to: history_store.Version, by: Actor) -> None:
+        """A definition's text becomes a former version's again (see history_store.py)."""
+        self.version += 1
+        with self._writing():
+            history_store.revert(self, definition_id, to, by, _now())
 
     # -- a server's own terms -------------------------------------------------------------
 
@@ -936,7 +979,9 @@ class Store:
                 names.setdefault(r["alias_key"], (r["id"], r["name"]))
         return names
 
-    def save_server_term(self, guild_id: int, term: Term, *, term_id: int | None = None) -> int:
+    def save_server_term(
+        self, guild_id: int, term: Term, *, term_id: int | None = None, by: Actor | None = None
+    ) -> int:
         """Add a term to the server's own glossary, or rewrite one of its terms (term_id).
 
         Rewriting goes through the same steps as a load, so aliases, FAQs and the votes on its
@@ -966,7 +1011,9 @@ class Store:
                     existing = {name_key(term.name): {**current, "key": name_key(term.name)}}
                 else:
                     existing = {current["key"]: current}
-            load = _GlossaryLoad(self.sql, glossary_id, LoadReport(""), guild_id=guild_id)
+            load = _GlossaryLoad(
+                self.sql, glossary_id, LoadReport(""), guild_id=guild_id, actor=by
+            )
             [saved] = load.run(Glossary(name="", terms=[term]), None, first_position=position)
             self._bump_generation()
             return saved
@@ -1005,7 +1052,7 @@ class Store:
             self._bump_generation()
             return term_id, definition_id
 
-    def remove_server_term(self, guild_id: int, term_id: int) -> bool:
+    def remove_server_term(self, guild_id: int, term_id: int, *, by: Actor | None = None) -> bool:
         """Take a term out of the server's glossary; its definitions and votes stay, hidden."""
         self.version += 1
         with self._writing():
@@ -1022,6 +1069,7 @@ class Store:
                 "UPDATE faqs SET removed_at = ? WHERE term_id = ? AND removed_at IS NULL",
                 [now, term_id],
             )
+            history_store.record_terms(self, [term_id], "removed", by, now)
             self._bump_generation()
             return True
 
@@ -1498,8 +1546,11 @@ class _GlossaryLoad:
         report: LoadReport,
         *,
         guild_id: int | None = None,
+        actor: Actor | None = None,
     ):
         self.sql = sql
+        # Who changes the definitions (an admin); None: a glossary file, for their history.
+        self.actor = actor
         self.glossary_id = glossary_id
         self.guild_id = guild_id  # a server's own glossary: its terms are visible there only
         self.report = report
@@ -1563,6 +1614,7 @@ class _GlossaryLoad:
 
         new_terms, term_updates, seen = [], [], set()
         new_definitions, definition_updates = [], []
+        restored: set[int] = set()
         related_deletes, new_related = [], []
         ids = []
         for position, term in enumerate(glossary.terms, first_position or 0):
@@ -1589,6 +1641,8 @@ class _GlossaryLoad:
                 # Name, fields, and coming back after a removal count as changes; a new place
                 # in the file is written but is not one.
                 changed = row[2:10] != values or row[12] is not None
+                if row[12] is not None:
+                    restored.add(term_id)
                 if changed or row[11] != position or row[13] is not None:
                     # A member's term the file now holds becomes the file's.
                     term_updates.append((*values, position, term_id))
@@ -1600,6 +1654,7 @@ class _GlossaryLoad:
             elif old_definition[1] != term.definition:
                 # Votes stay with the glossary's definition across edits: it is the same entry.
                 definition_updates.append((term.definition, old_definition[0]))
+                restored.discard(term_id)  # its history says "loaded": back, and changed
                 changed = True
             if related.get(term_id, []) != term.related:
                 related_deletes.append((term_id,))
@@ -1638,7 +1693,7 @@ class _GlossaryLoad:
             " VALUES (?, 'glossary', ?, ?)",
             new_definitions,
         )
-        self._write("UPDATE definitions SET text = ? WHERE id = ?", definition_updates)
+        self._history(new_definitions, definition_updates, removed, restored)
         self._write("DELETE FROM related WHERE term_id = ?", related_deletes)
         self._write(
             "INSERT INTO related (term_id, name, note, position) VALUES (?, ?, ?, ?)", new_related
@@ -1660,6 +1715,36 @@ class _GlossaryLoad:
         if removed:
             report.kept_votes_on_removed = self._votes_on([term_id for _, term_id in removed])
         return ids
+
+    def _history(
+        self,
+        new_definitions: list[tuple[Any, ...]],
+        definition_updates: list[tuple[str, int]],
+        removed: list[tuple[str, int]],
+        restored: set[int],
+    ) -> None:
+        """The changed definitions' texts, and the texts they had before, in their history
+        (history_store.py): the glossary's own definitions are updated here, between the two.
+        A file's new definitions get no version yet; an admin's get theirs at once."""
+        actor, now = self.actor, self.now
+        edited = "loaded" if actor is None else "edited"
+        ids = [definition_id for _, definition_id in definition_updates]
+        self._write(history_store.ORIGINAL_BY_ID, [(i,) for i in ids])
+        self._write("UPDATE definitions SET text = ? WHERE id = ?", definition_updates)
+        self._write(
+            history_store.RECORD_BY_ID,
+            [history_store.record_params(edited, actor, now, i) for i in ids],
+        )
+        # A statement runs where it was first asked for: each term's original before its
+        # newest version (a term is new, or removed, or back: never two of these).
+        changes = [(t, "removed") for _, t in removed] + [(t, "restored") for t in sorted(restored)]
+        self._write(history_store.ORIGINAL_BY_TERM, [(t,) for t, _ in changes])
+        if actor is not None:
+            changes += [(t, "created") for t, *_ in new_definitions]
+        self._write(
+            history_store.RECORD_BY_TERM,
+            [history_store.record_params(change, actor, now, t) for t, change in changes],
+        )
 
     def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:

@@ -74,7 +74,11 @@ class Admin(commands.GroupCog, group_name="glossary", group_description="Manage 
         guild_id = interaction.guild_id
         assert guild_id is not None
         pending = service_of(interaction).delete_definition(
-            definition_id, guild_id=guild_id, user_id=interaction.user.id, moderator=True
+            definition_id,
+            guild_id=guild_id,
+            user_id=interaction.user.id,
+            moderator=True,
+            user_name=interaction.user.display_name,
         )
         try:
             await in_time(interaction, pending)

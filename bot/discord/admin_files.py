@@ -24,7 +24,15 @@ from bot.core.glossary import GlossaryError
 from bot.core.model import Glossary
 from bot.discord.admin import glossary_group, may_manage
 from bot.discord.render import CONTENT_LIMIT
-from bot.discord.replies import guarded, in_time, rendered, send_error, send_private, service_of
+from bot.discord.replies import (
+    actor_of,
+    guarded,
+    in_time,
+    rendered,
+    send_error,
+    send_private,
+    service_of,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import GlossaryBot
@@ -130,7 +138,9 @@ async def import_file(
         answer = server.import_plan_answer(plan)
         await send_private(interaction, answer=answer, view=_confirm_view(token))
         return
-    report = await in_time(interaction, service.apply_import(guild_id, plan.glossary))
+    report = await in_time(
+        interaction, service.apply_import(guild_id, plan.glossary, by=actor_of(interaction))
+    )
     await send_private(interaction, answer=server.import_done_answer(report))
 
 
@@ -186,7 +196,8 @@ class ImportButton(
         del _pending[self.token]  # once: a second press finds it gone
         service = service_of(interaction)
         report = await in_time(
-            interaction, service.apply_import(pending.guild_id, pending.glossary)
+            interaction,
+            service.apply_import(pending.guild_id, pending.glossary, by=actor_of(interaction)),
         )
         embed = rendered(server.import_done_answer(report))[0]
         if interaction.response.is_done():

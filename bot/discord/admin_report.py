@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 @app_commands.checks.has_permissions(manage_guild=True)
 async def report(interaction: discord.Interaction[GlossaryBot]) -> None:
     service = service_of(interaction)
+    assert interaction.guild_id is not None
     rows = await service.call(service.missed_report, interaction.guild_id)
-    await send_answer(interaction, server.report_answer(rows))
+    waiting = await service.call(service.review_report_line, interaction.guild_id)
+    await send_answer(interaction, server.report_answer(rows, waiting=waiting))
 
 
 async def setup(bot: GlossaryBot) -> None:

@@ -18,7 +18,7 @@ from bot.core.server import TermForm
 from bot.discord.admin import glossary_group, may_manage
 from bot.discord.choices import picked
 from bot.discord.render import CHOICE_LIMIT, choice_name
-from bot.discord.replies import guarded, in_time, send_answer, send_error, service_of
+from bot.discord.replies import actor_of, guarded, in_time, send_answer, send_error, service_of
 
 if TYPE_CHECKING:
     from bot.discord.client import GlossaryBot
@@ -76,9 +76,11 @@ class TermModal(discord.ui.Modal):
         form = TermForm(**{key: box.value for key, box in self.boxes.items()})
         service = service_of(interaction)
         if self.term_id is None:
-            pending = service.add_server_term(guild_id, form)
+            pending = service.add_server_term(guild_id, form, by=actor_of(interaction))
         else:
-            pending = service.edit_server_term(guild_id, self.term_id, form)
+            pending = service.edit_server_term(
+                guild_id, self.term_id, form, by=actor_of(interaction)
+            )
         try:
             await in_time(interaction, pending)
         except Refused as refused:
@@ -167,7 +169,9 @@ async def remove(
     assert interaction.guild_id is not None
     try:
         term_id = await _server_term_id(interaction, term)
-        pending = service_of(interaction).remove_server_term(interaction.guild_id, term_id)
+        pending = service_of(interaction).remove_server_term(
+            interaction.guild_id, term_id, by=actor_of(interaction)
+        )
         name = await in_time(interaction, pending)
     except Refused as refused:
         await send_error(interaction, str(refused))

@@ -46,11 +46,13 @@ COGS = (
     "bot.discord.votes",
     "bot.discord.contribute",
     "bot.discord.profile",
+    "bot.discord.history",
     "bot.discord.admin",
     # The rest of /glossary: each adds its subcommands to the admin cog's group.
     "bot.discord.admin_terms",
     "bot.discord.admin_files",
     "bot.discord.admin_report",
+    "bot.discord.review",
     "bot.discord.web",
 )
 

@@ -112,12 +112,22 @@ async def _sent(
 
 async def _saved(interaction: discord.Interaction[GlossaryBot], pending: Awaitable[Saved]) -> None:
     """Post the stored definition for everyone, or tell the member privately why not."""
+    # Where definitions may wait for review, "thinking…" stays private: what it turns into
+    # may be a definition nobody else may see yet.
+    guild_id = interaction.guild_id
+    service = service_of(interaction)
+    reviewed = guild_id is not None and await service.call(service.reviews_definitions, guild_id)
     try:
-        saved: Saved = await in_time(interaction, pending, ephemeral=False)
+        saved: Saved = await in_time(interaction, pending, ephemeral=reviewed)
     except Refused as refused:
         await send_error(interaction, str(refused))
         return
     service = service_of(interaction)
+    if saved.waiting is not None and interaction.guild_id is not None:
+        # In the review queue: for the member's eyes (and the reviewers') only.
+        waiting = await service.call(service.waiting_answer, saved, guild_id=interaction.guild_id)
+        await send_answer(interaction, waiting, private=True)
+        return
     answer = await service.call(
         service.term_answer, saved.term_id, guild_id=interaction.guild_id, page=saved.page
     )
@@ -215,7 +225,12 @@ class ContributionButton(
                 name = term.name if term else "this term"
                 await interaction.response.send_modal(DefinitionModal(mine.term_id, name, mine))
                 return
-            pending = service.delete_definition(definition_id, guild_id=guild_id, user_id=user_id)
+            pending = service.delete_definition(
+                definition_id,
+                guild_id=guild_id,
+                user_id=user_id,
+                user_name=interaction.user.display_name,
+            )
             gone = await in_time(interaction, pending)
         except Refused as refused:
             await send_error(interaction, str(refused))

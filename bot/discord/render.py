@@ -47,6 +47,7 @@ COLOURS = {
 }
 
 WEB_LINK_LABEL = "Open on the web"
+HISTORY_LABEL = "History"
 NO_PINGS = discord.AllowedMentions.none()
 # Buttons that open something or start something, laid out in rows 1 to 4.
 LINK_KINDS = ("term", "faq", "contribute", "new-term", "add-term")
@@ -127,8 +128,10 @@ def custom_id(action: Action, *, pick: bool = False, query: str | None = None) -
         return search_custom_id(action.page, query or "")
     if pick:
         return f"gb:pick:{action.kind}:{action.target}"
-    if action.kind in ("page", "more", "profile", "board"):
+    if action.kind in ("page", "more", "profile", "board", "history"):
         return f"gb:{action.kind}:{action.target}:{action.page}"
+    if action.kind == "revert":  # the definition, and the version to bring back
+        return f"gb:revert:{action.target}:{action.text}"
     if action.kind == "new-term":
         return f"gb:new-term:{action.text or ''}"[:CUSTOM_ID_LIMIT]
     return f"gb:{action.kind}:{action.target}"
@@ -144,7 +147,11 @@ def view_for(
     carry reactions) on the row under the page buttons.
     """
     view = discord.ui.View(timeout=None)
-    nav = [a for a in answer.actions if a.kind in ("page", "faqs", "search", "profile", "board")]
+    nav = [
+        a
+        for a in answer.actions
+        if a.kind in ("page", "faqs", "search", "profile", "board", "history")
+    ]
     if cut and answer.term_id is not None:
         nav.append(Action("more", "Read more", answer.term_id, answer.page))
     if link is not None and _LINK.fullmatch(link) and len(link) <= LINK_URL_LIMIT:
@@ -158,6 +165,9 @@ def view_for(
     if link is not None:
         view.add_item(discord.ui.Button(label=WEB_LINK_LABEL, url=link, row=0))
     links = [a for a in answer.actions if a.kind in LINK_KINDS]
+    # A history page's Revert buttons: one row, as a page shows at most five versions.
+    for action in [a for a in answer.actions if a.kind == "revert"][:BUTTONS_PER_ROW]:
+        view.add_item(_button(action, row=1, style=discord.ButtonStyle.danger))
     if answer.kind == "search":
         view.add_item(_related_select(links, row=1, placeholder="Open a result…"))
     elif answer.kind == "definition" and len(links) > BUTTONS_PER_ROW:
@@ -188,6 +198,16 @@ def view_for(
                     custom_id=f"gb:vote:{answer.definition_id}:{value}",
                 )
             )
+    if answer.kind == "definition" and answer.definition_id is not None:
+        # Every definition's versions, for anyone to read; its author and admins revert there.
+        view.add_item(
+            discord.ui.Button(
+                label=HISTORY_LABEL,
+                style=discord.ButtonStyle.secondary,
+                row=2,
+                custom_id=f"gb:history:{answer.definition_id}:open",
+            )
+        )
     if not view.children:
         return None
     # The bot's dynamic items answer these buttons by their custom ids; a stopped view is sent

@@ -18,6 +18,7 @@ import discord
 
 from bot.core.answers import Answer, for_viewer
 from bot.core.errors import StoreBusy
+from bot.core.history_store import Actor
 from bot.core.karma import VOTE_EMOJI
 from bot.discord.render import NO_PINGS, embed_for, full_text_pages, view_for
 
@@ -101,12 +102,23 @@ def guild_id_of(interaction: discord.Interaction[GlossaryBot]) -> int | None:
     return interaction.guild_id
 
 
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who is acting, as a definition's history names them."""
+    return Actor(interaction.user.id, interaction.user.display_name)
+
+
 async def send_answer(
     interaction: discord.Interaction[GlossaryBot], answer: Answer, *, private: bool | None = None
 ) -> None:
     """Answer an interaction with an embed; definitions are remembered so reactions vote."""
     answer = for_viewer(answer, interaction.user.id)
     ephemeral = answer.private if private is None else private
+    service = service_of(interaction)
+    shown = await service.call(
+        service.with_waiting, answer, viewer_id=interaction.user.id, guild_id=interaction.guild_id
+    )
+    if shown is not answer:  # it holds the viewer's definition waiting for review: theirs only
+        answer, ephemeral = shown, True
     link = await web_link(interaction.client, answer, interaction.guild_id)
     embed, view = rendered(answer, link=link, private=ephemeral)
     kwargs: dict = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
@@ -170,7 +182,13 @@ async def edit_answer(interaction: discord.Interaction[GlossaryBot], answer: Ans
 
     Public answers are never repainted: a reaction on one always means what its voter saw.
     """
-    answer = for_viewer(answer, interaction.user.id)
+    service = service_of(interaction)
+    answer = await service.call(
+        service.with_waiting,
+        for_viewer(answer, interaction.user.id),
+        viewer_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+    )
     link = await web_link(interaction.client, answer, interaction.guild_id)
     embed, view = rendered(answer, link=link, private=True)
     if interaction.response.is_done():

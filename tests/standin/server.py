@@ -22,6 +22,7 @@ from . import limits
 from .state import (
     ALL_PERMISSIONS,
     DAY,
+    DM,
     LOADING,
     PUBLIC_THREAD,
     Attachment,
@@ -306,6 +307,8 @@ class DiscordStandin:
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.command_syncs: list[str] = []  # "global" or a guild id, per PUT
+        self.dm_channels: dict[int, Channel] = {}  # by the user at the other end
+        self.dms_closed: set[int] = set()  # users who accept no direct messages from the bot
         self.files: dict[int, Attachment] = {}  # served at /attachments/ID/NAME, as a CDN does
         self.violations: list[Violation] = []
         self.requests: list[str] = []
@@ -807,6 +810,11 @@ class DiscordStandin:
 
     # -- what a test reads back -----------------------------------------------------------
 
+    def direct_messages(self, user: User) -> list[Message]:
+        """What the bot sent a user by direct message, oldest first."""
+        channel = self.dm_channels.get(user.id)
+        return self.bot_messages(channel) if channel is not None else []
+
     def bot_messages(self, channel: Channel) -> list[Message]:
         return [
             m
@@ -898,6 +906,8 @@ class DiscordStandin:
                 return await self._followup(token, body)
             case (_, ["webhooks", _, token, "messages", message_id]):
                 return await self._webhook_message(method, token, message_id, body)
+            case ("POST", ["users", "@me", "channels"]):
+                return _json(self._dm_channel(int((body or {}).get("recipient_id") or 0)))
             case ("GET", ["channels", channel_id]):
                 return _json(self._channel(int(channel_id)).payload())
             case ("POST", ["channels", channel_id, "messages"]):
@@ -1013,7 +1023,23 @@ class DiscordStandin:
         self.violation("invalid form body", f"{where}: {json.dumps(errors)}")
         return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400)
 
+    def _dm_channel(self, user_id: int) -> dict[str, Any]:
+        """Open (or find) the direct-message channel with a user, as Discord does even when
+        they do not accept messages: that is found out on sending."""
+        channel = self.dm_channels.get(user_id)
+        if channel is None:
+            if user_id not in self.users:
+                raise _NotFound
+            channel = Channel(snowflake(), "", None, type=DM, recipient=self.users[user_id])
+            self.dm_channels[user_id] = channel
+            self.channels[channel.id] = channel
+        return channel.payload()
+
     async def _create_message(self, channel: Channel, body: dict[str, Any]) -> web.Response:
+        if channel.type == DM and channel.recipient and channel.recipient.id in self.dms_closed:
+            return _json(
+                {"message": "Cannot send messages to this user", "code": 50007}, status=403
+            )
         if errors := limits.check_message(body):
             return self._invalid("create message", errors)
         if not (
@@ -1067,6 +1093,9 @@ class DiscordStandin:
                 response_message_ephemeral=message.ephemeral,
             )
             response["resource"] = {"type": kind, "message": message.payload()}
+        elif kind == 6 and "message" in ix.payload:
+            # A deferred update: the original response is the message the component is on.
+            ix.original = self.messages.get(int(ix.payload["message"]["id"]))
         elif kind == 7:
             target = self.messages.get(int(ix.payload.get("message", {}).get("id", 0)))
             if target is None:

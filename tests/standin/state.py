@@ -76,6 +76,7 @@ class Member:
 
 
 PUBLIC_THREAD = 11
+DM = 1
 
 
 @dataclass
@@ -86,6 +87,7 @@ class Channel:
     type: int = 0
     parent_id: int | None = None  # a thread's channel
     owner_id: int | None = None  # who started a thread
+    recipient: User | None = None  # a direct-message channel's member
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -103,6 +105,8 @@ class Channel:
         }
         if self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
+        if self.type == DM:
+            data["recipients"] = [self.recipient.payload()] if self.recipient else []
         if self.type == PUBLIC_THREAD:
             # What Discord sends for a thread: its metadata, and no overwrites of its own.
             del data["permission_overwrites"], data["position"], data["topic"]
