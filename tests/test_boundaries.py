@@ -35,7 +35,15 @@ STORAGE = (
     "bot.core.copy",
 )
 # Sync service methods that read no storage: the matcher alone, or the service's own life.
-NO_STORAGE = {"decide", "complete", "close", "write_in_background", "read_off_loop", "copy_into"}
+NO_STORAGE = {
+    "decide",
+    "complete",
+    "close",
+    "write_in_background",
+    "read_off_loop",
+    "copy_into",
+    "serve_from_event_loop",
+}
 
 
 def _name(path: Path) -> str:

@@ -447,3 +447,15 @@ async def test_the_bots_reads_run_off_its_event_loop(pg_url):
         assert (await service.call(service.term_answer, 1, guild_id=None)).title
     finally:
         service.close()
+
+
+async def test_the_sites_reads_run_off_its_event_loop_too(pg_url):
+    """`glossary-bot web` alone (no writer): its page reads go to worker threads as well."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    service.forbid_writes()
+    service.serve_from_event_loop()
+    try:
+        assert (await service.call(threading.current_thread)).name.startswith("glossary-read")
+    finally:
+        service.close()

@@ -175,9 +175,13 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         """From now on `_write` works on a thread of its own (for the bot's event loop)."""
         if self._writer is None:
             self._writer = StoreWriter(self.store.target, busy_timeout=self.store.busy_timeout)
+        self.serve_from_event_loop()
+
+    def serve_from_event_loop(self) -> None:
+        """For a front end on an event loop (the bot, `glossary-bot web`): on PostgreSQL every
+        read is a round trip to the server, so `call` runs them on worker threads (one pooled
+        connection each) and none stalls the gateway or the site."""
         if self._reads is None and self.store.backend == "postgres":
-            # Every read is a round trip to the server: `call` runs them on these threads
-            # (one pooled connection each), so none stalls the gateway.
             self.read_off_loop(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="glossary-read"))
 
     def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:

@@ -434,14 +434,22 @@ def web_settings(environ: Mapping[str, str]) -> WebSettings:
 async def serve_forever(service: GlossaryService, *, host: str, port: int) -> None:
     """`glossary-bot web`: the site alone, following what the bot writes to the database,
     until SIGTERM or Ctrl-C."""
+    service.serve_from_event_loop()
     runner = await start_site(service, host=host, port=port)
     stopping = asyncio.Event()
     with contextlib.suppress(NotImplementedError, RuntimeError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     try:
         while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), FOLLOW_DATABASE_SECONDS)
+            # The next look is due after a while, or sooner when another process says it
+            # changed the glossary (PostgreSQL's NOTIFY), or at once when asked to stop.
+            waiting = asyncio.ensure_future(service.wait_for_changes(FOLLOW_DATABASE_SECONDS))
+            stop = asyncio.ensure_future(stopping.wait())
+            await asyncio.wait({waiting, stop}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (waiting, stop):
+                task.cancel()
+            if stopping.is_set():
+                break
             try:
                 await service.follow_other_writers()
             except Exception:
