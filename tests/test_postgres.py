@@ -459,3 +459,27 @@ async def test_the_sites_reads_run_off_its_event_loop_too(pg_url):
         assert (await service.call(threading.current_thread)).name.startswith("glossary-read")
     finally:
         service.close()
+
+
+async def test_remembering_an_answer_keeps_the_answers_cached(pg_url):
+    """Bookkeeping no answer shows (which message shows what, a question that found nothing)
+    leaves the cached answers alone; a vote drops them (an answer shows its votes)."""
+    service = GlossaryService.open(pg_url, seed=False)
+    service.load(small_glossary())
+    service.write_in_background()
+    try:
+        term_id = service.store.find_term("customer").id
+        first = await service.call(service.term_answer, term_id, guild_id=1)
+        await service.record_answer_message(
+            message_id=5, guild_id=1, channel_id=2, definition_id=first.definition_id
+        )
+        await service.record_missed(1, "what is a flux capacitor?")
+        assert await service.call(service.term_answer, term_id, guild_id=1) is first
+        await service._write(
+            lambda store: store.set_vote(
+                definition_id=first.definition_id, guild_id=1, user_id=9, value=1
+            )
+        )
+        assert await service.call(service.term_answer, term_id, guild_id=1) is not first
+    finally:
+        service.close()

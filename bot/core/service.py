@@ -184,9 +184,15 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         if self._reads is None and self.store.backend == "postgres":
             self.read_off_loop(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="glossary-read"))
 
-    def _write(self, work: Callable[[Store], T], *, long: bool = False) -> asyncio.Future[T]:
+    def _write(
+        self, work: Callable[[Store], T], *, long: bool = False, answers_change: bool = True
+    ) -> asyncio.Future[T]:
         """Run `work` (writes, or reads that must see them) as one transaction, after all the
         work asked for before it.
+
+        answers_change=False: bookkeeping no answer shows (which message shows what, a
+        question that found nothing), so the answers cached stay; every other write drops
+        them, since a vote, a definition or a setting may be in one.
 
         Its place in line is taken at the call, so the caller may answer a member first and
         await the result after. In the background, work runs at once when nothing is queued
@@ -210,7 +216,7 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         assert self._writer is not None
         self._queued += 1
         future = self._writer.submit(lambda store: store.transaction(work))
-        future.add_done_callback(self._written)
+        future.add_done_callback(self._written if answers_change else self._dequeued)
         return future
 
     # -- the event loop's seam to storage ---------------------------------------------------
@@ -245,10 +251,13 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         """From now on `call` runs reads on this executor's threads (None: inline again)."""
         self._reads = executor
 
-    def _written(self, _: asyncio.Future) -> None:
-        self._queued -= 1
+    def _written(self, done: asyncio.Future) -> None:
+        self._dequeued(done)
         # Written through another connection: answers cached from this one are stale.
         self.store.changed_elsewhere()
+
+    def _dequeued(self, _: asyncio.Future) -> None:
+        self._queued -= 1
 
     # -- loading --------------------------------------------------------------------------
 
@@ -546,7 +555,10 @@ class GlossaryService(HistoryOperations, ReviewOperations):
 
     def record_missed(self, guild_id: int | None, query: str) -> asyncio.Future[None]:
         """Keep a question that found nothing for the server's maintainers (queued)."""
-        return self._write(lambda store: store.record_missed_query(guild_id=guild_id, query=query))
+        return self._write(
+            lambda store: store.record_missed_query(guild_id=guild_id, query=query),
+            answers_change=False,
+        )
 
     def missed_queries(
         self, guild_id: int | None, *, limit: int = 25
@@ -898,7 +910,8 @@ class GlossaryService(HistoryOperations, ReviewOperations):
                 channel_id=channel_id,
                 definition_id=definition_id,
                 faq_id=faq_id,
-            )
+            ),
+            answers_change=False,
         )
 
     def is_answer(self, message_id: int) -> bool:
