@@ -345,6 +345,8 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
+        # Settings read outside a transaction, good while `version` stays what it was.
+        self._read_settings: tuple[int, dict[tuple[int, str], str | None]] = (-1, {})
         self._local = threading.local()  # this thread's transaction's settings (see _settings)
         self._vocabulary: Vocabulary | None = None
         self._vocabulary_key: tuple[int, tuple[object, int]] = (-1, (-1, -1))
@@ -509,19 +511,28 @@ class Store:
 
     def guild_setting(self, guild_id: int, key: str) -> str | None:
         # Inside a write transaction nobody else can change a setting: it is read once.
-        cache = self._settings if self.sql.in_transaction else None
-        if cache is not None and (guild_id, key) in cache:
+        # Outside one, a setting read stays good until `version` moves (a write here, or
+        # another process's seen by the service): answers read settings on every /define.
+        if self.sql.in_transaction:
+            cache, version = self._settings, None
+        else:
+            version = self.version
+            if self._read_settings[0] != version:
+                self._read_settings = (version, {})
+            cache = self._read_settings[1]
+        if (guild_id, key) in cache:
             return cache[guild_id, key]
         row = self._one(
             "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
         )
         value = row["value"] if row else None
-        if cache is not None:
+        if version is None or self.version == version:  # not kept if a write landed meanwhile
             cache[guild_id, key] = value
         return value
 
     def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
         self._settings.pop((guild_id, key), None)
+        self.version += 1
         with self._writing():
             if value is None:
                 self.sql.execute(
