@@ -33,7 +33,7 @@ from standin import DiscordStandin  # noqa: E402
 from standin.bare import until  # noqa: E402
 
 GLOSSARY = HERE.parent / "glossary.yaml"
-MONITOR = re.compile(r"loop monitor t=([\d.]+) longest_stall_ms=([\d.]+)")
+MONITOR = re.compile(r"loop monitor t=([\d.]+) longest_stall_ms=([\d.]+) cpu_ms=([\d.]+)")
 
 
 def term_names(count: int) -> list[str]:
@@ -60,14 +60,15 @@ def votes_recorded(db: Path | str) -> int:
         connection.close()
 
 
-def stalls(log: str, start: float, end: float) -> float:
-    """The longest stall the bot logged in windows overlapping [start, end]."""
+def stalls(log: str, start: float, end: float) -> tuple[float, float]:
+    """The longest stall the bot logged in windows overlapping [start, end], and the CPU time
+    the loop's thread used in it (the rest: the OS running other processes)."""
     found = [
-        float(ms)
-        for t, ms in MONITOR.findall(log)
+        (float(ms), float(cpu))
+        for t, ms, cpu in MONITOR.findall(log)
         if float(t) >= start and float(t) - 0.25 <= end + 0.25
     ]
-    return max(found, default=float("nan"))
+    return max(found, default=(float("nan"), float("nan")))
 
 
 async def burst(
@@ -144,19 +145,23 @@ async def main() -> None:
         f"a burst of {votes['reactions']} reactions from {args.members} members on"
         f" {args.answers} answers, through the stand-in"
     )
-    print(f"{'bot':<28}{'recorded':>10}{'sent s':>8}{'drain s':>9}{'votes/s':>9}{'stall ms':>10}")
+    print(
+        f"{'bot':<28}{'recorded':>10}{'sent s':>8}{'drain s':>9}{'votes/s':>9}{'stall ms':>10}"
+        f"{'its cpu ms':>12}"
+    )
     for name, r in (("votes off (the floor)", floor), ("glossary-bot, votes on", votes)):
         rate = r["reactions"] / r["drain"] if r["drain"] else float("inf")
         recorded = f"{r['recorded']}/{r['reactions']}" if name.endswith("on") else "-"
         print(
             f"{name:<28}{recorded:>10}{r['send']:>8.2f}{r['drain']:>9.2f}{rate:>9.0f}"
-            f"{r['stall']:>10.1f}"
+            f"{r['stall'][0]:>10.1f}{r['stall'][1]:>12.1f}"
         )
     print(
         f"drain ratio votes on / floor: {votes['drain'] / floor['drain']:.2f}x;"
         f" goals: every vote recorded, >= 500 votes/s, no stall over 50 ms"
     )
-    # Stalls include time the OS gave other processes: read them beside the machine's load.
+    # Stalls include time the OS gave other processes (wall time, beside "its cpu ms", the
+    # bot's own share): read them beside the machine's load.
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for r in (floor, votes):
         for v in r["violations"]:
