@@ -126,13 +126,15 @@ class PacedGateway(discord.Client):
     through ``poll_event``.
     """
 
+    gateway_slice_seconds = GATEWAY_SLICE_SECONDS
+
     def _get_state(self, **options: Any) -> Any:
         state = super()._get_state(**options)  # type: ignore[misc]
         update_references = state._update_references
 
         def new_websocket(ws: Any) -> None:
             update_references(ws)
-            pace_gateway_reads(ws)
+            pace_gateway_reads(ws, self.gateway_slice_seconds)
 
         state._update_references = new_websocket
         return state
