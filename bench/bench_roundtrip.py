@@ -83,7 +83,7 @@ async def measure(
         folder = Path(tempfile.mkdtemp())
         process_class = BareProcess if kind == "bare" else BotProcess
         env = {"GLOSSARY_LOOP_MONITOR": "1"} if monitor else None
-        process = await process_class(discord, db or folder / "g.db", folder / "log", env=env)
+        process = process_class(discord, db or folder / "g.db", folder / "log", env=env)
         await process.start()
         try:
             await until(lambda: bool(discord.global_commands), timeout=10)
