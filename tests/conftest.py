@@ -13,6 +13,7 @@ from running_bot import BotProcess
 from standin import Channel, DiscordStandin, Guild, User
 
 from bot.core.service import GlossaryService
+from bot.core.store import Store
 
 
 @pytest.fixture
@@ -54,6 +55,14 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "glossary.db")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db_url):
+    """A store holding the small test glossary: on SQLite, then on PostgreSQL."""
+    with Store(db_url) as store:
+        store.load_glossary(small_glossary())
+        yield store
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def definitions_stored(world) -> list[str]:
     with Store(world.bot.db) as store:
         return [
             r["text"]
-            for r in store.db.query("SELECT text FROM definitions WHERE origin = 'member'")
+            for r in store.sql.rows("SELECT text FROM definitions WHERE origin = 'member'")
         ]
 
 

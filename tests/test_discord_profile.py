@@ -37,10 +37,11 @@ def seed_votes(world, definition_id, ups, downs=0, *, days_ago=0):
             )
         if days_ago:
             when = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
-            store.db.execute(
-                "UPDATE votes SET voted_at = ? WHERE definition_id = ?", [when, definition_id]
+            store.transaction(
+                lambda s: s.sql.execute(
+                    "UPDATE votes SET voted_at = ? WHERE definition_id = ?", [when, definition_id]
+                )
             )
-            store.db.conn.commit()
 
 
 def field(embed, name):
@@ -104,12 +105,13 @@ async def test_leaderboard_ranks_by_karma_in_a_period_paged_with_stable_ties(wor
         when = (datetime.now(UTC) - timedelta(days=20)).isoformat(timespec="seconds")
         old = (datetime.now(UTC) - timedelta(days=60)).isoformat(timespec="seconds")
         for member, at in ((members[10], when), (members[9], old)):
-            store.db.execute(
-                "UPDATE votes SET voted_at = ? WHERE definition_id IN"
-                " (SELECT id FROM definitions WHERE author_id = ?)",
-                [at, member.id],
+            store.transaction(
+                lambda s, at=at, member=member: s.sql.execute(
+                    "UPDATE votes SET voted_at = ? WHERE definition_id IN"
+                    " (SELECT id FROM definitions WHERE author_id = ?)",
+                    [at, member.id],
+                )
             )
-        store.db.conn.commit()
     ix = await world.discord.slash(world.guild, world.channel, world.bob, "leaderboard")
     board = await ix.message()
     lines = board.embed["description"].splitlines()

@@ -9,20 +9,11 @@ from bot.core.contributions import Contribution, Refused, delete, save
 from bot.core.export import dump_glossary
 from bot.core.history_store import Actor
 from bot.core.model import Term
-from bot.core.store import Store
 
 GUILD = 111
 ALICE, BOB, ADMIN = 1, 2, 3
 FIRST = "Someone who pays us for a thing."
 SECOND = "Someone who pays us, again and again."
-
-
-@pytest.fixture
-def store(db_url):
-    """On SQLite, then on PostgreSQL (the contract suite's `db_url`)."""
-    with Store(db_url) as store:
-        store.load_glossary(small_glossary())
-        yield store
 
 
 def customer(store) -> int:

@@ -2,25 +2,15 @@
 unseen by anyone else, until approved (public, credited) or rejected (with a reason)."""
 
 import pytest
-from helpers import small_glossary
 
 from bot.core import review, review_store
 from bot.core.contributions import Contribution, Refused, create_term, save
 from bot.core.history_store import Actor
-from bot.core.store import Store
 
 GUILD = 111
 ALICE, BOB, ADMIN = 1, 2, 3
 TEXT = "Someone who pays us for a thing."
 REVIEWER = Actor(ADMIN, "owner")
-
-
-@pytest.fixture
-def store(db_url):
-    """On SQLite, then on PostgreSQL (the contract suite's `db_url`)."""
-    with Store(db_url) as store:
-        store.load_glossary(small_glossary())
-        yield store
 
 
 def customer(store) -> int:

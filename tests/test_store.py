@@ -18,13 +18,6 @@ ALICE, BOB, CAROL = 1, 2, 3
 
 
 @pytest.fixture
-def store(db_url):
-    with Store(db_url) as store:
-        store.load_glossary(small_glossary())
-        yield store
-
-
-@pytest.fixture
 def sqlite_store(tmp_path):
     with Store(tmp_path / "glossary.db") as store:
         store.load_glossary(small_glossary())

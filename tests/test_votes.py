@@ -3,26 +3,17 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from helpers import small_glossary
 
 from bot.core import voting
 from bot.core.karma import VoteLimits
 from bot.core.service import VOTE_RESULTS_PER_TURN, GlossaryService
-from bot.core.store import Store
 from bot.core.voting import Voter
 
 GUILD, CHANNEL = 5, 50
 ALICE, BOB, CAROL = 1, 2, 3
 DEFAULTS = VoteLimits(min_account_days=0, min_member_hours=0)
 UP, DOWN = 1, -1
-
-
-@pytest.fixture
-def store(db_url):
-    with Store(db_url) as store:
-        store.load_glossary(small_glossary())
-        yield store
 
 
 def contribute(store, author=ALICE, name="alice", term="Customer", message_id=100) -> int:

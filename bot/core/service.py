@@ -230,19 +230,16 @@ class GlossaryService(HistoryOperations, ReviewOperations):
 
         On SQLite the operation runs inline, now, as it always has: a read of a local file in
         WAL mode takes microseconds, and the store's connection is used from the loop's
-        thread only. A backend whose every read is a network round trip (PostgreSQL) hands
-        an executor to `read_off_loop`, and the same operations then run on its threads, so
-        a slow round trip never stalls the gateway; no cog changes for it. Such a backend
-        must then let operations run on several threads at once (one connection each), and
-        the service's caches (answers, decisions, limits) are shared between those threads.
+        thread only. On PostgreSQL, whose every read is a network round trip, the bot
+        (`write_in_background`) runs them on READ_THREADS threads (`read_off_loop`), one
+        pooled connection each, so a slow round trip never stalls the gateway; no cog
+        changes for it. Reads may then finish out of the order asked: the votes cog queues
+        a message's reaction events in arrival order itself (ArrivalOrder), and an answer
+        read while a write landed is not cached.
 
         The service's own reads in its async operations come here too (`_terms_changed`,
-        `_rebuild`). Not yet, for that backend to route: `follow_other_writers` (the change
-        feed, its own), storing new FAQ vectors (`_keep_vectors`), and the cached read
-        `set_vote_limits` makes before it queues its write. A reaction's handler
-        awaits `is_answer` here before queuing its vote: inline, nothing runs in between, so
-        events are queued in the order they came; off the loop, two events of one message
-        may be queued in either order.
+        `_rebuild`, `follow_other_writers`, storing new FAQ vectors); `set_vote_limits` reads
+        the current limits in its write.
         """
         if self._reads is None:
             return op(*args, **kwargs)
@@ -376,13 +373,13 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         a worker thread and swapped in, and this returns True. When nothing changed it costs
         one cheap query, so a bot can call it every few seconds.
         """
-        generation = self._glossary_changed_elsewhere()
+        generation = await self.call(self._glossary_changed_elsewhere)
         if generation is None:
             return False
         async with self._matcher_lock:
-            entries = list(self.store.matcher_entries())
-            matcher = await asyncio.to_thread(self._new_matcher, entries, self._stored_vectors())
-            self._keep_vectors(matcher)
+            entries, stored = await self.call(self._matcher_inputs)
+            matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
+            await self.call(self._keep_vectors, matcher)
             self._use(matcher, generation)
         return True
 
@@ -410,7 +407,7 @@ class GlossaryService(HistoryOperations, ReviewOperations):
             generation = await self.call(self.store.glossary_generation)
             entries, stored = await self.call(self._matcher_inputs)
             matcher = await asyncio.to_thread(self._new_matcher, entries, stored)
-            self._keep_vectors(matcher)
+            await self.call(self._keep_vectors, matcher)
             self._use(matcher, generation)
 
     # -- members' definitions -------------------------------------------------------------
@@ -704,14 +701,19 @@ class GlossaryService(HistoryOperations, ReviewOperations):
     def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
         # Answers are asked for far more often than votes or loads change them.
         key = (term_id, guild_id, page)
-        if self._cached_version != self.store.version:
+        version = self.store.version
+        if self._cached_version != version:
             self._answers.clear()
-            self._cached_version = self.store.version
-        if key not in self._answers:
+            self._cached_version = version
+        answer = self._answers.get(key)
+        if answer is None:
             if len(self._answers) > ANSWER_CACHE_SIZE:
                 self._answers.clear()
-            self._answers[key] = self._term_answer(term_id, guild_id=guild_id, page=page)
-        return self._answers[key]
+            answer = self._term_answer(term_id, guild_id=guild_id, page=page)
+            # Off the loop, a write may have landed while this was read: keep it only if not.
+            if self.store.version == version:
+                self._answers[key] = answer
+        return answer
 
     def _term_answer(self, term_id: int, *, guild_id: int | None, page: int) -> Answer:
         term = self.store.term(term_id)
@@ -862,14 +864,20 @@ class GlossaryService(HistoryOperations, ReviewOperations):
 
     def set_vote_limits(self, guild_id: int, values: dict[str, str] | None) -> asyncio.Future:
         """Change some of a server's limits (ValueError names a bad value); None: defaults."""
-        limits = (
-            karma.limits_from(values, self.vote_limits(guild_id)) if values else self.vote_defaults
-        )
-        stored = karma.limits_json(limits, self.vote_defaults)
+        if values:
+            karma.limits_from(values, self.vote_defaults)  # a bad value is named here and now
+        defaults = self.vote_defaults
+
+        def write(store: Store) -> None:
+            # Merged with the limits as stored, in the write: another process may have just
+            # changed them, and no read waits on the event loop.
+            current = voting.limits_for(store, guild_id, defaults)
+            limits = karma.limits_from(values, current) if values else defaults
+            stored = karma.limits_json(limits, defaults)
+            store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
+
         self._limits.pop(guild_id, None)
-        written = self._write(
-            lambda store: store.set_guild_setting(guild_id, voting.LIMITS_SETTING, stored)
-        )
+        written = self._write(write)
         written.add_done_callback(lambda _: self._limits.pop(guild_id, None))
         return written
 
