@@ -1,9 +1,13 @@
 """Votes applied to a real store: reactions kept, the latest standing one is the vote."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+from helpers import small_glossary
 
 from bot.core import voting
 from bot.core.karma import VoteLimits
+from bot.core.service import VOTE_RESULTS_PER_TURN, GlossaryService
 from bot.core.voting import Voter
 
 GUILD, CHANNEL = 5, 50
@@ -288,3 +292,59 @@ def test_best_definition_of_its_term_means_strictly_ahead_of_every_other(store):
     react(store, 4, UP, message_id=100)
     assert "best-of-term" in store.badges(guild_id=GUILD, user_id=ALICE)
     assert (vote(store, mine, 4), vote(store, theirs)) == (UP, UP)
+
+
+# -- a burst through the service, written on its writer's thread ---------------------------
+
+BURST = 300
+
+
+async def burst_service(db_url):
+    """A service writing in the background, with one member's definition shown in an answer."""
+    service = GlossaryService.open(db_url, seed=False)
+    service.vote_defaults = DEFAULTS
+    service.load(small_glossary())
+    service.write_in_background()
+    definition = contribute(service.store)
+    return service, definition
+
+
+def upvote(service, user):
+    return service.add_reaction(message_id=100, value=UP, voter=Voter(user))
+
+
+async def test_a_write_queued_after_a_burst_of_votes_sees_every_one_of_them(db_url):
+    """Votes wait to be batched; a write asked for after them still runs after them."""
+    service, _ = await burst_service(db_url)
+    try:
+        votes = [upvote(service, 1000 + n) for n in range(BURST)]
+        seen = service._write(lambda store: karma_of(store))
+        assert await seen == (BURST, 0)
+        assert all(o.refused is None for o in await asyncio.gather(*votes))
+    finally:
+        service.close()
+
+
+async def test_a_bursts_results_are_handed_back_a_slice_per_turn_of_the_loop(db_url):
+    """The handlers a burst's results wake never all run in one turn of the event loop."""
+    service, _ = await burst_service(db_url)
+    turn, stop = [0], asyncio.Event()
+
+    async def count_turns():
+        while not stop.is_set():
+            turn[0] += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(count_turns())
+    try:
+        votes = [upvote(service, 2000 + n) for n in range(BURST)]
+        done_in_turn = []
+        for vote in votes:
+            vote.add_done_callback(lambda _: done_in_turn.append(turn[0]))
+        await asyncio.gather(*votes)
+        assert len(set(done_in_turn)) >= BURST // VOTE_RESULTS_PER_TURN
+        assert karma_of(service.store) == (BURST, 0)
+    finally:
+        stop.set()
+        await ticker
+        service.close()

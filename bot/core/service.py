@@ -57,6 +57,9 @@ DEFAULT_DB = "glossary.db"
 ANSWER_CACHE_SIZE = 4096
 DECISION_CACHE_SIZE = 4096
 READ_THREADS = 4  # PostgreSQL: reads of the bot at once, off its event loop
+# Reaction events whose results are handed back per turn of the event loop: each wakes its
+# handler, and a burst's thousand at once would keep the gateway waiting for all of them.
+VOTE_RESULTS_PER_TURN = 64
 Mode = Literal["define", "chat"]
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -123,6 +126,9 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         self._queued = 0
         self._answers_shown: set[int] = set()
         self._vote_batch: list[tuple[Callable[[Store], Outcome], asyncio.Future[Outcome]]] = []
+        # A batch of votes is being written or its results handed back; events that come
+        # meanwhile wait for the next batch (see `_vote`).
+        self._votes_busy = False
         self._limits: dict[int, VoteLimits] = {}
         self._settling = False  # the database changed at the last look (see above)
         self._wake: asyncio.Event | None = None  # set when another process says it changed
@@ -201,6 +207,9 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         Work that takes long by itself (a whole glossary file) says so, and always goes there,
         as all work does on PostgreSQL.
         """
+        if self._vote_batch:
+            # Votes waiting for their batch were asked for first: they keep their place.
+            self._write_votes()
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         # On PostgreSQL every unit of work is a round trip over the network: never on the loop.
         off_loop = long or self.store.backend == "postgres"
@@ -946,16 +955,30 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         """Queue one reaction event's work. The events that arrive together (a burst comes in
         hundreds) are written in one transaction on the writer's thread, each in a savepoint
         of its own, so the event loop never waits on them and one commit serves them all;
-        each event's future is done once its vote is committed."""
+        each event's future is done once its vote is committed.
+
+        One batch at a time: the events that come while a batch is being written wait for the
+        next, so a slower database (a network round trip per batch) makes bigger batches, not
+        a longer queue. Any other write queued meanwhile sends the waiting votes first, so
+        every write still lands in the order it was asked for."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Outcome] = loop.create_future()
-        if not self._vote_batch:
-            loop.call_soon(self._write_votes)
+        if not self._vote_batch and not self._votes_busy:
+            self._votes_busy = True
+            loop.call_soon(self._write_next_votes)
         self._vote_batch.append((work, done))
         return done
 
+    def _write_next_votes(self) -> None:
+        if self._vote_batch:
+            self._write_votes()
+        else:  # another write sent them already
+            self._votes_busy = False
+
     def _write_votes(self) -> None:
         batch, self._vote_batch = self._vote_batch, []
+        self._votes_busy = True
+        loop = asyncio.get_running_loop()
 
         def write_all(store: Store) -> list[Outcome | BaseException]:
             results: list[Outcome | BaseException] = []
@@ -969,13 +992,27 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         def settle(written: asyncio.Future[list[Outcome | BaseException]]) -> None:
             failed = written.exception()
             results = written.result() if failed is None else [failed] * len(batch)
-            for (_, done), result in zip(batch, results, strict=True):
+            hand_back([done for _, done in batch], results, 0)
+
+        def hand_back(
+            dones: list[asyncio.Future[Outcome]], results: list[Outcome | BaseException], at: int
+        ) -> None:
+            # A slice per turn of the loop: the handlers these wake run before the next slice,
+            # with the gateway's reads and every other task in between.
+            upto = at + VOTE_RESULTS_PER_TURN
+            for done, result in zip(dones[at:upto], results[at:upto], strict=True):
                 if done.cancelled():
                     continue
                 if isinstance(result, BaseException):
                     done.set_exception(result)
                 else:
                     done.set_result(result)
+            if upto < len(dones):
+                loop.call_soon(hand_back, dones, results, upto)
+            elif self._vote_batch:
+                self._write_votes()  # the events that came while this batch was written
+            else:
+                self._votes_busy = False
 
         self._write(write_all, long=True).add_done_callback(settle)
 
