@@ -167,3 +167,15 @@ def test_the_console_runs_the_queue_as_the_local_servers_admin(service):
     term = customer(service.store)
     shown = [d.text for d in service.store.definitions(term, guild_id=0)]
     assert "Someone who pays us, again and again." in shown and TEXT not in shown
+
+
+def test_a_definition_sent_after_an_answer_was_read_shows_to_its_author(store):
+    """Whether anything waits is cached with the answers: sending one makes it stale."""
+    from bot.core.service import GlossaryService
+
+    turn_on(store)
+    answer = GlossaryService(store).term_answer(customer(store), guild_id=GUILD)
+    assert review.with_waiting(store, answer, viewer_id=ALICE, guild_id=GUILD) is answer
+    contribute(store)
+    mine = review.with_waiting(store, answer, viewer_id=ALICE, guild_id=GUILD)
+    assert mine.private and TEXT in mine.sections[-1].text

@@ -165,6 +165,10 @@ def age(at: str | None, *, since: datetime | None = None) -> str:
     return f"{seconds // 86400} days"
 
 
+def _waiting_here(store: Store, guild_id: int) -> int:
+    return review_store.queue_summary(store, guild_id)[0]
+
+
 def report_line(store: Store, guild_id: int) -> str | None:
     """For /glossary report: how many wait and for how long the oldest has (None: none)."""
     count, oldest = review_store.queue_summary(store, guild_id)
@@ -226,6 +230,9 @@ def with_waiting(store: Store, answer: Answer, *, viewer_id: int, guild_id: int 
     """A term's answer as its viewer sees it: with their own definition waiting for review
     (then shown to them alone), if they have one."""
     if answer.kind != "definition" or answer.term_id is None or guild_id is None:
+        return answer
+    # Every answer asks; most servers have nothing waiting (one cached count says so).
+    if not store.cached_read(("waiting", guild_id), _waiting_here, store, guild_id):
         return answer
     mine = review_store.waiting_of_author(
         store, guild_id, viewer_id, term_id=answer.term_id, term_name=""

@@ -151,6 +151,7 @@ def submit(
             [*values, earlier.id],
         )
         return earlier.id
+    store.version += 1  # a write through a read (RETURNING): what was cached is stale
     row = store._one(SUBMIT_SQL, [*values, guild_id, term_id, term_name, author_id, at, WAITING])
     assert row is not None
     return int(row["id"])

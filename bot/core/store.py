@@ -345,8 +345,8 @@ class Store:
         self.busy_timeout = busy_timeout
         # Bumped by every write that changes what an answer shows, so readers can cache.
         self.version = 0
-        # Settings read outside a transaction, good while `version` stays what it was.
-        self._read_settings: tuple[int, dict[tuple[int, str], str | None]] = (-1, {})
+        # Small reads outside a transaction (settings, ...), good while `version` stays.
+        self._read_cache: tuple[int, dict[tuple, Any]] = (-1, {})
         self._local = threading.local()  # this thread's transaction's settings (see _settings)
         self._vocabulary: Vocabulary | None = None
         self._vocabulary_key: tuple[int, tuple[object, int]] = (-1, (-1, -1))
@@ -483,6 +483,7 @@ class Store:
 
     def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One write statement; how many rows it changed (history_store, review_store)."""
+        self.version += 1
         return self.sql.execute(sql, list(params))
 
     # -- meta -----------------------------------------------------------------------------
@@ -514,20 +515,30 @@ class Store:
         # Outside one, a setting read stays good until `version` moves (a write here, or
         # another process's seen by the service): answers read settings on every /define.
         if self.sql.in_transaction:
-            cache, version = self._settings, None
-        else:
-            version = self.version
-            if self._read_settings[0] != version:
-                self._read_settings = (version, {})
-            cache = self._read_settings[1]
-        if (guild_id, key) in cache:
+            cache = self._settings
+            if (guild_id, key) not in cache:
+                cache[guild_id, key] = self._setting(guild_id, key)
             return cache[guild_id, key]
+        return self.cached_read(("setting", guild_id, key), self._setting, guild_id, key)
+
+    def _setting(self, guild_id: int, key: str) -> str | None:
         row = self._one(
             "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]
         )
-        value = row["value"] if row else None
-        if version is None or self.version == version:  # not kept if a write landed meanwhile
-            cache[guild_id, key] = value
+        return row["value"] if row else None
+
+    def cached_read(self, key: tuple, read: Callable[..., T], *args: Any) -> T:
+        """`read(*args)`, kept until `version` moves (a write here, or another process's
+        once the service has seen it): for small reads that every answer makes."""
+        version = self.version
+        if self._read_cache[0] != version:
+            self._read_cache = (version, {})
+        cache = self._read_cache[1]
+        if key in cache:
+            return cache[key]
+        value = read(*args)
+        if self.version == version:  # not kept if a write landed meanwhile
+            cache[key] = value
         return value
 
     def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
