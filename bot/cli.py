@@ -271,8 +271,9 @@ def copy(source: str, target: str) -> None:
         destination.close()
     finally:
         origin.close()
+    width = max(len(table) for table in report.rows)
     for table, rows in report.rows.items():
-        click.echo(f"{table:<16} {rows:>10,}")
+        click.echo(f"{table:<{width}} {rows:>10,}")
     click.echo(f"copied {report.total:,} rows; every table's count checked on both sides")
 
 
