@@ -348,3 +348,26 @@ async def test_a_bursts_results_are_handed_back_a_slice_per_turn_of_the_loop(db_
         stop.set()
         await ticker
         service.close()
+
+
+async def test_an_event_that_fails_in_a_burst_fails_alone(db_url):
+    """A burst is written in one go; should one event fail, the others are still kept and
+    nothing of the failed one is."""
+    service, _ = await burst_service(db_url)
+
+    def broken(store):
+        store.record_missed_query(guild_id=GUILD, query="half written")
+        raise RuntimeError("this event cannot be written")
+
+    try:
+        before = [upvote(service, 3000 + n) for n in range(5)]
+        failing = service._vote(broken)
+        after = [upvote(service, 3100 + n) for n in range(5)]
+        outcomes = await asyncio.gather(*before, failing, *after, return_exceptions=True)
+        assert isinstance(outcomes[5], RuntimeError)
+        assert all(o.refused is None for o in outcomes[:5] + outcomes[6:])
+        assert await service._write(lambda store: karma_of(store)) == (10, 0)
+        missed = await service._write(lambda store: store.missed_queries(guild_id=GUILD))
+        assert missed == []
+    finally:
+        service.close()
