@@ -6,6 +6,7 @@ Manage Server as Discord reports it for this very press."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -21,8 +22,11 @@ from bot.discord.replies import (
     service_of,
 )
 
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
 
-def is_admin(interaction: discord.Interaction) -> bool:
+
+def is_admin(interaction: discord.Interaction[GlossaryBot]) -> bool:
     """Manage Server in this server, as Discord resolved it for this interaction."""
     return interaction.guild_id is not None and interaction.permissions.manage_guild
 
@@ -42,12 +46,15 @@ class HistoryButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> HistoryButton:
         return cls(item, match["action"], int(match["definition"]), match["arg"])
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         service = service_of(interaction)
         guild_id = guild_id_of(interaction)
         try:

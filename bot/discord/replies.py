@@ -102,7 +102,7 @@ def guild_id_of(interaction: discord.Interaction[GlossaryBot]) -> int | None:
     return interaction.guild_id
 
 
-def actor_of(interaction: discord.Interaction) -> Actor:
+def actor_of(interaction: discord.Interaction[GlossaryBot]) -> Actor:
     """Who is acting, as a definition's history names them."""
     return Actor(interaction.user.id, interaction.user.display_name)
 

@@ -7,7 +7,7 @@ message; when theirs are closed, the reviewer is told that instead. The rules ar
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -20,6 +20,9 @@ from bot.discord.admin import glossary_group, may_manage
 from bot.discord.render import BUTTON_LABEL_LIMIT, NO_PINGS, shorten
 from bot.discord.replies import actor_of, guarded, in_time, rendered, send_error, service_of
 
+if TYPE_CHECKING:
+    from bot.discord.client import GlossaryBot
+
 REVIEW_PREFIX = "gb:review:"
 
 
@@ -30,7 +33,7 @@ REVIEW_PREFIX = "gb:review:"
 )
 @app_commands.checks.has_permissions(manage_guild=True)
 async def review(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[GlossaryBot],
     state: Literal["on", "off"] | None = None,
     skip_karma: app_commands.Range[int, -1, MAX_SKIP_KARMA] | None = None,
 ) -> None:
@@ -82,7 +85,7 @@ def queue_view(answer: Answer) -> discord.ui.View:
 
 
 async def send_queue(
-    interaction: discord.Interaction, answer: Answer, *, in_place: bool = False
+    interaction: discord.Interaction[GlossaryBot], answer: Answer, *, in_place: bool = False
 ) -> None:
     """The queue, privately: a new message, or this message updated (in_place)."""
     embed, view = rendered(answer)[0], queue_view(answer)
@@ -101,7 +104,7 @@ async def send_queue(
         )
 
 
-async def tell_author(interaction: discord.Interaction, decided: Decided) -> bool:
+async def tell_author(interaction: discord.Interaction[GlossaryBot], decided: Decided) -> bool:
     """Tell the author privately, by direct message; False when they cannot be reached."""
     guild = interaction.guild
     text = decided.author_message(guild.name if guild else "")
@@ -126,14 +129,18 @@ class RejectModal(discord.ui.Modal, title="Reject this definition"):
         self.review_id = review_id
 
     @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if not await may_manage(interaction):
             return
         await decide(interaction, self.review_id, reject=True, reason=self.reason.value)
 
 
 async def decide(
-    interaction: discord.Interaction, review_id: int, *, reject: bool, reason: str | None = None
+    interaction: discord.Interaction[GlossaryBot],
+    review_id: int,
+    *,
+    reject: bool,
+    reason: str | None = None,
 ) -> None:
     """Approve or reject, tell the author, and show the queue after it."""
     guild_id = interaction.guild_id
@@ -158,7 +165,7 @@ async def decide(
     await send_queue(interaction, answer, in_place=in_place_for(interaction))
 
 
-def in_place_for(interaction: discord.Interaction) -> bool:
+def in_place_for(interaction: discord.Interaction[GlossaryBot]) -> bool:
     """A button on the queue updates the queue; a form's submission answers anew."""
     return interaction.type == discord.InteractionType.component
 
@@ -174,12 +181,15 @@ class ReviewButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls,
+        interaction: discord.Interaction[GlossaryBot],
+        item: discord.ui.Button,
+        match: re.Match[str],
     ) -> ReviewButton:
         return cls(item, match["action"], int(match["arg"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[GlossaryBot]) -> None:
         if not await may_manage(interaction):
             return
         guild_id = interaction.guild_id
