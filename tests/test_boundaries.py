@@ -41,7 +41,6 @@ NO_STORAGE = {
     "close",
     "write_in_background",
     "read_off_loop",
-    "copy_into",
     "serve_from_event_loop",
 }
 

@@ -104,6 +104,7 @@ def _copy_table(
     if table == "meta":
         insert += " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     order = ", ".join(key)
+    at = [columns.index(name) for name in key]  # where the key stands in a copied row
     copied, after = 0, None
     while True:
         # Keyset paging on the primary key: each batch is one indexed range, whatever the size.
@@ -115,7 +116,6 @@ def _copy_table(
             break
         target.executemany(insert, rows)
         copied += len(rows)
-        at = [columns.index(name) for name in key]
         after = [rows[-1][i] for i in at]
         if progress:
             progress(table, copied)
