@@ -119,9 +119,7 @@ class GlossaryService(HistoryOperations, ReviewOperations):
         self._matcher: Matcher | None = None
         if build_matcher:
             self._matcher = self._built(list(store.matcher_entries()))
-        self._answers: dict[tuple[int, int | None, int], Answer] = {}
         self._decisions: dict[tuple[str, str, int | None, tuple[str, ...]], Decision] = {}
-        self._cached_version = -1
         self._writer: StoreWriter | None = None
         self._queued = 0
         self._answers_shown: set[int] = set()
@@ -716,22 +714,11 @@ class GlossaryService(HistoryOperations, ReviewOperations):
 
     def term_answer(self, term_id: int, *, guild_id: int | None, page: int = 0) -> Answer:
         # Answers are asked for far more often than votes or loads change them.
-        key = (term_id, guild_id, page)
-        version = self.store.version
-        if self._cached_version != version:
-            self._answers.clear()
-            self._cached_version = version
-        answer = self._answers.get(key)
-        if answer is None:
-            if len(self._answers) > ANSWER_CACHE_SIZE:
-                self._answers.clear()
-            answer = self._term_answer(term_id, guild_id=guild_id, page=page)
-            # Off the loop, a write may have landed while this was read: keep it only if not.
-            if self.store.version == version:
-                self._answers[key] = answer
-        return answer
+        return self.store.cached_read(
+            ("answer", term_id, guild_id, page), self._term_answer, term_id, guild_id, page
+        )
 
-    def _term_answer(self, term_id: int, *, guild_id: int | None, page: int) -> Answer:
+    def _term_answer(self, term_id: int, guild_id: int | None, page: int) -> Answer:
         term = self.store.term(term_id)
         if term is None or term.removed or term.guild_id not in (None, guild_id):
             return answers.info_answer("Gone", "That term is no longer in the glossary.")

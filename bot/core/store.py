@@ -61,6 +61,7 @@ SERVER_GLOSSARY_NAME = "Server glossary"  # a server's own glossary, until a fil
 # SQLite's application id (the header's bytes 68-71) for glossary-bot's files: "GLSB".
 APPLICATION_ID = 0x474C5342
 LOADED_FILE = "loaded_file:"  # meta key prefix: a glossary's key -> the digest of its file
+READ_CACHE_SIZE = 4096  # reads kept by cached_read, at most; past it they are read afresh
 WRITE_BATCH = 2000  # rows per executemany while loading, between two progress reports
 RETRIES = 3  # tries of a unit of work that lost a deadlock (PostgreSQL)
 T = TypeVar("T")
@@ -529,11 +530,12 @@ class Store:
 
     def cached_read(self, key: tuple, read: Callable[..., T], *args: Any) -> T:
         """`read(*args)`, kept until `version` moves (a write here, or another process's
-        once the service has seen it): for small reads that every answer makes."""
+        once the service has seen it): answers, and the small reads every answer makes."""
         version = self.version
-        if self._read_cache[0] != version:
-            self._read_cache = (version, {})
         cache = self._read_cache[1]
+        if self._read_cache[0] != version or len(cache) >= READ_CACHE_SIZE:
+            cache = {}
+            self._read_cache = (version, cache)
         if key in cache:
             return cache[key]
         value = read(*args)
