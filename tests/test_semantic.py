@@ -151,8 +151,11 @@ async def test_a_server_term_edited_in_place_keeps_its_faqs_vectors(tmp_path):
         reply = await service.ask_chat(WIKI_ASKED, guild_id=111)
         assert reply.decision.decision == "answer" and reply.decision.best.label == WIKI
         index = service.matcher.semantic
-        assert index.targets.count(reply.decision.best.target) == 1
-        assert semantic.text_key(WIKI) in service.store.embeddings(EMBEDDER.model_id)
+        # Two rows, once: its question, and the question with its answer's first sentence.
+        assert index.targets.count(reply.decision.best.target) == 2
+        stored = service.store.embeddings(EMBEDDER.model_id)
+        assert semantic.text_key(WIKI) in stored
+        assert semantic.text_key(f"{WIKI} Ask Sam.") in stored
     finally:
         service.close()
 

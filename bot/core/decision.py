@@ -203,10 +203,11 @@ def chat_answer(
         and evidence.asked
         and not evidence.chitchat
         and evidence.subject_words <= 5
-        and clear(terms, SURE)
+        and (clear(terms, SURE) or clear(terms, CHAT_TERM, FAR_AHEAD_MARGIN))
     ):
         # No "what is": only a term's name asked as a question ("CRM?"), give or take a
-        # plural. A bare name is a word of the conversation ("Customers." as a reply).
+        # plural or a typo that leaves no other name near ("ricardian equivalance??"). A bare
+        # name is a word of the conversation ("Customers." as a reply).
         return terms[0]
     if not faqs or faqs[0].score < CHAT_FAQ_FLOOR:
         return None

@@ -329,7 +329,7 @@ def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:
                 yield Entry(alias, "alias", term_id, term.name)
             for faq in term.faqs:
                 faq_id += 1
-                yield Entry(faq.question, "faq", faq_id, faq.question)
+                yield Entry(faq.question, "faq", faq_id, faq.question, answer=faq.answer)
         for faq in glossary.faqs:
             faq_id += 1
-            yield Entry(faq.question, "faq", faq_id, faq.question)
+            yield Entry(faq.question, "faq", faq_id, faq.question, answer=faq.answer)

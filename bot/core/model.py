@@ -176,3 +176,6 @@ class Entry:
     target: int  # the term's id (for term and alias) or the FAQ's id
     label: str  # the target's display name: the term's name or the FAQ's question
     scope: int | None = None  # None: visible everywhere; else only in that Discord server
+    # An FAQ's answer: the semantic extra compares a message with the question and with the
+    # question followed by the answer's first sentence, whose words a member often uses.
+    answer: str = ""

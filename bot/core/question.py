@@ -26,7 +26,7 @@ __all__ = [
 
 _GREETING = (
     r"(?:(?:hi+|hey+|hello+|hiya|heya|yo|howdy|greetings|gm|good (?:morning|afternoon|evening)"
-    r"|ok(?:ay)?|so|but|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q)"
+    r"|ok(?:ay)?|so|but|um+|uh+|hm+|btw|sorry|excuse me|please|pls|plz|quick q|wait|lol|ngl)"
     # Addressees only count after a greeting: "Team plan" is a name, "hi team" is not.
     r"(?: (?:all|everyone|folks|guys|team|there|friends|yall|y all|bot|glossary bot))*)"
 )
@@ -64,7 +64,7 @@ _FRAME = (
     r"|what does(?: the (?:term|word|acronym|abbreviation))?|what do|what did"
     r"|(?:the )?(?:meaning|definition|defn) of"
     r"|define|explain|describe|tell me (?:more )?about|(?:info|information|details) (?:on|about)"
-    r"|who (?:is|are)|whos"
+    r"|who (?:is|are)|whos|what counts as|what (?:would|do) you call"
     r"|how (?:do|would|should|can|does) (?:you|we|i|one|someone|u) define"
     r"|eli5|wtf (?:is|are)|what the (?:heck|hell) (?:is|are))"
 )
@@ -77,7 +77,7 @@ _SUFFIX = (
     r"|is|are|used for|exactly|again|actually|really|definition|meaning|defn|here|in this context"
     r"|please|pls|plz|thanks|thank you|thx|ty|anyone|someone|lol|haha|anyway|to me|for me|about"
     r"|like (?:i m|im|i am) (?:five|5)|in (?:simple|plain) (?:terms|english|words)"
-    r"|in a nutshell))+"
+    r"|in a nutshell|even|anyway|tho|though))+"
 )
 _GREETING_RE = re.compile(rf"^(?:{_GREETING} )+")
 _LEADIN_RE = re.compile(rf"^{_LEADIN}(?: (?:if|whether|about|that))?(?: |$)")
@@ -88,11 +88,26 @@ _FRAME_RE = re.compile(rf"^{_FRAME} {_ARTICLE}(?P<subject>.+?)(?P<suffix>{_SUFFI
 _FRAME_BARE_RE = re.compile(rf"^{_FRAME} (?P<subject>.+?)(?P<suffix>{_SUFFIX})?$")
 _ONE_ARTICLE_RE = re.compile(r"^(?:a|an|the) ")
 # "a touchpoint in marketing", "churn in business": the field a term is asked about in.
-_CONTEXT_RE = re.compile(r" in (?:the )?(?:context of |world of |field of )?\S+(?: \S+){0,2}$")
+# Also where or when it is met ("a protected branch on github", "squash when merging",
+# "PPP with exchange rates"); not "for": "the account manager for acme" is a person.
+_CONTEXT_RE = re.compile(
+    r" (?:in|on|with|when|within|inside|during)"
+    r" (?:the |a |an )?(?:context of |world of |field of )?\S+(?: \S+){0,3}$"
+)
+# "in econ, what's a free rider", "for git: what is a rebase": the field named first.
+_FIELD_FIRST_RE = re.compile(
+    r"^(?:in|for) (?:\S+ ){1,2}(?=(?:what|whats|what s|wtf|define|explain|eli5)\b)"
+)
+# A piece that only asks for the meaning of what came before: "tree shaking?? meaning?".
+_MEANING_ONLY_RE = re.compile(
+    r"^(?:meaning|definition|defn|means what|what(?: is| does)? (?:it|that|this)(?: mean)?"
+    r"|what|anyone|pls|please)$"
+)
 _WHAT_IS_RE = re.compile(rf"^(?:what|whats) {_ARTICLE}(?P<subject>.+?) (?:is|are|means|mean)$")
 _SUFFIX_ONLY_RE = re.compile(
-    r"^(?P<subject>.+?) (?:meaning|definition|defn|means what|stands for what|meaning pls"
-    r"|meaning please|definition pls|definition please)$"
+    r"^(?P<subject>.+?) (?:meaning|definition|defn|means what(?: exactly| again)?"
+    r"|mean what(?: exactly| again)?|stands for what|meaning pls"
+    r"|meaning please|definition pls|definition please)(?: (?:in|on|for) \S+(?: \S+)?)?$"
 )
 _SUFFIX_RE = re.compile(rf"{_SUFFIX}$")
 # "Mirror Pod? what is that", "Fuzz testing - what is it?": the name first, the frame after.
@@ -234,7 +249,13 @@ def understand(text: str) -> Question:
     clean = strip_markup(raw)
     asked = clean.rstrip().endswith("?")
     pieces = (fold(s) for s in _SENTENCE_END.split(clean.strip()))
-    sentences = len([s for s in pieces if s and not _GREETING_ONLY_RE.match(s)])
+    sentences = len(
+        [
+            s
+            for s in pieces
+            if s and not _GREETING_ONLY_RE.match(s) and not _MEANING_ONLY_RE.match(s)
+        ]
+    )
     folded = fold(clean)
     words = len(folded.split())
     body = _GREETING_RE.sub("", folded)
@@ -249,6 +270,7 @@ def understand(text: str) -> Question:
             break
         body = stripped
     body = _TRAILING_RE.sub("", body)
+    body = _FIELD_FIRST_RE.sub("", body, count=1)
     subject = body
     match = (
         _FRAME_RE.match(body)
@@ -277,7 +299,9 @@ def _alternatives(body: str, subject: str) -> tuple[str, ...]:
     if bare:
         whole = bare.group("subject").strip()
         found += [whole, _ONE_ARTICLE_RE.sub("", whole)]
+    found += [_SUFFIX_RE.sub("", s) for s in found]
     found += [_CONTEXT_RE.sub("", s) for s in found]
+    found += [_SUFFIX_RE.sub("", s) for s in found]
     found += [_AND_MORE_RE.sub("", s) for s in found]
     return tuple(s for s in dict.fromkeys(found) if s and s != subject)
 

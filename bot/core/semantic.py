@@ -42,6 +42,8 @@ MAX_TOKENS = 128  # questions are short; longer text is cut
 BATCH = 32
 QUERY_CACHE = 512  # query vectors remembered: the same few questions come again and again
 _WORD = re.compile(r"[^\W_]+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+ANSWER_CHARS = 300  # of an FAQ's answer's first sentence, embedded with its question
 EXTRA = "pip install 'glossary-bot[semantic]'"
 
 
@@ -159,9 +161,9 @@ class SemanticIndex:
     """The FAQ questions' vectors, one row per FAQ target, and the embedder for queries."""
 
     embedder: Embedder
-    targets: list[int]
+    targets: list[int]  # an FAQ's target per row: each FAQ has one or two rows (faq_texts)
     scopes: list[int | None]  # the server an FAQ belongs to (None: every server)
-    matrix: Any  # (n, 384) float32
+    matrix: Any  # (rows, 384) float32
     computed: dict[str, bytes]  # vectors computed while building, by text_key, to store
     # The glossary's acronyms and the names they stand for ("nps": "Net Promoter Score"): the
     # model never learnt "CX" or "LTV", so FAQs and queries are embedded with them spelled out.
@@ -193,10 +195,10 @@ class SemanticIndex:
         that ``add`` costs no embedding: the bot calls this on a worker thread."""
         np = self.embedder._np
         texts = {
-            text_key(spelled): spelled
+            text_key(text): text
             for e in entries
             if e.kind == "faq"
-            for spelled in (spelled_out(e.text, self.acronyms),)
+            for text in faq_texts(e, self.acronyms)
         }
         missing = [k for k in texts if k not in self.computed]
         if missing:
@@ -205,22 +207,22 @@ class SemanticIndex:
                 self.computed[key] = np.ascontiguousarray(vector).tobytes()
 
     def add(self, entry: Entry) -> None:
-        """An FAQ added in place (a server's FAQ saved while the bot runs): its vector comes
-        from ``prepare`` or is computed here, and is kept in ``computed`` for the caller to
+        """An FAQ added in place (a server's FAQ saved while the bot runs): its vectors come
+        from ``prepare`` or are computed here, and are kept in ``computed`` for the caller to
         store."""
         np = self.embedder._np
-        spelled = spelled_out(entry.text, self.acronyms)
-        key = text_key(spelled)
-        known = self.computed.get(key)
-        vector = (
-            np.frombuffer(known, dtype=np.float32)
-            if known is not None
-            else self.embedder.embed_one(spelled)
-        )
-        self.computed[key] = vector.tobytes()
-        self.matrix = np.vstack([self.matrix, vector[None, :]])
-        self.targets.append(entry.target)
-        self.scopes.append(entry.scope)
+        for text in faq_texts(entry, self.acronyms):
+            key = text_key(text)
+            known = self.computed.get(key)
+            vector = (
+                np.frombuffer(known, dtype=np.float32)
+                if known is not None
+                else self.embedder.embed_one(text)
+            )
+            self.computed[key] = vector.tobytes()
+            self.matrix = np.vstack([self.matrix, vector[None, :]])
+            self.targets.append(entry.target)
+            self.scopes.append(entry.scope)
 
     def remove(self, target: int) -> None:
         """Forget an FAQ's vector."""
@@ -232,31 +234,32 @@ class SemanticIndex:
         self.scopes = [self.scopes[i] for i in keep]
 
     def cosines(self, vector: Any, scope: int | None = None) -> dict[int, float]:
-        """The cosine with the query vector of every FAQ visible in ``scope``: the shared
-        ones and that server's own."""
+        """The cosine with the query vector of every FAQ visible in ``scope`` (the shared
+        ones and that server's own): the nearer of its question and its question with the
+        answer's first sentence."""
         values = (self.matrix @ vector).tolist()
-        return {
-            target: value
-            for target, where, value in zip(self.targets, self.scopes, values, strict=True)
-            if where is None or where == scope
-        }
+        found: dict[int, float] = {}
+        for target, where, value in zip(self.targets, self.scopes, values, strict=True):
+            if (where is None or where == scope) and value > found.get(target, -2.0):
+                found[target] = value
+        return found
 
 
 def semantic_index(
     embedder: Embedder, entries: Iterable[Entry], stored: Mapping[str, bytes] | None = None
 ) -> SemanticIndex:
-    """Vectors for the FAQs among ``entries``: those ``stored`` (by text_key) are reused, the
-    others computed, in batches, and kept in ``computed`` for the caller to store."""
+    """Vectors for the FAQs among ``entries`` (one or two rows each, see ``faq_texts``):
+    those ``stored`` (by text_key) are reused, the others computed, in batches, and kept in
+    ``computed`` for the caller to store."""
     np = embedder._np
     entries = list(entries)
     known = acronyms(entries)
-    faqs = [e for e in entries if e.kind == "faq"]
+    rows = [(e, text) for e in entries if e.kind == "faq" for text in faq_texts(e, known)]
     stored = stored or {}
-    texts = [spelled_out(e.text, known) for e in faqs]
-    keys = [text_key(t) for t in texts]
+    keys = [text_key(text) for _, text in rows]
     missing = [i for i, k in enumerate(keys) if k not in stored]
-    fresh = embedder.embed([texts[i] for i in missing]) if missing else None
-    matrix = np.zeros((len(faqs), DIMENSIONS), dtype=np.float32)
+    fresh = embedder.embed([rows[i][1] for i in missing]) if missing else None
+    matrix = np.zeros((len(rows), DIMENSIONS), dtype=np.float32)
     computed: dict[str, bytes] = {}
     for row, i in enumerate(missing):
         matrix[i] = fresh[row]
@@ -267,11 +270,27 @@ def semantic_index(
             if vector.shape == (DIMENSIONS,):
                 matrix[i] = vector
             else:  # a stored vector of another shape: computed again
-                matrix[i] = embedder.embed_one(texts[i])
+                matrix[i] = embedder.embed_one(rows[i][1])
                 computed[key] = matrix[i].tobytes()
     return SemanticIndex(
-        embedder, [e.target for e in faqs], [e.scope for e in faqs], matrix, computed, known
+        embedder, [e.target for e, _ in rows], [e.scope for e, _ in rows], matrix, computed, known
     )
+
+
+def faq_texts(entry: Entry, known: Mapping[str, str]) -> list[str]:
+    """What an FAQ is embedded as: its question, and the question followed by the first
+    sentence of its answer (a member describing their problem often uses the answer's words
+    rather than the question's), acronyms spelled out."""
+    texts = [spelled_out(entry.text, known)]
+    first = _first_sentence(strip_markup(entry.answer))
+    if first:
+        texts.append(spelled_out(f"{entry.text} {first}", known))
+    return texts
+
+
+def _first_sentence(text: str) -> str:
+    sentence = _SENTENCE.split(text.strip(), maxsplit=1)[0]
+    return sentence[:ANSWER_CHARS].strip()
 
 
 def acronyms(entries: Iterable[Entry]) -> dict[str, str]:

@@ -718,7 +718,7 @@ class Store:
                 text=r["alias"], kind="alias", target=r["id"], label=r["name"], scope=r["guild_id"]
             )
         for r in self._rows(
-            "SELECT f.id, f.question, g.guild_id FROM faqs f JOIN glossaries g"
+            "SELECT f.id, f.question, f.answer, g.guild_id FROM faqs f JOIN glossaries g"
             " ON g.id = f.glossary_id LEFT JOIN terms t ON t.id = f.term_id"
             " WHERE f.removed_at IS NULL AND (t.id IS NULL OR t.removed_at IS NULL) ORDER BY f.id"
         ):
@@ -728,6 +728,7 @@ class Store:
                 target=r["id"],
                 label=r["question"],
                 scope=r["guild_id"],
+                answer=r["answer"],
             )
 
     def term_matcher_entries(self, term_ids: list[int]) -> tuple[list[Entry], list[int]]:
@@ -757,7 +758,8 @@ class Store:
         ]
         faq_ids = []
         for r in self._rows(
-            "SELECT f.id, f.question, f.removed_at, t.removed_at AS term_removed, t.guild_id"
+            "SELECT f.id, f.question, f.answer, f.removed_at, t.removed_at AS term_removed,"
+            " t.guild_id"
             f" FROM faqs f JOIN terms t ON t.id = f.term_id WHERE t.id IN ({marks})"
             " ORDER BY f.id",
             term_ids,
@@ -771,6 +773,7 @@ class Store:
                         target=r["id"],
                         label=r["question"],
                         scope=r["guild_id"],
+                        answer=r["answer"],
                     )
                 )
         return entries, faq_ids
