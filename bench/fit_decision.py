@@ -86,7 +86,7 @@ def best_blend() -> float:
         cosines = index.cosines(index.embed_query(item["q"]))
         labels = {t: c.label for t in cosines if (c := matcher.index.faq_candidate(t)) is not None}
         rows.append((item["expect"], lexical, cosines, labels))
-    shares = [round(0.3 + 0.05 * i, 2) for i in range(13)]
+    shares = [round(0.3 + 0.05 * i, 2) for i in range(15)]
     right = {}
     for share in shares:
         right[share] = 0
@@ -146,7 +146,7 @@ def main() -> None:
     weights = ", ".join(f"{v:.2f}" for v in w)
     prefix = "SEMANTIC" if args.semantic else "LEXICAL"
     print(f"\n# features: {', '.join(names)}")
-    print(f"{prefix}_WEIGHTS = ({weights})")
+    print(f"{prefix}_WEIGHTS = (\n    {weights},\n)")
     print(f"{prefix}_ANSWER_AT = {chosen}")
 
 

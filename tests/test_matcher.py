@@ -76,6 +76,12 @@ def answer_label(matcher: Matcher, text: str, **kwargs) -> str | None:
         ("can you explain what a CRM is?", "crm"),
         ("<@123> **what** is ||churn||?", "churn"),
         ("CLV meaning?", "clv"),
+        # What members add after the name: where they met it, a guess, a second thought.
+        ("what does churn mean in retail", "churn"),
+        ("what does CLV mean when people talk about pricing", "clv"),
+        ("what is churn, is that a metric?", "churn"),
+        ("what's an NPS, like a survey?", "nps"),
+        ("can someone explain what a CRM is in sales", "crm"),
     ],
 )
 def test_frames_are_stripped_from_the_subject(text, subject):
@@ -83,6 +89,13 @@ def test_frames_are_stripped_from_the_subject(text, subject):
     question = understand(text)
     assert question.framed
     assert question.subject == subject
+
+
+def test_a_message_asking_the_room_is_team_talk():
+    """ "..., what do you all think?" asks the people in the channel, not the glossary."""
+    assert understand("our churn is up again, what do you all think?").instance
+    assert understand("churn is up again, thoughts?").instance
+    assert not understand("how do we reduce churn?").instance
 
 
 def test_plain_text_has_no_frame():
@@ -492,9 +505,25 @@ def test_names_written_short_are_answered_in_chat():
 
 
 def test_one_typo_in_a_seven_letter_name_is_answered_in_chat():
-    """"what is rvenue" (one letter left out of seven) is a question about Revenue; "what
+    """ "what is rvenue" (one letter left out of seven) is a question about Revenue; "what
     do economists mean by ..." is a definitional frame, whoever means it."""
     matcher = Matcher([*term(1, "Revenue"), *term(2, "Fiat money")])
     assert answer_label(matcher, "what is rvenue in simple terms", mode="chat") == "Revenue"
     asked = "what do economists mean by fiat money?"
     assert answer_label(matcher, asked, mode="chat") == "Fiat money"
+
+
+def test_chat_answers_an_faq_asked_after_a_sentence_of_context(bundled):
+    """Members set the scene before they ask ("we are a tiny shop. do we even need a crm?");
+    a term's name in a message of more than one sentence is still a word of the conversation."""
+    assert (
+        answer_label(bundled, "we are a tiny shop. do we even need a crm?", mode="chat")
+        == "Does a small business need a CRM?"
+    )
+    assert answer_label(bundled, "what is churn? it came up again today.", mode="chat") is None
+    # Nor in a sentence longer than a question about a name (more than twenty words).
+    long = (
+        "what is churn and why does everyone on the sales team keep talking about it in every"
+        " single meeting we have lately?"
+    )
+    assert answer_label(bundled, long, mode="chat") is None

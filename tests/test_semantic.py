@@ -186,12 +186,13 @@ def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
 
 
 async def test_no_embedding_is_spent_on_messages_chat_never_answers_by_meaning(tmp_path):
-    """A long message or a code block costs the bot no embedding; a short question does."""
+    """A long message (four sentences, or more than forty words) or a code block costs the bot
+    no embedding; a short question does."""
     service = GlossaryService.open(tmp_path / "g.db")
     try:
         index = service.matcher.semantic
-        long = "so we had the meeting today. churn came up again and nobody knew the numbers."
-        for text in (long, "```py\nawait churn()\n```", " ".join(["churn"] * 30)):
+        long = "we had the meeting. churn came up. nobody knew the numbers. so who does?"
+        for text in (long, "```py\nawait churn()\n```", " ".join(["churn"] * 41)):
             assert (await service.ask_chat(text, guild_id=None)).answer is None
         assert len(index._recent) == 0
         await service.ask_chat("how do we lower churn", guild_id=None)

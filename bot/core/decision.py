@@ -62,11 +62,13 @@ class Evidence:
     framed: bool = False  # "what is X", "define X", "X meaning"
     asked: bool = False  # ends with a question mark
     interrogative: bool = False  # asked, or opens with a question word ("how", "why", "can")
-    instance: bool = False  # a yes/no question about our own things ("is the CRM down?")
+    instance: bool = False  # team talk: "is the CRM down?", "... what do you all think?"
     personal: bool = False  # "what is your ...": about a person, not a term
     idle: bool = False  # "what is it", "what's the plan": no term could be meant
     chitchat: bool = False  # the whole message is social noise ("thanks", "ok")
-    long: bool = False  # more than one sentence, or more words than a question has
+    long: bool = False  # more sentences or words than a question to the bot has
+    words: int = 0
+    sentences: int = 1
     subject_words: int = 0
     query_cover: float = 0.0  # share of the query's content weight the best FAQ holds
     faq_cover: float = 0.0  # share of the best FAQ's content weight the query holds
@@ -88,22 +90,40 @@ FEATURES = (
     "interrogative",
     "instance",
     "named_term",
+    "words",
+    "several_sentences",
 )
 SEMANTIC_FEATURES = (*FEATURES, "cosine", "cosine_margin", "cosine_lead")
 # Fitted by `python bench/fit_decision.py` on the tuning set (tests/data/queries.yaml).
-LEXICAL_WEIGHTS = (-4.55, 3.74, 2.58, 1.99, 1.15, 1.52, 0.00, -0.79)
-LEXICAL_ANSWER_AT = 0.83
-SEMANTIC_WEIGHTS = (-5.37, 3.15, 1.11, 0.09, -0.09, 1.32, 0.00, -1.12, 4.25, 1.85, 2.66)
-SEMANTIC_ANSWER_AT = 0.77
+LEXICAL_WEIGHTS = (
+    -5.13, 4.16, 3.77, 3.33, 0.40, 0.82, 0.00, -0.44, 1.96, 0.68,
+)
+LEXICAL_ANSWER_AT = 0.82
+SEMANTIC_WEIGHTS = (
+    -7.35, 4.44, 2.35, 1.23, -1.00, 0.93, 0.00, -0.68, 2.23, -0.29, 4.61, 2.48, 2.41,
+)
+SEMANTIC_ANSWER_AT = 0.85
 
 
 # Semantic extra: an FAQ's score is its lexical score and its cosine (times 100) mixed so.
-BLEND_COSINE = 0.65
+BLEND_COSINE = 0.95
 
 
 def blend(lexical: float, cosine: float) -> float:
     """An FAQ's score from its words (0-100) and its meaning (cosine -1..1), 0-100."""
     return (1 - BLEND_COSINE) * lexical + BLEND_COSINE * 100 * max(0.0, cosine)
+
+
+# Words past this say nothing more about a message (the FAQ model's "words").
+LENGTH_CAP = 40
+# Chat mode: a term is answered only in one sentence of at most this many words ("what is a
+# CRM?"); a name in a longer message is a word of the conversation.
+TERM_QUESTION_WORDS = 20
+
+
+def one_question(words: int, sentences: int) -> bool:
+    """Short enough, and alone, to be a question about a name."""
+    return words <= TERM_QUESTION_WORDS and sentences <= 1
 
 
 def faq_features(best: Scored, second: Scored | None, evidence: Evidence) -> list[float]:
@@ -118,6 +138,8 @@ def faq_features(best: Scored, second: Scored | None, evidence: Evidence) -> lis
         float(evidence.interrogative),
         float(evidence.instance),
         float(evidence.named_term),
+        min(evidence.words, LENGTH_CAP) / 20,
+        float(evidence.sentences > 1),
     ]
     if evidence.cosine is not None:
         features += [evidence.cosine, evidence.cosine_margin, evidence.cosine_lead]
@@ -193,22 +215,11 @@ def chat_answer(
         return faqs[0]  # an FAQ asked as written, however long
     if evidence.long:
         return None
-    if evidence.framed:
-        faq_behind = not faqs or faqs[0].score < terms[0].score if terms else False
-        meaningful = not evidence.personal and not evidence.idle
-        if terms and meaningful and faq_behind and clear(terms, CHAT_TERM):
-            return terms[0]
-    elif (
-        terms
-        and evidence.asked
-        and not evidence.chitchat
-        and evidence.subject_words <= 5
-        and (clear(terms, SURE) or clear(terms, CHAT_TERM, FAR_AHEAD_MARGIN))
-    ):
-        # No "what is": only a term's name asked as a question ("CRM?"), give or take a
-        # plural or a typo that leaves no other name near ("ricardian equivalance??"). A bare
-        # name is a word of the conversation ("Customers." as a reply).
-        return terms[0]
+    # A term's name in a longer message is a word of the conversation; an FAQ may still be asked.
+    if one_question(evidence.words, evidence.sentences) and terms:
+        term = _term_asked(terms, faqs, evidence)
+        if term is not None:
+            return term
     if not faqs or faqs[0].score < CHAT_FAQ_FLOOR:
         return None
     if evidence.instance and faqs[0].score < NEAR_VERBATIM:
@@ -217,3 +228,24 @@ def chat_answer(
         return faqs[0]
     second = faqs[1] if len(faqs) > 1 else None
     return faqs[0] if model(faqs[0], second, evidence) else None
+
+
+def _term_asked(terms: Sequence[C], faqs: Sequence[C], evidence: Evidence) -> C | None:
+    """Chat mode: the term a short question asks about, if it clearly names one."""
+    if evidence.framed:
+        faq_behind = not faqs or faqs[0].score < terms[0].score
+        meaningful = not evidence.personal and not evidence.idle
+        if meaningful and faq_behind and clear(terms, CHAT_TERM):
+            return terms[0]
+        return None
+    if (
+        evidence.asked
+        and not evidence.chitchat
+        and evidence.subject_words <= 5
+        and (clear(terms, SURE) or clear(terms, CHAT_TERM, FAR_AHEAD_MARGIN))
+    ):
+        # No "what is": only a term's name asked as a question ("CRM?"), give or take a
+        # plural or a typo that leaves no other name near ("ricardian equivalance??"). A bare
+        # name is a word of the conversation ("Customers." as a reply).
+        return terms[0]
+    return None

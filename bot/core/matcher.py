@@ -46,7 +46,11 @@ __all__ = [
 
 Mode = Literal["define", "chat"]
 
-CHAT_MAX_WORDS = 20  # longer chat messages are conversation, not questions to the bot
+# Chat mode: a message longer than this is conversation, never answered. Members do ask an FAQ
+# in a few sentences ("new here - ... what is it used for?"), so up to this the FAQ model weighs
+# the length, while a term is answered only in a question of one sentence (decision.py).
+CHAT_MAX_WORDS = 40
+CHAT_MAX_SENTENCES = 3
 SUGGEST_LIMIT = 5
 SEMANTIC_POOL = 8  # semantic extra: FAQs nearest in meaning added to the lexical candidates
 # Semantic extra: a paraphrase stands out from the FAQs nearest in meaning after the best; a
@@ -194,7 +198,10 @@ class Matcher:
             # Only the subject is looked up fuzzily, and in chat mode only when a term could be
             # the answer at all: a long unframed message costs no trigram lookup.
             raw = typed(strip_markup(text))
-            hopeless = chat and (long or (not question.framed and len(subject.split()) > 5))
+            hopeless = chat and (
+                not decision.one_question(question.words, question.sentences)
+                or (not question.framed and len(subject.split()) > 5)
+            )
             for variant in dict.fromkeys((subject, question.body, question.text)):
                 if variant and len(variant.split()) <= 12:
                     fuzzy = variant == subject and not hopeless
@@ -282,6 +289,8 @@ class Matcher:
             idle=question.idle,
             chitchat=question.chitchat,
             long=long,
+            words=question.words,
+            sentences=question.sentences,
             subject_words=len(subject.split()),
             query_cover=query_cover,
             faq_cover=faq_cover,
@@ -313,8 +322,8 @@ class Matcher:
 
 
 def _long(question: Question) -> bool:
-    """More than one sentence, or more words than a question to the bot has."""
-    return question.words > CHAT_MAX_WORDS or question.sentences > 1
+    """More sentences or words than a question to the bot has."""
+    return question.words > CHAT_MAX_WORDS or question.sentences > CHAT_MAX_SENTENCES
 
 
 def glossary_entries(glossaries: Iterable[Glossary]) -> Iterator[Entry]:

@@ -103,7 +103,10 @@ _MEANING_ONLY_RE = re.compile(
     r"^(?:meaning|definition|defn|means what|what(?: is| does)? (?:it|that|this)(?: mean)?"
     r"|what|anyone|pls|please)$"
 )
-_WHAT_IS_RE = re.compile(rf"^(?:what|whats) {_ARTICLE}(?P<subject>.+?) (?:is|are|means|mean)$")
+_WHAT_IS_RE = re.compile(
+    rf"^(?:what|whats) {_ARTICLE}(?P<subject>.+?) (?:is|are|means|mean)"
+    r"(?: (?:in|on|for|with) \S+(?: \S+){0,2})?$"
+)
 _SUFFIX_ONLY_RE = re.compile(
     r"^(?P<subject>.+?) (?:meaning|definition|defn|means what(?: exactly| again)?"
     r"|mean what(?: exactly| again)?|stands for what|meaning pls"
@@ -117,6 +120,14 @@ _TAIL_FRAME_RE = re.compile(
 )
 # "what is unitary elasticity and why does it matter": a second question about the same name.
 _AND_MORE_RE = re.compile(r" and (?:why|how|what|when|where|who|is|does|do|can) .+$")
+# What members add after the name they ask about: where they met it ("what does omnichannel
+# mean in retail", "what does M2 mean when people talk about money"), a guess ("an inferior
+# good, like bad quality stuff"), a second thought ("customer success, is that a department").
+_AFTERTHOUGHT_RE = re.compile(
+    r" (?:(?:mean|means|meant|stand for|stands for|refer to|refers to)"
+    r" (?:in|for|when|on|with|to|if|here) .+"
+    r"|(?:is|isnt) (?:that|it|this) .+|like .+|lol .+|haha .+|thing .+)$"
+)
 # "is GATT a thing?"
 _THING_RE = re.compile(r"^is (?P<subject>.+?) (?:a|an) (?:real )?(?:thing|term|word|concept)$")
 # A sentence that is only a greeting ("hi!") does not make a message long.
@@ -126,6 +137,12 @@ _GREETING_ONLY_RE = re.compile(rf"^(?:{_GREETING} ?)+$")
 _INSTANCE_RE = re.compile(
     r"^(?:(?:is|are|was|were|did|has|have|had) (?:the|our|your|ur|their|this|that|these|those)"
     r"|(?:do|does|did|can|could|should|will|would|shall|are|were|have|had) (?:we|you|u|they))\b"
+)
+# A message that asks the room for its view ("... what do you all think?", "thoughts?"):
+# members talking to each other, however many glossary words it holds.
+_TO_THE_ROOM_RE = re.compile(
+    r"\b(?:what do (?:you|u|yall|you all|you guys|y all|everyone|people|others) think"
+    r"|(?:any )?thoughts|anyone else|who else|am i the only one|what about you)$"
 )
 # "the difference between X and Y", "X vs Y": a question about two things at once.
 _COMPARISON_RE = re.compile(
@@ -219,8 +236,9 @@ class Question:
 
     @property
     def instance(self) -> bool:
-        """A yes/no question about our own things ("is the CRM down?")."""
-        return bool(_INSTANCE_RE.match(self.body))
+        """Team talk: a yes/no question about our own things ("is the CRM down?"), or a
+        message that asks the room what it thinks."""
+        return bool(_INSTANCE_RE.match(self.body) or _TO_THE_ROOM_RE.search(self.body))
 
     @property
     def personal(self) -> bool:
@@ -288,6 +306,7 @@ def understand(text: str) -> Question:
     if framed:
         subject = _ARTICLE_RE.sub("", subject)
         subject = _AND_MORE_RE.sub("", subject) or subject
+        subject = _AFTERTHOUGHT_RE.sub("", subject) or subject
     subject = subject.strip()
     alternatives = _alternatives(body, subject) if framed else ()
     return Question(folded, body, subject, framed, asked, words, sentences, code, alternatives)
@@ -295,7 +314,7 @@ def understand(text: str) -> Question:
 
 def _alternatives(body: str, subject: str) -> tuple[str, ...]:
     bare = _FRAME_BARE_RE.match(body)
-    found = [subject]
+    found = [subject, _AFTERTHOUGHT_RE.sub("", _SUFFIX_RE.sub("", body))]
     if bare:
         whole = bare.group("subject").strip()
         found += [whole, _ONE_ARTICLE_RE.sub("", whole)]
