@@ -29,7 +29,7 @@ from bot.core.matcher import Matcher
 FAQ_KINDS = {"faq", "faq_leadin", "faq_paraphrase"}
 RIDGE = 1.0
 CHITCHAT_LIMIT = 0.004  # fitted below the issue's 1%, as new text scores less well than old
-WRONG_LIMIT = 0.01
+WRONG_LIMIT = 0.015  # the issue allows 2% wrong answers (with the extra); fitted below it
 
 
 def rows(semantic: bool) -> tuple[np.ndarray, np.ndarray, list[str], int, int]:

@@ -10,6 +10,7 @@ from helpers import SHARED_DATA
 
 from bot.core.glossary import load_glossary
 from bot.core.matcher import Entry, Matcher, glossary_entries, understand
+from bot.core.question import content_words
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = "glossary.yaml"
@@ -515,15 +516,99 @@ def test_one_typo_in_a_seven_letter_name_is_answered_in_chat():
 
 def test_chat_answers_an_faq_asked_after_a_sentence_of_context(bundled):
     """Members set the scene before they ask ("we are a tiny shop. do we even need a crm?");
-    a term's name in a message of more than one sentence is still a word of the conversation."""
+    a term's name in a message of more than one sentence is still a word of the conversation,
+    unless a sentence of its own asks about it."""
     assert (
         answer_label(bundled, "we are a tiny shop. do we even need a crm?", mode="chat")
         == "Does a small business need a CRM?"
     )
-    assert answer_label(bundled, "what is churn? it came up again today.", mode="chat") is None
+    talk = "we talked about churn. it came up again today."
+    assert answer_label(bundled, talk, mode="chat") is None
     # Nor in a sentence longer than a question about a name (more than twenty words).
     long = (
         "what is churn and why does everyone on the sales team keep talking about it in every"
         " single meeting we have lately?"
     )
     assert answer_label(bundled, long, mode="chat") is None
+
+
+def answered_faq(question: str, answer: str, target: int, scope: int | None = None) -> Entry:
+    return Entry(question, "faq", target, question, scope, answer=answer)
+
+
+def answer_entries() -> list[Entry]:
+    return [
+        answered_faq(
+            "How can you reduce churn?",
+            "Onboard customers well and call the ones who stop using the product before they"
+            " cancel their subscription.",
+            1,
+        ),
+        answered_faq("How do we measure churn?", "Count the customers lost in a month.", 2),
+    ]
+
+
+def test_words_found_only_in_an_faqs_answer_rank_it_first_in_chat():
+    """A member who describes their problem in the answer's words ("customers cancel their
+    subscription") is matched with that FAQ in chat mode, though its question shares only
+    "customers" with a rival's answer; /define compares questions alone."""
+    matcher = Matcher(answer_entries())
+    text = "how do i stop customers who cancel their subscription"
+    chat = matcher.decide(text, mode="chat")
+    assert chat.candidates and chat.candidates[0].label == "How can you reduce churn?"
+    scores = matcher.index.faq_scores(understand(text).body, None, answers=True)
+    plain = matcher.index.faq_scores(understand(text).body, None)
+    assert max(scores.values()) > max(plain.values(), default=0.0)
+    assert not any(c.kind == "faq" and c.score > 0 for c in matcher.decide(text).candidates)
+
+
+def test_answer_words_never_make_a_score_near_verbatim():
+    """The answer's words add to a score, short of the near-verbatim scores that are answered
+    without the FAQ model: only a question's own wording earns those."""
+    answer = "Onboarding calls, before they cancel their subscription."
+    question = "How do we reduce customer churn?"
+    matcher = Matcher([answered_faq(question, answer, 1)])
+    body = understand("reduce customer churn cancel").body
+    plain = max(matcher.index.faq_scores(body, None).values())
+    raised = max(matcher.index.faq_scores(body, None, answers=True).values())
+    assert plain < raised < 88.0
+
+
+def test_a_removed_faqs_answer_words_are_forgotten():
+    """An FAQ removed while the bot runs is found by its answer's words no more, and the
+    other FAQs' rarity weights no longer count it."""
+    matcher = Matcher(answer_entries())
+    text = "how do i stop customers who cancel their subscription"
+    matcher.remove("faq", 1)
+    left = matcher.decide(text, mode="chat").candidates
+    assert all(c.label != "How can you reduce churn?" for c in left)
+    index = matcher.index._indexes[("faq", None)]
+    only_removed = set(content_words("onboard well call ones using before subscription"))
+    assert only_removed and not only_removed & set(index.odf)
+    assert all(n > 0 for n in index.odf.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what is churn? it came up again today.", "Churn"),
+        ("can someone explain what NPS is? keeps coming up in the all-hands", "Net Promoter Score"),
+        ("sorry if this is basic. what's a CRM?", "Customer Relationship Management"),
+        ("NPS?? saw it on the support dashboard", "Net Promoter Score"),
+        ("churn was up again. the dashboard is red.", None),
+        ("is the crm down? nobody can log in.", None),
+    ],
+)
+def test_a_sentence_of_its_own_that_asks_about_a_term_is_answered(bundled, text, expected):
+    """In a message of a few sentences, one that asks about a term on its own is answered as
+    if it had been sent alone; sentences that only mention a term are conversation."""
+    assert answer_label(bundled, text, mode="chat") == expected
+
+
+def test_team_talk_holding_all_of_an_faqs_content_words_is_not_answered():
+    """ "is the web server down for you too?" shares every content word of "What is a web
+    server?" but is team talk about our own server: chat answers only the FAQ's own wording."""
+    matcher = Matcher([faq(1, "What is a web server?"), faq(2, "How do I deploy my site?")])
+    talk = "is the web server down for you too or just me?"
+    assert matcher.decide(talk, mode="chat").decision == "none"
+    assert answer_label(matcher, "what is a web server?", mode="chat") == "What is a web server?"

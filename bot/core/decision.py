@@ -73,6 +73,7 @@ class Evidence:
     query_cover: float = 0.0  # share of the query's content weight the best FAQ holds
     faq_cover: float = 0.0  # share of the best FAQ's content weight the query holds
     named_term: bool = False  # the message holds a term's name, whole
+    worded: bool = False  # the message is the best FAQ's own wording, give or take a few letters
     cosine: float | None = None  # the best FAQ's embedding cosine (semantic extra)
     cosine_margin: float = 0.0  # ... ahead of the second best FAQ's cosine
     cosine_lead: float = 0.0  # ... ahead of the mean of the next few FAQs' cosines
@@ -96,17 +97,17 @@ FEATURES = (
 SEMANTIC_FEATURES = (*FEATURES, "cosine", "cosine_margin", "cosine_lead")
 # Fitted by `python bench/fit_decision.py` on the tuning set (tests/data/queries.yaml).
 LEXICAL_WEIGHTS = (
-    -5.13, 4.16, 3.77, 3.33, 0.40, 0.82, 0.00, -0.44, 1.96, 0.68,
+    -4.65, 3.18, 4.34, 3.37, 0.10, 0.82, 0.00, -0.51, 2.37, 0.46,
 )
-LEXICAL_ANSWER_AT = 0.82
+LEXICAL_ANSWER_AT = 0.8
 SEMANTIC_WEIGHTS = (
-    -7.35, 4.44, 2.35, 1.23, -1.00, 0.93, 0.00, -0.68, 2.23, -0.29, 4.61, 2.48, 2.41,
+    -7.44, 4.49, 2.64, 1.27, -0.87, 0.80, 0.00, -0.70, 2.33, -0.35, 4.49, 2.64, 2.60,
 )
-SEMANTIC_ANSWER_AT = 0.85
+SEMANTIC_ANSWER_AT = 0.81
 
 
 # Semantic extra: an FAQ's score is its lexical score and its cosine (times 100) mixed so.
-BLEND_COSINE = 0.95
+BLEND_COSINE = 1.0
 
 
 def blend(lexical: float, cosine: float) -> float:
@@ -222,8 +223,11 @@ def chat_answer(
             return term
     if not faqs or faqs[0].score < CHAT_FAQ_FLOOR:
         return None
-    if evidence.instance and faqs[0].score < NEAR_VERBATIM:
-        return None  # team talk about a particular thing ("is the CRM down?")
+    if evidence.instance and not evidence.worded:
+        # Team talk about a particular thing ("is the CRM down?", "is the web server down for
+        # you too?"), even when it holds all of an FAQ's content words ("What is a web
+        # server?"): only the FAQ's own wording is answered.
+        return None
     if faqs[0].score >= NEAR_VERBATIM and clear(faqs, NEAR_VERBATIM):
         return faqs[0]
     second = faqs[1] if len(faqs) > 1 else None

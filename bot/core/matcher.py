@@ -30,6 +30,7 @@ from bot.core.question import (
     compared_sides,
     content_words,
     is_comparison,
+    question_sentences,
     typed,
     understand,
 )
@@ -141,6 +142,8 @@ class Matcher:
             return nothing
         if chat:
             best = decision.chat_answer(terms, faqs, evidence)
+            if best is None and "term" in kinds and not evidence.long:
+                best = self._term_in_a_sentence(question, text, scope)
             if best is None:
                 return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
             return Decision(text, "answer", best, ranked[:SUGGEST_LIMIT], subject)
@@ -157,6 +160,20 @@ class Matcher:
         if near:
             return Decision(text, "suggest", None, near, subject)
         return Decision(text, "none", None, ranked[:SUGGEST_LIMIT], subject)
+
+    def _term_in_a_sentence(
+        self, question: Question, text: str, scope: int | None
+    ) -> Candidate | None:
+        """Chat mode: a message of a few sentences, one of which asks about a term on its own
+        ("can someone explain what NPS is? keeps coming up in the all-hands"): that term,
+        decided as if the sentence had been sent alone."""
+        if question.sentences < 2:
+            return None
+        for sentence in question_sentences(text):
+            found = self.decide(sentence, mode="chat", scope=scope, kinds=("term",))
+            if found.decision == "answer":
+                return found.best
+        return None
 
     def wants_vector(self, text: str) -> bool:
         """Whether chat mode would weigh this message's sentence embedding (semantic extra):
@@ -216,7 +233,7 @@ class Matcher:
                     if score > term_scores.get(rid, -1.0):
                         term_scores[rid] = score
         if "faq" in kinds:
-            faq_scores = self.index.faq_scores(question.body, scope)
+            faq_scores = self.index.faq_scores(question.body, scope, answers=chat)
         terms = self.index.ranked(term_scores)
         faqs = self.index.ranked(faq_scores)
         cosines: dict[int, float] = {}
@@ -295,6 +312,7 @@ class Matcher:
             query_cover=query_cover,
             faq_cover=faq_cover,
             named_term=self.index.names_a_term(question.body.split(), scope),
+            worded=bool(faqs) and self.index.faq_worded(question.body, faqs[0].target),
             cosine=cosine,
             cosine_margin=cosine_margin,
             cosine_lead=cosine_lead,

@@ -20,6 +20,7 @@ __all__ = [
     "compared_sides",
     "content_words",
     "is_comparison",
+    "question_sentences",
     "typed",
     "understand",
 ]
@@ -310,6 +311,19 @@ def understand(text: str) -> Question:
     subject = subject.strip()
     alternatives = _alternatives(body, subject) if framed else ()
     return Question(folded, body, subject, framed, asked, words, sentences, code, alternatives)
+
+
+_PIECE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+(?=\S)")
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of a message that are questions on their own ("FCR?? saw it on the
+    dashboard": "FCR??"), as typed, each with its punctuation."""
+    clean = strip_markup(text[:MAX_INPUT]).strip()
+    pieces = [p.strip() for p in _PIECE_END.split(clean) if p.strip()]
+    if len(pieces) < 2:
+        return []
+    return [p for p in pieces if p.endswith("?") or understand(p).framed]
 
 
 def _alternatives(body: str, subject: str) -> tuple[str, ...]:
