@@ -612,3 +612,16 @@ def test_team_talk_holding_all_of_an_faqs_content_words_is_not_answered():
     talk = "is the web server down for you too or just me?"
     assert matcher.decide(talk, mode="chat").decision == "none"
     assert answer_label(matcher, "what is a web server?", mode="chat") == "What is a web server?"
+
+
+def test_a_name_that_begins_with_the_answers_without_it():
+    """ "The Keynesian Perspective (economics FAQ)" is asked about as "keynesian perspective",
+    in /define and in chat, however the question ends."""
+    names = [
+        *term(1, "The Keynesian Perspective (economics FAQ)"),
+        *term(2, "The Neoclassical Perspective (economics FAQ)"),
+    ]
+    matcher = Matcher(names)
+    wanted = "The Keynesian Perspective (economics FAQ)"
+    assert answer_label(matcher, "keynesian perspective") == wanted
+    assert answer_label(matcher, "keynesian perspective = ?", mode="chat") == wanted

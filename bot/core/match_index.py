@@ -95,20 +95,26 @@ _PAREN = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*(?P<rest>[^(
 
 def _variants(text: str) -> list[str]:
     """Other names a name implies: "Application Programming Interface (API)" also answers to
-    "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity".
+    "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity";
+    "The Keynesian Perspective" to "Keynesian Perspective".
     """
     found: list[str] = []
-    if "(" not in text:
-        return found  # most names: no regex needed
-    match = _PAREN.match(text.strip())
-    if match:
-        outer = f"{match.group('outer')} {match.group('rest')}".strip()
-        found.append(outer)
-        inner = match.group("inner").strip()
-        # Only an abbreviation in brackets is another name; "Vim (editor)" is no "editor".
-        if " " not in inner and sum(c.isupper() for c in inner) >= 2:
-            found.append(inner)
-    return found
+    # "The Keynesian Perspective" is asked about as "keynesian perspective".
+    bare = text[4:].strip() if text[:4].casefold() == "the " and " " in text.strip() else ""
+    for name in (text, bare) if bare else (text,):
+        if name is bare:
+            found.append(bare)
+        if "(" not in name:
+            continue  # most names: no regex needed
+        match = _PAREN.match(name.strip())
+        if match:
+            outer = f"{match.group('outer')} {match.group('rest')}".strip()
+            found.append(outer)
+            inner = match.group("inner").strip()
+            # Only an abbreviation in brackets is another name; "Vim (editor)" is no "editor".
+            if " " not in inner and sum(c.isupper() for c in inner) >= 2:
+                found.append(inner)
+    return list(dict.fromkeys(found))
 
 
 def _add_posting(postings: dict[str, array], token: str, rid: int) -> None:
