@@ -625,3 +625,10 @@ def test_a_name_that_begins_with_the_answers_without_it():
     wanted = "The Keynesian Perspective (economics FAQ)"
     assert answer_label(matcher, "keynesian perspective") == wanted
     assert answer_label(matcher, "keynesian perspective = ?", mode="chat") == wanted
+
+
+def test_an_faq_asked_more_closely_than_a_name_is_the_answer_in_chat():
+    """ "what is chrn rate?" reads closer to the FAQ "What is churn rate?" (97) than to the
+    term "Churn rate" (90, a typo): chat answers the FAQ, not the term behind it."""
+    matcher = Matcher([*term(1, "Churn rate"), faq(1, "What is churn rate?")])
+    assert answer_label(matcher, "what is chrn rate?", mode="chat") == "What is churn rate?"
