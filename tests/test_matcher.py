@@ -632,3 +632,27 @@ def test_an_faq_asked_more_closely_than_a_name_is_the_answer_in_chat():
     term "Churn rate" (90, a typo): chat answers the FAQ, not the term behind it."""
     matcher = Matcher([*term(1, "Churn rate"), faq(1, "What is churn rate?")])
     assert answer_label(matcher, "what is chrn rate?", mode="chat") == "What is churn rate?"
+
+
+def test_an_answer_word_few_faqs_hold_says_more_than_a_common_one():
+    """Among answers, "subscription" (in one) says more than "customers" (in three): the FAQ
+    whose answer holds the rare word ranks first."""
+    common = "Most customers ask this."
+    entries = [
+        answered_faq("How do I start?", common, 1),
+        answered_faq("Where are the docs?", common, 2),
+        answered_faq("Who runs the project?", common, 3),
+        answered_faq("How do I pay?", "Pick a subscription on the billing page.", 4),
+    ]
+    matcher = Matcher(entries)
+    body = understand("customers and their subscription").body
+    ranked = matcher.index.ranked(matcher.index.faq_scores(body, None, answers=True))
+    assert ranked[0].label == "How do I pay?"
+
+
+def test_team_talk_in_an_faqs_own_wording_is_answered():
+    """A yes/no question about our own things that is an FAQ's own wording, give or take a
+    letter or two ("is the free plan enuf for us?"), is that FAQ."""
+    matcher = Matcher([faq(1, "Is the free plan enough for us?"), faq(2, "How do I pay?")])
+    asked = "is the free plan enuf for us?"
+    assert answer_label(matcher, asked, mode="chat") == "Is the free plan enough for us?"
