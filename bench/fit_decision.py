@@ -115,10 +115,26 @@ def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return w
 
 
+def words_first() -> float:
+    """The share of tuning paraphrases whose expected FAQ the words alone put first (chat
+    mode: the question's words and, at ANSWER_SHARE, the answer's)."""
+    first = total = 0
+    for item, matcher in runnable(queries(TUNING), Matcher):
+        if item["kind"] != "faq_paraphrase":
+            continue
+        found = matcher.chat_evidence(item["q"])
+        faqs = found[1] if found else []
+        first += bool(faqs) and faqs[0].label == item["expect"]
+        total += 1
+    return first / max(total, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--semantic", action="store_true", help="fit the semantic extra's model")
     args = parser.parse_args()
+    if not args.semantic:
+        print(f"words alone: expected FAQ first for {words_first():.1%} of tuning paraphrases\n")
     if args.semantic:
         share = best_blend()
         print(f"BLEND_COSINE = {share}  (decision.py has {decision.BLEND_COSINE}; the fit below")
