@@ -98,23 +98,26 @@ def _variants(text: str) -> list[str]:
     "Application Programming Interface" and "API"; "Elasticity (economics FAQ)" to "Elasticity";
     "The Keynesian Perspective" to "Keynesian Perspective".
     """
-    found: list[str] = []
-    # "The Keynesian Perspective" is asked about as "keynesian perspective".
-    bare = text[4:].strip() if text[:4].casefold() == "the " and " " in text.strip() else ""
-    for name in (text, bare) if bare else (text,):
-        if name is bare:
-            found.append(bare)
-        if "(" not in name:
-            continue  # most names: no regex needed
-        match = _PAREN.match(name.strip())
-        if match:
-            outer = f"{match.group('outer')} {match.group('rest')}".strip()
-            found.append(outer)
-            inner = match.group("inner").strip()
-            # Only an abbreviation in brackets is another name; "Vim (editor)" is no "editor".
-            if " " not in inner and sum(c.isupper() for c in inner) >= 2:
-                found.append(inner)
+    found = _bracketed(text)
+    if text[:4].casefold() == "the " and " " in text.strip():
+        bare = text[4:].strip()
+        found += [bare, *_bracketed(bare)]
     return list(dict.fromkeys(found))
+
+
+def _bracketed(name: str) -> list[str]:
+    """The names a bracket in a name implies (see _variants)."""
+    if "(" not in name:
+        return []  # most names: no regex needed
+    match = _PAREN.match(name.strip())
+    if not match:
+        return []
+    found = [f"{match.group('outer')} {match.group('rest')}".strip()]
+    inner = match.group("inner").strip()
+    # Only an abbreviation in brackets is another name; "Vim (editor)" is no "editor".
+    if " " not in inner and sum(c.isupper() for c in inner) >= 2:
+        found.append(inner)
+    return found
 
 
 def _add_posting(postings: dict[str, array], token: str, rid: int) -> None:
@@ -540,11 +543,8 @@ class MatchIndex:
             if posting is not None and len(posting) <= GRAM_BUDGET:
                 told.update(posting)
         live = max(index.live, 1)
-
-        def rarity(word: str) -> float:
-            return math.log(1.0 + live / (1.0 + index.odf.get(word, 0)))
-
-        total = sum(rarity(w) for w in mine)
+        rarity = {w: math.log(1.0 + live / (1.0 + index.odf.get(w, 0))) for w in mine}
+        total = sum(rarity.values())
         if not total:
             return
         pooled = [rid for rid, _ in told.most_common(POOL) if self._rec_alive[rid]]
@@ -553,7 +553,7 @@ class MatchIndex:
             if score >= NEAR_VERBATIM:
                 continue
             only = self._rec_answer.get(rid, frozenset())
-            found = sum(rarity(w) for w in mine if w in only)
+            found = sum(weight for w, weight in rarity.items() if w in only)
             if found:
                 scores[rid] = min(ANSWER_CAP, score + ANSWER_SHARE * 100.0 * found / total)
 

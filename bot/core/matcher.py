@@ -297,11 +297,12 @@ class Matcher:
                     LEAD_OVER + 1, (v for t, v in cosines.items() if t != faqs[0].target)
                 )
                 cosine_lead = cosine - sum(others) / len(others) if others else cosine
+        instance = question.instance
         return Evidence(
             framed=question.framed,
             asked=question.asked,
             interrogative=question.interrogative,
-            instance=question.instance,
+            instance=instance,
             personal=question.personal,
             idle=question.idle,
             chitchat=question.chitchat,
@@ -312,7 +313,10 @@ class Matcher:
             query_cover=query_cover,
             faq_cover=faq_cover,
             named_term=self.index.names_a_term(question.body.split(), scope),
-            worded=bool(faqs) and self.index.faq_worded(question.body, faqs[0].target),
+            # Read only where it is weighed: a team-talk question (decision.chat_answer).
+            worded=instance
+            and bool(faqs)
+            and self.index.faq_worded(question.body, faqs[0].target),
             cosine=cosine,
             cosine_margin=cosine_margin,
             cosine_lead=cosine_lead,
